@@ -1,0 +1,148 @@
+"""The ``mass-ide`` command line, over the same core as the panels and notebooks."""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from mass_ide.core import projects
+from mass_ide.core.demo import seed_demo
+from mass_ide.core.errors import MassError
+from mass_ide.core.templates import list_templates
+from mass_ide.core.workspace import Workspace
+
+DEFAULT_WORKSPACE = "mass-workspace"
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    """The workspace named by ``--workspace``."""
+    return Workspace.open(args.workspace)
+
+
+def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
+    """Start JupyterLab with Mass IDE in ``--root`` (seeding demo projects with ``--demo``)."""
+    root = Path(args.root).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    workspace_dir = Path(args.workspace)
+    if not workspace_dir.is_absolute():
+        workspace_dir = root / workspace_dir
+    if args.demo:
+        workspace = Workspace.open(workspace_dir)
+        created = seed_demo(workspace, user=getpass.getuser())
+        workspace.close()
+        print(f"Demo workspace {workspace_dir}: {len(created)} new project(s)")
+    command = [
+        sys.executable, "-m", "jupyterlab",
+        f"--ServerApp.root_dir={root}",
+        f"--MassIDEApp.workspace_dir={workspace_dir}",
+        f"--ServerApp.port={args.port}",
+        *extra,
+    ]
+    os.chdir(root)
+    os.execv(sys.executable, command)
+    return 0  # not reached
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    """Print the project templates."""
+    templates = [template.to_json() for template in list_templates()]
+    if args.json:
+        print(json.dumps(templates, indent=2))
+    else:
+        for template in templates:
+            print(f"{template['name']:<20} {template['title']}")
+    return 0
+
+
+def _project_line(project: projects.Project) -> str:
+    """One project as a line of text."""
+    return f"{project.id:<28} {project.name:<32} {project.template:<20} {project.created_at}"
+
+
+def cmd_projects_list(args: argparse.Namespace) -> int:
+    """Print live projects, newest first."""
+    found = projects.list_projects(_workspace(args))
+    if args.json:
+        print(json.dumps([{**vars(p), "folder": str(p.folder), "notebook": str(p.notebook)} for p in found], indent=2))
+    elif not found:
+        print("No projects yet. Create one with: mass-ide projects create NAME --template TEMPLATE")
+    else:
+        for project in found:
+            print(_project_line(project))
+    return 0
+
+
+def cmd_projects_create(args: argparse.Namespace) -> int:
+    """Create a project from a template."""
+    project = projects.create_project(_workspace(args), name=args.name, template=args.template, user=getpass.getuser())
+    print(f"Created {project.name!r} (id {project.id}) in {project.folder}")
+    return 0
+
+
+def cmd_projects_delete(args: argparse.Namespace) -> int:
+    """Move a project to the trash."""
+    destination = projects.trash_project(_workspace(args), args.project_id, user=getpass.getuser())
+    print(f"Moved {args.project_id} to {destination} (restore with: mass-ide projects restore {args.project_id})")
+    return 0
+
+
+def cmd_projects_restore(args: argparse.Namespace) -> int:
+    """Bring a project back from the trash."""
+    project = projects.restore_project(_workspace(args), args.project_id, user=getpass.getuser())
+    print(f"Restored {project.name!r} (id {project.id})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="mass-ide", description="Mass IDE: medical AI from raw data to a deployed model.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lab = commands.add_parser("lab", help="start JupyterLab with Mass IDE (other arguments go to jupyter lab)")
+    lab.add_argument("--root", default=".", help="the Jupyter server's root folder (default: here)")
+    lab.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder, relative to --root")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--demo", action="store_true", help="create one demo project per template in an empty workspace")
+    lab.set_defaults(handler=cmd_lab)
+
+    templates = commands.add_parser("templates", help="list the project templates")
+    templates.add_argument("--json", action="store_true")
+    templates.set_defaults(handler=cmd_templates)
+
+    project_commands = commands.add_parser("projects", help="list, create, delete or restore projects")
+    project_commands.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    actions = project_commands.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list projects")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_projects_list)
+    create = actions.add_parser("create", help="create a project from a template")
+    create.add_argument("name")
+    create.add_argument("--template", required=True, help="template name, see: mass-ide templates")
+    create.set_defaults(handler=cmd_projects_create)
+    delete = actions.add_parser("delete", help="move a project to the trash")
+    delete.add_argument("project_id")
+    delete.set_defaults(handler=cmd_projects_delete)
+    restore = actions.add_parser("restore", help="bring a project back from the trash")
+    restore.add_argument("project_id")
+    restore.set_defaults(handler=cmd_projects_restore)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; user errors print a message and exit 1."""
+    args, extra = build_parser().parse_known_args(argv)
+    try:
+        if args.handler is cmd_lab:
+            return cmd_lab(args, extra)
+        if extra:
+            build_parser().error(f"unrecognized arguments: {' '.join(extra)}")
+        return args.handler(args)
+    except MassError as error:
+        print(f"mass-ide: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

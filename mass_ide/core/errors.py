@@ -1,0 +1,21 @@
+"""Errors the core raises for things a user can fix.
+
+The server maps each class to an HTTP status (400, 404, 409); the command line
+prints the message. Anything else escaping the core is a bug.
+"""
+
+
+class MassError(Exception):
+    """Base class: the message says what went wrong and how to fix it."""
+
+
+class InvalidInput(MassError):
+    """The request itself is wrong (bad name, unknown template, malformed value)."""
+
+
+class NotFound(MassError):
+    """The thing asked for does not exist."""
+
+
+class Conflict(MassError):
+    """The request clashes with the current state (a name already taken)."""

@@ -1,0 +1,52 @@
+"""The workspace: a folder holding ``mass.db``, project folders, the trash and artifacts.
+
+Nothing outside the workspace is written by the core.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from mass_ide.core.store import open_store
+
+DB_NAME = "mass.db"
+
+
+@dataclass
+class Workspace:
+    """An open workspace: its root folder and its database."""
+
+    root: Path
+    db: Database
+
+    @classmethod
+    def open(cls, root: str | Path, *, db_path: str | Path | None = None) -> "Workspace":
+        """Open the workspace at ``root``, creating its folders and database if needed."""
+        root = Path(root).expanduser().resolve()
+        for folder in (root, root / "projects", root / "trash", root / "artifacts"):
+            folder.mkdir(parents=True, exist_ok=True)
+        return cls(root=root, db=open_store(db_path or root / DB_NAME))
+
+    @classmethod
+    def find(cls, start: str | Path = ".") -> "Workspace":
+        """Open the nearest workspace at or above ``start`` (a notebook's folder, say)."""
+        start = Path(start).resolve()
+        for folder in (start, *start.parents):
+            if (folder / DB_NAME).is_file():
+                return cls.open(folder)
+        raise FileNotFoundError(f"no {DB_NAME} found in {start} or any folder above it")
+
+    @property
+    def projects_dir(self) -> Path:
+        """Where live project folders are."""
+        return self.root / "projects"
+
+    @property
+    def trash_dir(self) -> Path:
+        """Where deleted projects are moved to."""
+        return self.root / "trash"
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()

@@ -1,0 +1,112 @@
+"""One small handler per route: parse the request, call the core once, answer JSON."""
+
+from http import HTTPStatus
+from pathlib import Path
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from mass_ide.core import projects
+from mass_ide.core.templates import list_templates
+from mass_ide.server.base import MassHandler
+
+API_PREFIX = "mass-ide/api"
+
+
+def relative_to_root(path: Path | None, root_dir: str) -> str | None:
+    """``path`` relative to the server root as a POSIX string, or None when outside it."""
+    if path is None:
+        return None
+    try:
+        return path.resolve().relative_to(Path(root_dir).resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def project_json(project: projects.Project, root_dir: str) -> dict:
+    """A project as the API shows it, with paths relative to the server root."""
+    return {
+        "id": project.id,
+        "name": project.name,
+        "template": project.template,
+        "created_at": project.created_at,
+        "created_by": project.created_by,
+        "path": relative_to_root(project.folder, root_dir),
+        "notebook": relative_to_root(project.notebook, root_dir),
+    }
+
+
+class TemplatesHandler(MassHandler):
+    """The project templates."""
+
+    responses = {"get": {200: "TemplateList"}}
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        """List the project templates, in launcher order."""
+        self.write_json({"templates": [template.to_json() for template in list_templates()]})
+
+
+class ProjectsHandler(MassHandler):
+    """The collection of live projects."""
+
+    responses = {"get": {200: "ProjectList"}, "post": {201: "Project", 400: None, 409: None}}
+    request_bodies = {"post": "NewProject"}
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        """List live projects, newest first."""
+        self.write_json({"projects": [project_json(p, self.root_dir) for p in projects.list_projects(self.workspace)]})
+
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        """Create a project from a template.
+
+        Copies the template's notebook and configuration into the workspace.
+        Answers 400 for an unknown template or a bad name, 409 when the name is taken.
+        """
+        body = self.read_json()
+        project = projects.create_project(
+            self.workspace, name=body["name"], template=body["template"], user=self.user_name
+        )
+        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "projects", project.id))
+        self.write_json(project_json(project, self.root_dir), status=HTTPStatus.CREATED)
+
+
+class ProjectHandler(MassHandler):
+    """One project."""
+
+    responses = {"get": {200: "ProjectDetail", 404: None}, "delete": {204: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, project_id: str) -> None:
+        """A project with its datasets, runs, models and deployments."""
+        project = projects.get_project(self.workspace, project_id)
+        self.write_json({**project_json(project, self.root_dir), "datasets": [], "runs": [], "models": [], "deployments": []})
+
+    @web.authenticated
+    @authorized
+    def delete(self, project_id: str) -> None:
+        """Move a project to the workspace's trash (it can be restored)."""
+        projects.trash_project(self.workspace, project_id, user=self.user_name)
+        self.set_status(HTTPStatus.NO_CONTENT)
+        self.finish()
+
+
+class OpenAPIHandler(MassHandler):
+    """The OpenAPI document of this API."""
+
+    responses = {"get": {200: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        """The OpenAPI 3.1 document describing every route."""
+        from mass_ide.server.openapi import openapi_document
+
+        self.write_json(openapi_document(base_url=self.base_url))

@@ -1,0 +1,85 @@
+"""The OpenAPI document, generated from the route table so it cannot drift from it."""
+
+import inspect
+import re
+from http import HTTPStatus
+
+from jupyter_server.utils import url_path_join
+
+from mass_ide import __version__
+from mass_ide.server.schemas import COMPONENTS
+
+HTTP_METHODS = ("get", "post", "put", "delete")
+_PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def openapi_path(pattern: str) -> str:
+    """A route pattern as an OpenAPI path: ``projects/(?P<project_id>[^/]+)`` → ``/projects/{project_id}``."""
+    return "/" + _PATH_PARAMETER.sub(r"{\1}", pattern)
+
+
+def _schema_ref(name: str | None, status: int) -> dict | None:
+    """The response schema reference for one status code."""
+    if status == HTTPStatus.NO_CONTENT:
+        return None
+    if name is None:
+        name = "Error" if status >= 400 else None
+    return {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}
+
+
+def _operation(handler: type, method: str, parameters: list[str]) -> dict:
+    """The OpenAPI operation of one handler method, from its docstring and declarations."""
+    summary, _, description = inspect.getdoc(getattr(handler, method)).partition("\n\n")
+    responses = {}
+    declared = {**handler.responses.get(method, {200: None}), 401: None, 403: None}
+    for status, schema_name in declared.items():
+        response = {"description": HTTPStatus(status).phrase}
+        schema = _schema_ref(schema_name, status)
+        if schema:
+            response["content"] = {"application/json": {"schema": schema}}
+        responses[str(status)] = response
+    operation = {
+        "operationId": f"{method}{handler.__name__.removesuffix('Handler')}",
+        "summary": summary.strip(),
+        "responses": responses,
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in parameters
+        ],
+    }
+    if description:
+        operation["description"] = " ".join(description.split())
+    if method in handler.request_bodies:
+        ref = {"$ref": f"#/components/schemas/{handler.request_bodies[method]}"}
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref}}}
+    return operation
+
+
+def openapi_document(*, base_url: str = "/") -> dict:
+    """The whole OpenAPI 3.1 document for a server mounted at ``base_url``."""
+    from mass_ide.server.handlers import API_PREFIX
+    from mass_ide.server.routes import ROUTES
+
+    paths = {}
+    for pattern, handler in ROUTES:
+        parameters = _PATH_PARAMETER.findall(pattern)
+        paths[openapi_path(pattern)] = {
+            method: _operation(handler, method, parameters)
+            for method in HTTP_METHODS
+            if method in vars(handler)
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Mass IDE API",
+            "version": __version__,
+            "description": "REST API of the Mass IDE JupyterLab server extension. Every route needs "
+            "the Jupyter user's credentials (token or cookie + XSRF).",
+        },
+        "servers": [{"url": url_path_join(base_url, "mass-ide/api")}],
+        "paths": paths,
+        "components": {
+            "schemas": COMPONENTS,
+            "securitySchemes": {"jupyterToken": {"type": "apiKey", "in": "header", "name": "Authorization"}},
+        },
+        "security": [{"jupyterToken": []}],
+    }
