@@ -40,6 +40,8 @@ def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
         f"--ServerApp.port={args.port}",
         *extra,
     ]
+    if os.geteuid() == 0:  # containers and CI machines run as root; Jupyter refuses that unless told
+        command.insert(3, "--ServerApp.allow_root=True")
     os.chdir(root)
     os.execv(sys.executable, command)
     return 0  # not reached

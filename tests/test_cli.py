@@ -1,0 +1,70 @@
+"""The mass-ide command line, and that the README documents every command."""
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from mass_ide import cli
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def run(capsys, *argv):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_projects_create_list_delete_restore(tmp_path, capsys):
+    ws = ["projects", "--workspace", str(tmp_path / "ws")]
+    code, out, _ = run(capsys, *ws, "list")
+    assert code == 0 and "No projects yet" in out
+    code, out, _ = run(capsys, *ws, "create", "Liver study", "--template", "liver-function")
+    assert code == 0 and "(id liver-study)" in out
+    code, out, _ = run(capsys, *ws, "list", "--json")
+    assert [p["name"] for p in json.loads(out)] == ["Liver study"]
+    code, out, _ = run(capsys, *ws, "delete", "liver-study")
+    assert code == 0 and "mass-ide projects restore liver-study" in out
+    code, out, _ = run(capsys, *ws, "restore", "liver-study")
+    assert code == 0 and "Restored 'Liver study'" in out
+
+
+def test_user_errors_print_a_message_and_exit_1(tmp_path, capsys):
+    ws = ["projects", "--workspace", str(tmp_path / "ws")]
+    code, _, err = run(capsys, *ws, "create", "X", "--template", "nope")
+    assert code == 1 and "unknown template 'nope'" in err
+    code, _, err = run(capsys, *ws, "delete", "ghost")
+    assert code == 1 and "no project with id 'ghost'" in err
+
+
+def test_templates_command(capsys):
+    code, out, _ = run(capsys, "templates", "--json")
+    assert [t["name"] for t in json.loads(out)] == ["liver-function", "liver-segmentation", "cancer-prediction"]
+
+
+def test_lab_seeds_the_demo_and_execs_jupyterlab(tmp_path, capsys, monkeypatch):
+    launched = {}
+    monkeypatch.setattr(cli.os, "execv", lambda exe, argv: launched.update(argv=argv))
+    monkeypatch.chdir(tmp_path)
+    cli.main(["lab", "--root", "demo", "--demo", "--port", "9999", "--no-browser"])
+    workspace = tmp_path / "demo" / "mass-workspace"
+    assert len(list((workspace / "projects").iterdir())) == 3
+    assert launched["argv"][1:3] == ["-m", "jupyterlab"]
+    assert f"--MassIDEApp.workspace_dir={workspace}" in launched["argv"]
+    assert launched["argv"][-2:] == ["--ServerApp.port=9999", "--no-browser"]
+
+
+def command_lines(parser: argparse.ArgumentParser, prefix: str = "mass-ide") -> list[str]:
+    """Every leaf command of the parser, e.g. 'mass-ide projects create'."""
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not actions:
+        return [prefix]
+    return [line for name, sub in actions[0].choices.items() for line in command_lines(sub, f"{prefix} {name}")]
+
+
+@pytest.mark.parametrize("command", command_lines(cli.build_parser()))
+def test_readme_documents_every_command(command):
+    assert command in README.read_text(encoding="utf-8")

@@ -1,0 +1,62 @@
+"""Layering rules: the core needs no Jupyter, and loading the extension imports no torch/MONAI."""
+
+import json
+import socket
+import subprocess
+import sys
+import textwrap
+
+
+def run_python(code: str, cwd) -> dict:
+    """Run ``code`` in a fresh interpreter and return the JSON it prints last."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_core_imports_and_works_with_jupyter_server_and_tornado_blocked(tmp_path):
+    found = run_python(
+        """
+        import json, sys
+        for blocked in ("jupyter_server", "tornado", "torch", "monai"):
+            sys.modules[blocked] = None  # any import of these now raises ImportError
+        import mass_ide.core
+        from mass_ide.core import projects
+        from mass_ide.core.workspace import Workspace
+        ws = Workspace.open("ws")
+        project = projects.create_project(ws, name="No Jupyter", template="liver-function", user="cli")
+        print(json.dumps({"id": project.id}))
+        """,
+        cwd=tmp_path,
+    )
+    assert found == {"id": "no-jupyter"}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_loading_the_server_extension_imports_neither_torch_nor_monai(tmp_path):
+    loaded = run_python(
+        f"""
+        import json, sys
+        from jupyter_server.serverapp import ServerApp
+        app = ServerApp()
+        app.initialize(argv=[
+            "--port={free_port()}", "--ServerApp.open_browser=False", "--ServerApp.root_dir=.",
+            "--ServerApp.jpserver_extensions=mass_ide=True",
+        ])
+        print(json.dumps({{
+            "loaded": "mass_ide_workspace" in app.web_app.settings,
+            "heavy": sorted(m for m in ("torch", "monai") if m in sys.modules),
+        }}))
+        """,
+        cwd=tmp_path,
+    )
+    assert loaded == {"loaded": True, "heavy": []}
+    assert (tmp_path / "mass-workspace" / "mass.db").is_file()
