@@ -1,6 +1,7 @@
 """The UI in a real JupyterLab, driven in Debian's Chromium with Playwright for Python."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -42,6 +43,18 @@ def wait_until_answering(url: str, server: subprocess.Popen, timeout: float = 90
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"no answer from {url} in {timeout} s")
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop():
+    """Playwright's sync API runs its own event loop here; keep pytest-jupyter's out of the way."""
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup():
+    """No in-process Jupyter server to clean up: these tests start a real one in a subprocess."""
+    yield
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +119,10 @@ def open_mass_sidebar(page) -> None:
 
 def test_launcher_card_creates_a_project_shown_in_the_sidebar(page, lab):
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    launcher_cards = page.locator(".jp-Launcher-section", has_text="Mass IDE").locator(".jp-LauncherCard")
+    mass_section = page.locator(".jp-Launcher-section").filter(
+        has=page.locator(".jp-Launcher-sectionTitle", has_text=re.compile("^Mass IDE$"))
+    )
+    launcher_cards = mass_section.locator(".jp-LauncherCard")
     assert sorted(launcher_cards.all_inner_texts()) == sorted(
         ["Liver function prediction", "Liver segmentation", "Cancer prediction"]
     )
@@ -116,8 +132,11 @@ def test_launcher_card_creates_a_project_shown_in_the_sidebar(page, lab):
     page.screenshot(path=OUTPUT / "name-dialog.png")
     name_input.press("Enter")
 
-    page.locator(".mass-ProjectPanel").filter(has_text="Browser study").wait_for()
-    page.get_by_role("tab", name="liver_function.ipynb").wait_for()
+    page.locator(".lm-TabBar-tab", has_text="liver_function.ipynb").wait_for()  # the notebook opened
+    page.locator(".lm-TabBar-tab", has_text="Browser study").click()  # and so did the project panel
+    panel = page.locator(".mass-ProjectPanel").filter(has_text="Browser study")
+    panel.locator('[data-section="datasets"]').wait_for()
+    assert "No datasets yet" in panel.inner_text()
     open_mass_sidebar(page)
     row = page.locator('#mass-ide-sidebar .mass-ProjectList-item[data-project-id="browser-study"]')
     row.wait_for()
@@ -140,6 +159,7 @@ def test_sidebar_follows_the_dark_theme(page):
         "light => getComputedStyle(document.querySelector('#mass-ide-sidebar')).backgroundColor !== light",
         arg=light,
     )
+    page.locator("#jupyterlab-splash").wait_for(state="detached")
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=OUTPUT / "dark-theme.png")
     page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
