@@ -47,6 +47,66 @@ def m001_projects_and_audit(db: Database) -> None:
     db["audit"].create_index(["at"])
 
 
+@MIGRATIONS()
+def m002_datasets_items_annotations(db: Database) -> None:
+    """Imported datasets, their items, one annotation per item, frozen dataset versions."""
+    db["workspace_meta"].create({"key": str, "value": str}, pk="key")
+    db["datasets"].create(
+        {
+            "id": int,
+            "project_id": str,
+            "name": str,
+            "kind": str,
+            "source_name": str,
+            "folder": str,
+            "created_at": str,
+            "created_by": str,
+            "item_count": int,
+            "report": str,
+            "recipe": str,
+        },
+        pk="id",
+        not_null={"project_id", "name", "kind", "folder", "created_at", "created_by"},
+        foreign_keys=[("project_id", "projects", "id")],
+    )
+    db["items"].create(
+        {"id": int, "dataset_id": int, "key": str, "kind": str, "path": str, "meta": str, "sha256": str},
+        pk="id",
+        not_null={"dataset_id", "key", "kind", "sha256"},
+        foreign_keys=[("dataset_id", "datasets", "id")],
+    )
+    db["items"].create_index(["dataset_id", "key"], unique=True)
+    db["annotations"].create(
+        {
+            "item_id": int,
+            "kind": str,
+            "label": str,
+            "mask_path": str,
+            "version": int,
+            "updated_at": str,
+            "updated_by": str,
+        },
+        pk="item_id",
+        not_null={"kind", "version", "updated_at", "updated_by"},
+        foreign_keys=[("item_id", "items", "id")],
+    )
+    db["dataset_versions"].create(
+        {
+            "id": int,
+            "dataset_id": int,
+            "number": int,
+            "digest": str,
+            "manifest": str,
+            "created_at": str,
+            "created_by": str,
+        },
+        pk="id",
+        not_null={"dataset_id", "number", "digest", "manifest", "created_at", "created_by"},
+        foreign_keys=[("dataset_id", "datasets", "id")],
+    )
+    db["dataset_versions"].create_index(["dataset_id", "number"], unique=True)
+
+
 def open_store(path: str | Path = ":memory:") -> Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     if str(path) == ":memory:":

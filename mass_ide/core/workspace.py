@@ -3,6 +3,7 @@
 Nothing outside the workspace is written by the core.
 """
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ class Workspace:
     def open(cls, root: str | Path, *, db_path: str | Path | None = None) -> "Workspace":
         """Open the workspace at ``root``, creating its folders and database if needed."""
         root = Path(root).expanduser().resolve()
-        for folder in (root, root / "projects", root / "trash", root / "artifacts"):
+        for folder in (root, root / "projects", root / "trash", root / "artifacts", root / "uploads"):
             folder.mkdir(parents=True, exist_ok=True)
         return cls(root=root, db=open_store(db_path or root / DB_NAME))
 
@@ -46,6 +47,11 @@ class Workspace:
     def trash_dir(self) -> Path:
         """Where deleted projects are moved to."""
         return self.root / "trash"
+
+    def clear_uploads(self) -> None:
+        """Delete unfinished uploads (only the server, at start, may call this)."""
+        shutil.rmtree(self.root / "uploads", ignore_errors=True)
+        (self.root / "uploads").mkdir()
 
     def close(self) -> None:
         """Close the database connection."""

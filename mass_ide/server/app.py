@@ -36,6 +36,7 @@ class MassIDEApp(ExtensionApp):
     def initialize_settings(self) -> None:
         """Open the workspace (creating it and migrating its database) once at start."""
         workspace = Workspace.open(self.resolved_workspace_dir(), db_path=self.db_path or None)
+        workspace.clear_uploads()  # what a killed server was receiving is incomplete
         self.settings[WORKSPACE_SETTING] = workspace
         self.log.info("Mass IDE workspace: %s", workspace.root)
 

@@ -18,13 +18,19 @@ def openapi_path(pattern: str) -> str:
     return "/" + _PATH_PARAMETER.sub(r"{\1}", pattern)
 
 
-def _schema_ref(name: str | None, status: int) -> dict | None:
-    """The response schema reference for one status code."""
+PNG = "PNG"  # a schema name meaning "a PNG image", for slices and masks
+
+
+def _content(name: str | None, status: int) -> dict | None:
+    """The content of a request or response: JSON of a named schema, or a PNG image."""
     if status == HTTPStatus.NO_CONTENT:
         return None
+    if name == PNG:
+        return {"image/png": {"schema": {"type": "string", "format": "binary"}}}
     if name is None:
         name = "Error" if status >= 400 else None
-    return {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}
+    schema = {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}
+    return {"application/json": {"schema": schema}}
 
 
 def _operation(handler: type, method: str, parameters: list[str]) -> dict:
@@ -34,9 +40,9 @@ def _operation(handler: type, method: str, parameters: list[str]) -> dict:
     declared = {**handler.responses.get(method, {200: None}), 401: None, 403: None}
     for status, schema_name in declared.items():
         response = {"description": HTTPStatus(status).phrase}
-        schema = _schema_ref(schema_name, status)
-        if schema:
-            response["content"] = {"application/json": {"schema": schema}}
+        content = _content(schema_name, status)
+        if content:
+            response["content"] = content
         responses[str(status)] = response
     operation = {
         "operationId": f"{method}{handler.__name__.removesuffix('Handler')}",
@@ -49,8 +55,7 @@ def _operation(handler: type, method: str, parameters: list[str]) -> dict:
     if description:
         operation["description"] = " ".join(description.split())
     if method in handler.request_bodies:
-        ref = {"$ref": f"#/components/schemas/{handler.request_bodies[method]}"}
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref}}}
+        operation["requestBody"] = {"required": True, "content": _content(handler.request_bodies[method], 200)}
     return operation
 
 

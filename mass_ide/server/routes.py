@@ -2,6 +2,18 @@
 
 from jupyter_server.utils import url_path_join
 
+from mass_ide.server.data_handlers import (
+    AnnotationHandler,
+    DatasetHandler,
+    DatasetsHandler,
+    DecathlonExportHandler,
+    ItemHandler,
+    ItemsHandler,
+    LabelsCSVHandler,
+    MaskHandler,
+    SliceHandler,
+    VersionsHandler,
+)
 from mass_ide.server.handlers import (
     API_PREFIX,
     OpenAPIHandler,
@@ -11,11 +23,23 @@ from mass_ide.server.handlers import (
 )
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
+DATASET_ID = r"(?P<dataset_id>\d+)"
+ITEM_ID = r"(?P<item_id>\d+)"
 
 ROUTES = [
     ("templates", TemplatesHandler),
     ("projects", ProjectsHandler),
     (f"projects/{PROJECT_ID}", ProjectHandler),
+    (f"projects/{PROJECT_ID}/datasets", DatasetsHandler),
+    (f"datasets/{DATASET_ID}", DatasetHandler),
+    (f"datasets/{DATASET_ID}/items", ItemsHandler),
+    (f"datasets/{DATASET_ID}/versions", VersionsHandler),
+    (f"datasets/{DATASET_ID}/labels.csv", LabelsCSVHandler),
+    (f"datasets/{DATASET_ID}/exports/msd", DecathlonExportHandler),
+    (f"items/{ITEM_ID}", ItemHandler),
+    (f"items/{ITEM_ID}/slice", SliceHandler),
+    (f"items/{ITEM_ID}/annotation", AnnotationHandler),
+    (f"items/{ITEM_ID}/mask", MaskHandler),
     ("openapi.json", OpenAPIHandler),
 ]
 

@@ -77,6 +77,114 @@ NEW_PROJECT = {
     },
 }
 
+DATASET = {
+    "type": "object",
+    "required": ["id", "project_id", "name", "kind", "item_count", "report"],
+    "properties": {
+        "id": {"type": "integer"},
+        "project_id": {"type": "string"},
+        "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["tabular", "image", "volume"]},
+        "source_name": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "created_by": {"type": "string"},
+        "item_count": {"type": "integer"},
+        "report": {"type": "object", "description": "What the import read, converted, warned about and de-identified."},
+    },
+}
+
+DATASET_LIST = {
+    "type": "object",
+    "required": ["datasets"],
+    "properties": {"datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}}},
+}
+
+NEW_DATASET = {
+    "type": "object",
+    "required": ["path"],
+    "additionalProperties": False,
+    "description": "Import from the server; to upload instead, send the file's bytes with ?filename=NAME.",
+    "properties": {
+        "path": {"type": "string", "minLength": 1, "description": "A file or folder relative to the server root."},
+        "name": {"type": "string", "maxLength": 80},
+    },
+}
+
+ANNOTATION = {
+    "type": "object",
+    "required": ["item_id", "version"],
+    "properties": {
+        "item_id": {"type": "integer"},
+        "kind": {"type": ["string", "null"], "enum": ["label", "mask", None]},
+        "label": {"type": ["string", "null"]},
+        "has_mask": {"type": "boolean"},
+        "version": {"type": "integer", "description": "0 when never annotated; send it back to save."},
+        "updated_at": {"type": ["string", "null"]},
+        "updated_by": {"type": ["string", "null"]},
+    },
+}
+
+LABEL_UPDATE = {
+    "type": "object",
+    "required": ["label", "version"],
+    "additionalProperties": False,
+    "properties": {
+        "label": {"type": ["string", "null"], "maxLength": 200},
+        "version": {"type": "integer", "minimum": 0, "description": "The version this change starts from."},
+    },
+}
+
+ITEM = {
+    "type": "object",
+    "required": ["id", "dataset_id", "key", "kind", "meta", "sha256"],
+    "properties": {
+        "id": {"type": "integer"},
+        "dataset_id": {"type": "integer"},
+        "key": {"type": "string"},
+        "kind": {"type": "string", "enum": ["record", "image", "volume"]},
+        "meta": {"type": "object"},
+        "sha256": {"type": "string"},
+        "annotation": {"$ref": "#/components/schemas/Annotation"},
+    },
+}
+
+ITEM_PAGE = {
+    "type": "object",
+    "required": ["items", "total", "labelled"],
+    "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+        "total": {"type": "integer", "description": "Items matching the filter, in all pages."},
+        "labelled": {"type": "integer", "description": "Items of the dataset with a label or mask."},
+    },
+}
+
+VERSION = {
+    "type": "object",
+    "required": ["dataset_id", "number", "digest", "created_at", "created_by"],
+    "properties": {
+        "dataset_id": {"type": "integer"},
+        "number": {"type": "integer"},
+        "digest": {"type": "string", "description": "SHA-256 over the manifest of item, label and mask hashes."},
+        "created_at": {"type": "string", "format": "date-time"},
+        "created_by": {"type": "string"},
+    },
+}
+
+VERSION_LIST = {
+    "type": "object",
+    "required": ["versions"],
+    "properties": {"versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}}},
+}
+
+EXPORT_RESULT = {
+    "type": "object",
+    "required": ["folder", "cases"],
+    "properties": {
+        "folder": {"type": ["string", "null"], "description": "The export folder relative to the server root."},
+        "cases": {"type": "integer"},
+    },
+}
+
 COMPONENTS = {
     "Error": ERROR,
     "Template": TEMPLATE,
@@ -85,4 +193,14 @@ COMPONENTS = {
     "ProjectList": PROJECT_LIST,
     "ProjectDetail": PROJECT_DETAIL,
     "NewProject": NEW_PROJECT,
+    "Dataset": DATASET,
+    "DatasetList": DATASET_LIST,
+    "NewDataset": NEW_DATASET,
+    "Item": ITEM,
+    "ItemPage": ITEM_PAGE,
+    "Annotation": ANNOTATION,
+    "LabelUpdate": LABEL_UPDATE,
+    "Version": VERSION,
+    "VersionList": VERSION_LIST,
+    "ExportResult": EXPORT_RESULT,
 }

@@ -1,0 +1,172 @@
+"""Annotations: one class label or one mask per item, with a version for optimistic concurrency.
+
+Every save names the version it was based on; a save based on an older version
+raises :class:`Conflict` instead of overwriting someone else's work. Masks are
+uncompressed NIfTI files (uint8, one value per label class) on the item's own
+voxel grid, so one slice is written in place without rewriting the volume.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mass_ide.core import audit
+from mass_ide.core.datasets import Item, get_dataset, get_item
+from mass_ide.core.errors import Conflict, InvalidInput
+from mass_ide.core.projects import get_project
+from mass_ide.core.workspace import Workspace
+
+AXES = {"sagittal": 0, "coronal": 1, "axial": 2}
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """The current annotation of an item (version 0: none yet)."""
+
+    item_id: int
+    kind: str | None
+    label: str | None
+    mask_file: Path | None
+    version: int
+    updated_at: str | None
+    updated_by: str | None
+
+
+def label_classes(ws: Workspace, project_id: str) -> dict:
+    """What annotators assign in this project: ``{"kind": "label"|"mask", "classes": [...]}``."""
+    config = json.loads((get_project(ws, project_id).folder / "config.json").read_text(encoding="utf-8"))
+    if config.get("task") == "segmentation":
+        return {"kind": "mask", "classes": [{"value": int(v), "name": n} for v, n in config["labels"].items()]}
+    return {"kind": "label", "classes": [str(c) for c in config.get("classes", [])]}
+
+
+def get_annotation(ws: Workspace, item_id: int) -> Annotation:
+    """The item's annotation, or an empty one at version 0."""
+    item = get_item(ws, item_id)
+    rows = list(ws.db["annotations"].rows_where("item_id = ?", [item.id]))
+    if not rows:
+        return Annotation(item.id, None, None, None, 0, None, None)
+    row = rows[0]
+    mask_file = _mask_file(ws, item) if row["mask_path"] else None
+    return Annotation(item.id, row["kind"], row["label"], mask_file, row["version"], row["updated_at"], row["updated_by"])
+
+
+def _project_of(ws: Workspace, item: Item) -> str:
+    """The project id an item belongs to."""
+    return get_dataset(ws, item.dataset_id).project_id
+
+
+def _mask_file(ws: Workspace, item: Item) -> Path:
+    """Where an item's mask lives: ``projects/<id>/labels/<item id>.nii``."""
+    return ws.projects_dir / _project_of(ws, item) / "labels" / f"{item.id}.nii"
+
+
+def _save(ws: Workspace, item: Item, *, expected_version: int, user: str, fields: dict,
+          detail: dict, write=None) -> Annotation:
+    """Check the version, run ``write`` (the file change), bump the version: one transaction."""
+    with ws.db.atomic():
+        ws.db.execute("UPDATE annotations SET version = version WHERE item_id = ?", [item.id])  # take the write lock
+        current = get_annotation(ws, item.id)
+        if expected_version != current.version:
+            raise Conflict(
+                f"item {item.id} was saved by {current.updated_by} at {current.updated_at} (version "
+                f"{current.version}) after the version {expected_version} you started from; reload it and redo your change"
+            )
+        if write is not None:
+            write()
+        row = {**fields, "item_id": item.id, "version": current.version + 1,
+               "updated_at": audit.now_iso(), "updated_by": user}
+        ws.db["annotations"].upsert(row, pk="item_id")
+        audit.record(ws.db, user=user, action=f"annotation.{fields['kind']}", target=f"item:{item.id}",
+                     detail={**detail, "version": row["version"]})
+    return get_annotation(ws, item.id)
+
+
+def set_label(ws: Workspace, item_id: int, *, label: str | None, expected_version: int, user: str) -> Annotation:
+    """Assign a class (or clear it with None) to an item."""
+    item = get_item(ws, item_id)
+    allowed = label_classes(ws, _project_of(ws, item))
+    if allowed["kind"] != "label":
+        raise InvalidInput("this project annotates masks; paint them instead of assigning a class")
+    if label is not None and allowed["classes"] and label not in allowed["classes"]:
+        raise InvalidInput(f"unknown class {label!r}; choose one of: {', '.join(allowed['classes'])}")
+    return _save(ws, item, expected_version=expected_version, user=user, fields={"kind": "label", "label": label},
+                 detail={"label": label})
+
+
+def item_grid(item: Item) -> tuple[tuple[int, int, int], np.ndarray]:
+    """The voxel grid (shape x, y, z) and affine of an image or volume item."""
+    if item.kind == "volume":
+        import nibabel
+
+        header = nibabel.load(item.file)
+        return tuple(int(n) for n in header.shape[:3]), header.affine
+    if item.kind == "image":
+        return (int(item.meta["width"]), int(item.meta["height"]), 1), np.eye(4)
+    raise InvalidInput(f"item {item.id} is a {item.kind}; only images and volumes have masks")
+
+
+def _open_mask(path: Path, shape: tuple[int, int, int], affine: np.ndarray, mode: str) -> np.memmap:
+    """The mask's voxels as a writable memory map, creating an empty mask file first if needed."""
+    import nibabel
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        empty = nibabel.Nifti1Image(np.zeros(shape, dtype=np.uint8), affine)
+        empty.header.set_data_dtype(np.uint8)
+        temporary = path.with_suffix(".tmp.nii")
+        nibabel.save(empty, temporary)
+        temporary.replace(path)
+    offset = nibabel.load(path).dataobj.offset  # where the voxels start, after the header
+    return np.memmap(path, dtype=np.uint8, mode=mode, offset=offset, shape=shape, order="F")
+
+
+def slice_index(shape: tuple[int, int, int], axis: str, index: int) -> tuple:
+    """The numpy index of slice ``index`` along a named axis, checked against the shape."""
+    if axis not in AXES:
+        raise InvalidInput(f"axis must be one of {', '.join(AXES)}, not {axis!r}")
+    dimension = AXES[axis]
+    if not 0 <= index < shape[dimension]:
+        raise InvalidInput(f"{axis} slice {index} is outside 0..{shape[dimension] - 1}")
+    where = [slice(None)] * 3
+    where[dimension] = index
+    return tuple(where)
+
+
+def read_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int) -> np.ndarray:
+    """One slice of the item's mask (zeros when nothing is painted yet), in voxel order."""
+    item = get_item(ws, item_id)
+    shape, _ = item_grid(item)
+    where = slice_index(shape, axis, index)
+    path = _mask_file(ws, item)
+    if not path.exists():
+        return np.zeros(np.empty(shape, dtype=bool)[where].shape, dtype=np.uint8)
+    return np.array(_open_mask(path, shape, None, "r")[where])
+
+
+def write_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int, values: np.ndarray,
+                     expected_version: int, user: str) -> Annotation:
+    """Replace one slice of the item's mask (values are label classes), in place."""
+    item = get_item(ws, item_id)
+    allowed = label_classes(ws, _project_of(ws, item))
+    if allowed["kind"] != "mask":
+        raise InvalidInput("this project assigns classes; masks are for segmentation projects")
+    shape, affine = item_grid(item)
+    where = slice_index(shape, axis, index)
+    expected_shape = np.empty(shape, dtype=bool)[where].shape
+    if values.shape != expected_shape:
+        raise InvalidInput(f"a {axis} slice of this item is {expected_shape}, not {values.shape}")
+    known = {c["value"] for c in allowed["classes"]}
+    if not set(np.unique(values).tolist()) <= known:
+        raise InvalidInput(f"mask values must be label classes {sorted(known)}")
+    path = _mask_file(ws, item)
+
+    def write() -> None:
+        mask = _open_mask(path, shape, affine, "r+")
+        mask[where] = values
+        mask.flush()
+
+    return _save(ws, item, expected_version=expected_version, user=user, write=write,
+                 fields={"kind": "mask", "mask_path": path.name}, detail={"axis": axis, "index": index})

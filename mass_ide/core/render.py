@@ -1,0 +1,104 @@
+"""Render slices of images, volumes and masks as PNG for the annotation view.
+
+Volumes are read once and kept in a small cache, so scrolling through slices
+costs a slice copy, a window and a PNG encode. Display orientation: for a
+volume, rows run from anterior/superior at the top (the voxel axis flipped);
+for a 2D image, exactly as the file shows it.
+"""
+
+import io
+from collections import OrderedDict
+
+import numpy as np
+
+from mass_ide.core.annotations import item_grid, slice_index
+from mass_ide.core.datasets import Item
+from mass_ide.core.errors import InvalidInput
+
+WINDOW_PRESETS = {"abdomen": (40.0, 400.0), "liver": (60.0, 160.0), "bone": (400.0, 1800.0)}
+CACHE_SIZE = 3
+_volumes: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+
+
+def load_voxels(item: Item) -> np.ndarray:
+    """The item's voxels as an (x, y, z) array, from a small in-memory cache."""
+    key = (str(item.file), item.file.stat().st_mtime_ns)
+    if key in _volumes:
+        _volumes.move_to_end(key)
+        return _volumes[key]
+    if item.kind == "volume":
+        import nibabel
+
+        voxels = np.asanyarray(nibabel.load(item.file).dataobj)
+        voxels = voxels.reshape(voxels.shape[:3])
+    else:
+        from PIL import Image
+
+        with Image.open(item.file) as image:
+            voxels = np.asarray(image.convert("L")).T[:, :, np.newaxis]
+    _volumes[key] = voxels
+    while len(_volumes) > CACHE_SIZE:
+        _volumes.popitem(last=False)
+    return voxels
+
+
+def parse_window(window: str | None, voxels: np.ndarray) -> tuple[float, float]:
+    """(level, width) from a preset name, 'level,width', or the data's own range."""
+    if window in WINDOW_PRESETS:
+        return WINDOW_PRESETS[window]
+    if window:
+        try:
+            level, width = (float(part) for part in window.split(","))
+        except ValueError:
+            raise InvalidInput(
+                f"window must be one of {', '.join(WINDOW_PRESETS)} or 'level,width', not {window!r}") from None
+        if width <= 0:
+            raise InvalidInput("the window width must be positive")
+        return level, width
+    low, high = float(voxels.min()), float(voxels.max())
+    return (low + high) / 2, max(high - low, 1.0)
+
+
+def to_display(kind: str, voxel_slice: np.ndarray) -> np.ndarray:
+    """A slice in voxel order turned into rows × columns as the viewer shows it."""
+    return np.flipud(voxel_slice.T) if kind == "volume" else voxel_slice.T
+
+
+def from_display(kind: str, display: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`to_display`."""
+    return np.flipud(display).T if kind == "volume" else display.T
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """8-bit grey pixels as PNG bytes (fast compression: these are short-lived)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), mode="L").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def decode_png(data: bytes, *, name: str = "mask") -> np.ndarray:
+    """PNG bytes as an 8-bit array (first channel); 400 for anything that is not a PNG."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG":
+                raise InvalidInput(f"{name} must be a PNG, not {image.format}")
+            return np.asarray(image.convert("L"))
+    except (UnidentifiedImageError, OSError) as error:
+        raise InvalidInput(f"{name} is not a readable PNG: {error}") from None
+
+
+def render_slice(item: Item, *, axis: str, index: int, window: str | None = None) -> bytes:
+    """One slice of an image or volume, windowed to 8 bits, as PNG."""
+    shape, _ = item_grid(item)
+    voxels = load_voxels(item)
+    voxel_slice = voxels[slice_index(shape, axis, index)]
+    level, width = parse_window(window, voxels)
+    low = level - width / 2
+    scaled = (voxel_slice.astype(np.float32) - low) * (255.0 / width)
+    return encode_png(np.clip(to_display(item.kind, scaled), 0, 255))
+
+

@@ -1,0 +1,302 @@
+"""Handlers for datasets, items, slices and annotations."""
+
+import asyncio
+import shutil
+import tempfile
+from http import HTTPStatus
+from pathlib import Path
+from typing import BinaryIO
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from mass_ide.core import annotations, datasets, exports, render
+from mass_ide.core.errors import InvalidInput
+from mass_ide.server.base import MassHandler
+from mass_ide.server.handlers import API_PREFIX, relative_to_root
+from mass_ide.server.openapi import PNG
+
+MAX_UPLOAD_BYTES = 20 * 2**30
+
+
+def dataset_json(dataset: datasets.Dataset) -> dict:
+    """A dataset as the API shows it."""
+    return {
+        "id": dataset.id,
+        "project_id": dataset.project_id,
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "source_name": dataset.source_name,
+        "created_at": dataset.created_at,
+        "created_by": dataset.created_by,
+        "item_count": dataset.item_count,
+        "report": dataset.report,
+    }
+
+
+def item_json(item: datasets.Item, annotation: annotations.Annotation | None = None) -> dict:
+    """An item as the API shows it, with its annotation when given."""
+    found = {"id": item.id, "dataset_id": item.dataset_id, "key": item.key, "kind": item.kind,
+             "meta": item.meta, "sha256": item.sha256}
+    if annotation is not None:
+        found["annotation"] = annotation_json(annotation)
+    return found
+
+
+def annotation_json(annotation: annotations.Annotation) -> dict:
+    """An annotation as the API shows it."""
+    return {"item_id": annotation.item_id, "kind": annotation.kind, "label": annotation.label,
+            "has_mask": annotation.mask_file is not None, "version": annotation.version,
+            "updated_at": annotation.updated_at, "updated_by": annotation.updated_by}
+
+
+@web.stream_request_body
+class DatasetsHandler(MassHandler):
+    """A project's datasets; POST imports one, streaming an upload to disk in chunks."""
+
+    responses = {"get": {200: "DatasetList", 404: None}, "post": {201: "Dataset", 400: None, 404: None}}
+    request_bodies = {"post": "NewDataset"}
+
+    async def prepare(self) -> None:
+        """Authenticate first; then, for an upload, open the file that the body streams into."""
+        await super().prepare()
+        self._chunks: list[bytes] = []
+        self._upload: BinaryIO | None = None
+        self._upload_dir: Path | None = None
+        if self.request.method != "POST" or self.request.headers.get("Content-Type", "").startswith("application/json"):
+            return
+        if not self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource):
+            raise web.HTTPError(HTTPStatus.FORBIDDEN, "not authorized to import data")
+        filename = self.get_query_argument("filename", "")
+        if not filename or Path(filename).name != filename or filename.startswith("."):
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, "give the uploaded file's name as ?filename=NAME (no folders)")
+        self.request.connection.set_max_body_size(MAX_UPLOAD_BYTES)
+        self._upload_dir = Path(tempfile.mkdtemp(prefix="upload-", dir=self.workspace.root / "uploads"))
+        self._upload = (self._upload_dir / filename).open("wb")
+
+    def data_received(self, chunk: bytes) -> None:
+        """Write an upload chunk to disk, or keep a (small) JSON body."""
+        if self._upload is not None:
+            self._upload.write(chunk)
+        else:
+            self._chunks.append(chunk)
+
+    def on_finish(self) -> None:
+        """Remove the upload's temporary folder, whatever happened."""
+        if self._upload is not None:
+            self._upload.close()
+        if self._upload_dir is not None:
+            shutil.rmtree(self._upload_dir, ignore_errors=True)
+
+    @web.authenticated
+    @authorized
+    def get(self, project_id: str) -> None:
+        """List a project's datasets, oldest first."""
+        found = datasets.list_datasets(self.workspace, project_id)
+        self.write_json({"datasets": [dataset_json(dataset) for dataset in found]})
+
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """Import a dataset: upload a file as the body, or name a path under the server root.
+
+        Upload: send the file's bytes with `?filename=NAME` (a CSV/TSV/TXT, image, NIfTI, DICOM
+        file or a zip of them). Server path: send JSON `{"path": "folder/under/root", "name": ...}`.
+        DICOM is de-identified on import. The import is atomic: it lands whole or not at all.
+        """
+        if self._upload is not None:
+            self._upload.close()
+            source, name = Path(self._upload.name), self.get_query_argument("name", None)
+        else:
+            self.request.body = b"".join(self._chunks)
+            body = self.read_json()
+            source, name = datasets.resolve_inside(Path(self.root_dir), body["path"]), body.get("name")
+        salt = datasets.deid_salt(self.workspace)
+        staged = await asyncio.to_thread(
+            datasets.stage_import, self.workspace, project_id, source=source, salt=salt
+        )
+        dataset = datasets.commit_import(self.workspace, staged, name=name, user=self.user_name)
+        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "datasets", str(dataset.id)))
+        self.write_json(dataset_json(dataset), status=HTTPStatus.CREATED)
+
+    def on_connection_close(self) -> None:
+        """A cancelled upload leaves no file behind."""
+        self.on_finish()
+        super().on_connection_close()
+
+
+def int_argument(handler: MassHandler, name: str, default: int | None = None, *, minimum: int = 0) -> int:
+    """An integer query argument (400 when missing or malformed)."""
+    raw = handler.get_query_argument(name, None)
+    if raw is None:
+        if default is None:
+            raise InvalidInput(f"the query argument {name}= is required")
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name}= must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise InvalidInput(f"{name}= must be at least {minimum}")
+    return value
+
+
+class DatasetHandler(MassHandler):
+    """One dataset."""
+
+    responses = {"get": {200: "Dataset", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, dataset_id: str) -> None:
+        """A dataset with its import report (what was read, converted and de-identified)."""
+        self.write_json(dataset_json(datasets.get_dataset(self.workspace, int(dataset_id))))
+
+
+class ItemsHandler(MassHandler):
+    """The items of a dataset, a page at a time."""
+
+    responses = {"get": {200: "ItemPage", 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, dataset_id: str) -> None:
+        """A page of items with their annotations: `?offset=0&limit=100&unlabelled=1`."""
+        page, total = datasets.list_items(
+            self.workspace, int(dataset_id),
+            unlabelled_only=self.get_query_argument("unlabelled", "0") in ("1", "true"),
+            offset=int_argument(self, "offset", 0), limit=int_argument(self, "limit", 100, minimum=1),
+        )
+        found = [item_json(item, annotations.get_annotation(self.workspace, item.id)) for item in page]
+        labelled = datasets.count_labelled(self.workspace, int(dataset_id))
+        self.write_json({"items": found, "total": total, "labelled": labelled})
+
+
+class VersionsHandler(MassHandler):
+    """Frozen versions of a dataset."""
+
+    responses = {"get": {200: "VersionList", 404: None}, "post": {201: "Version", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, dataset_id: str) -> None:
+        """The dataset's frozen versions, newest first."""
+        self.write_json({"versions": datasets.list_versions(self.workspace, int(dataset_id))})
+
+    @web.authenticated
+    @authorized
+    def post(self, dataset_id: str) -> None:
+        """Freeze: record an immutable version (content hashes of items, labels and masks)."""
+        version = datasets.freeze(self.workspace, int(dataset_id), user=self.user_name)
+        self.write_json({key: version[key] for key in ("dataset_id", "number", "digest", "created_at", "created_by")},
+                        status=HTTPStatus.CREATED)
+
+
+class ItemHandler(MassHandler):
+    """One item."""
+
+    responses = {"get": {200: "Item", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, item_id: str) -> None:
+        """An item with its metadata and current annotation."""
+        item = datasets.get_item(self.workspace, int(item_id))
+        self.write_json(item_json(item, annotations.get_annotation(self.workspace, item.id)))
+
+
+class SliceHandler(MassHandler):
+    """Rendered slices of an image or volume."""
+
+    responses = {"get": {200: PNG, 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, item_id: str) -> None:
+        """One slice as PNG: `?axis=axial|coronal|sagittal&index=N&window=abdomen|liver|bone|L,W`."""
+        item = datasets.get_item(self.workspace, int(item_id))
+        png = render.render_slice(item, axis=self.get_query_argument("axis", "axial"),
+                                  index=int_argument(self, "index", 0), window=self.get_query_argument("window", None))
+        self.set_header("Cache-Control", "private, max-age=3600")
+        self.finish(png, set_content_type="image/png")
+
+
+class AnnotationHandler(MassHandler):
+    """An item's class label, with optimistic concurrency."""
+
+    responses = {"get": {200: "Annotation", 404: None}, "put": {200: "Annotation", 400: None, 409: None}}
+    request_bodies = {"put": "LabelUpdate"}
+
+    @web.authenticated
+    @authorized
+    def get(self, item_id: str) -> None:
+        """The item's annotation and its version (0 when none)."""
+        self.write_json(annotation_json(annotations.get_annotation(self.workspace, int(item_id))))
+
+    @web.authenticated
+    @authorized
+    def put(self, item_id: str) -> None:
+        """Set (or clear, with null) the item's class; 409 when someone saved a newer version."""
+        body = self.read_json()
+        saved = annotations.set_label(self.workspace, int(item_id), label=body["label"],
+                                      expected_version=body["version"], user=self.user_name)
+        self.write_json(annotation_json(saved))
+
+
+class MaskHandler(MassHandler):
+    """Slices of an item's segmentation mask, as PNG whose grey values are label classes."""
+
+    responses = {"get": {200: PNG, 400: None, 404: None}, "put": {200: "Annotation", 400: None, 409: None}}
+    request_bodies = {"put": PNG}
+
+    @web.authenticated
+    @authorized
+    def get(self, item_id: str) -> None:
+        """One mask slice as PNG (`?axis=&index=`), in the same orientation as the image slice."""
+        item = datasets.get_item(self.workspace, int(item_id))
+        axis, index = self.get_query_argument("axis", "axial"), int_argument(self, "index", 0)
+        values = annotations.read_mask_slice(self.workspace, item.id, axis=axis, index=index)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(render.encode_png(render.to_display(item.kind, values)), set_content_type="image/png")
+
+    @web.authenticated
+    @authorized
+    def put(self, item_id: str) -> None:
+        """Replace one mask slice: PNG body, `?axis=&index=&version=`; 409 when a newer version exists."""
+        item = datasets.get_item(self.workspace, int(item_id))
+        display = render.decode_png(self.request.body, name="the mask slice")
+        saved = annotations.write_mask_slice(
+            self.workspace, item.id, axis=self.get_query_argument("axis", "axial"), index=int_argument(self, "index"),
+            values=render.from_display(item.kind, display), expected_version=int_argument(self, "version"),
+            user=self.user_name,
+        )
+        self.write_json(annotation_json(saved))
+
+
+class LabelsCSVHandler(MassHandler):
+    """Class labels of a dataset as CSV."""
+
+    responses = {"get": {200: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, dataset_id: str) -> None:
+        """Download every item's class as CSV: key, label, labelled_by, labelled_at."""
+        text = exports.labels_csv(self.workspace, int(dataset_id))
+        self.set_header("Content-Disposition", f'attachment; filename="dataset-{int(dataset_id)}-labels.csv"')
+        self.finish(text, set_content_type="text/csv; charset=utf-8")
+
+
+class DecathlonExportHandler(MassHandler):
+    """Medical Segmentation Decathlon-style exports of a dataset."""
+
+    responses = {"post": {201: "ExportResult", 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    async def post(self, dataset_id: str) -> None:
+        """Write images and masks as NIfTI with a dataset.json that MONAI and nnU-Net read."""
+        folder = await asyncio.to_thread(exports.export_msd, self.workspace, int(dataset_id), user=self.user_name)
+        self.write_json({"folder": relative_to_root(folder, self.root_dir), "cases": len(list(
+            (folder / "labelsTr").iterdir()))}, status=HTTPStatus.CREATED)

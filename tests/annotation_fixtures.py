@@ -1,0 +1,89 @@
+"""Datasets for annotation tests, recorded through the same commit step as a real import.
+
+The format importers have their own tests; here a staged import is built by hand
+(real NIfTI and PNG files in a staging folder) so annotation, rendering and export
+are tested on their own.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mass_ide.core import datasets, projects
+from mass_ide.core.workspace import Workspace
+
+SPACING = (1.5, 1.5, 2.0)
+
+
+@dataclass
+class StagedItem:
+    """What an importer reports about one stored file."""
+
+    key: str
+    kind: str
+    path: str
+    meta: dict
+    sha256: str
+
+
+@dataclass
+class StagedReport:
+    """What an importer reports about one import."""
+
+    source_name: str
+    kind: str
+    items: list[StagedItem]
+    deidentification: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"source_name": self.source_name, "kind": self.kind, "items": len(self.items)}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def ct_volume(shape=(16, 12, 8)) -> np.ndarray:
+    """A small CT-like volume in HU: air, a body, a brighter 'liver' block."""
+    volume = np.full(shape, -1000, dtype=np.int16)
+    volume[2:-2, 2:-2, :] = 40
+    volume[4:10, 3:8, 2:6] = 60
+    return volume
+
+
+def volume_dataset(ws: Workspace, *, user: str = "ana", cases: int = 2) -> datasets.Dataset:
+    """A segmentation project with a dataset of small CT volumes."""
+    import nibabel
+
+    project = projects.create_project(ws, name="Seg", template="liver-segmentation", user=user)
+    staging = project.folder / "data" / ".staging-test"
+    (staging / "volumes").mkdir(parents=True)
+    affine = np.diag([*SPACING, 1.0])
+    affine[:3, 3] = [-10.0, 20.0, 30.0]
+    items = []
+    for case in range(cases):
+        path = staging / "volumes" / f"case{case}.nii.gz"
+        nibabel.save(nibabel.Nifti1Image(ct_volume(), affine), path)
+        items.append(StagedItem(f"case{case}.nii.gz", "volume", f"volumes/case{case}.nii.gz",
+                                {"shape": [16, 12, 8]}, _sha(path)))
+    staged = datasets.StagedImport(project.id, staging, StagedReport("cases.zip", "volume", items))
+    return datasets.commit_import(ws, staged, user=user)
+
+
+def image_dataset(ws: Workspace, *, user: str = "ana") -> datasets.Dataset:
+    """A cancer-prediction project with a dataset of three 20x10 grey PNG images."""
+    from PIL import Image
+
+    project = projects.create_project(ws, name="Cls", template="cancer-prediction", user=user)
+    staging = project.folder / "data" / ".staging-test"
+    (staging / "images").mkdir(parents=True)
+    items = []
+    for index in range(3):
+        path = staging / "images" / f"img{index}.png"
+        Image.fromarray(np.full((10, 20), 50 * index, dtype=np.uint8)).save(path)
+        items.append(StagedItem(f"img{index}.png", "image", f"images/img{index}.png",
+                                {"width": 20, "height": 10, "mode": "L"}, _sha(path)))
+    staged = datasets.StagedImport(project.id, staging, StagedReport("images.zip", "image", items))
+    return datasets.commit_import(ws, staged, user=user)

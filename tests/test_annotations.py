@@ -1,0 +1,158 @@
+"""Labels and masks: versions and conflicts, mask geometry, slices, freezing and exports."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from annotation_fixtures import SPACING, ct_volume, image_dataset, volume_dataset
+from PIL import Image
+
+from mass_ide.core import annotations, audit, datasets, exports, render
+from mass_ide.core.errors import Conflict, InvalidInput
+
+
+def first_item(ws, dataset):
+    items, _ = datasets.list_items(ws, dataset.id)
+    return items[0]
+
+
+def test_labels_have_versions_authors_and_conflicts(workspace):
+    dataset = image_dataset(workspace)
+    item = first_item(workspace, dataset)
+    saved = annotations.set_label(workspace, item.id, label="tumour", expected_version=0, user="ana")
+    assert (saved.label, saved.version, saved.updated_by) == ("tumour", 1, "ana")
+    with pytest.raises(Conflict, match=r"saved by ana at .* \(version 1\) after the version 0"):
+        annotations.set_label(workspace, item.id, label="no tumour", expected_version=0, user="ben")
+    assert annotations.get_annotation(workspace, item.id).label == "tumour"
+    again = annotations.set_label(workspace, item.id, label="no tumour", expected_version=1, user="ben")
+    assert (again.label, again.version, again.updated_by) == ("no tumour", 2, "ben")
+    actions = [(e["user"], e["action"]) for e in audit.events(workspace.db, target=f"item:{item.id}")]
+    assert actions == [("ben", "annotation.label"), ("ana", "annotation.label")]
+
+
+def test_unknown_class_and_masks_in_a_classification_project_are_refused(workspace):
+    item = first_item(workspace, image_dataset(workspace))
+    with pytest.raises(InvalidInput, match="unknown class 'maybe'; choose one of: no tumour, tumour"):
+        annotations.set_label(workspace, item.id, label="maybe", expected_version=0, user="ana")
+    with pytest.raises(InvalidInput, match="masks are for segmentation"):
+        annotations.write_mask_slice(workspace, item.id, axis="axial", index=0,
+                                     values=np.zeros((20, 10), np.uint8), expected_version=0, user="ana")
+
+
+def test_progress_and_unlabelled_filter(workspace):
+    dataset = image_dataset(workspace)
+    items, total = datasets.list_items(workspace, dataset.id)
+    annotations.set_label(workspace, items[1].id, label="tumour", expected_version=0, user="ana")
+    unlabelled, remaining = datasets.list_items(workspace, dataset.id, unlabelled_only=True)
+    assert (total, remaining, datasets.count_labelled(workspace, dataset.id)) == (3, 2, 1)
+    assert [i.key for i in unlabelled] == ["img0.png", "img2.png"]
+
+
+@pytest.mark.parametrize(("axis", "index", "shape"), [("axial", 3, (16, 12)), ("coronal", 5, (16, 8)),
+                                                      ("sagittal", 7, (12, 8))])
+def test_mask_slices_round_trip_on_the_volume_geometry(workspace, axis, index, shape):
+    import nibabel
+
+    item = first_item(workspace, volume_dataset(workspace))
+    stroke = np.zeros(shape, dtype=np.uint8)
+    stroke[2:5, 1:4] = 1
+    stroke[6, 2] = 2
+    saved = annotations.write_mask_slice(workspace, item.id, axis=axis, index=index, values=stroke,
+                                         expected_version=0, user="ana")
+    assert saved.version == 1 and saved.mask_file.name == f"{item.id}.nii"
+    assert np.array_equal(annotations.read_mask_slice(workspace, item.id, axis=axis, index=index), stroke)
+    mask, image = nibabel.load(saved.mask_file), nibabel.load(item.file)
+    assert mask.shape == image.shape and np.allclose(mask.affine, image.affine)
+    assert mask.header.get_zooms() == pytest.approx(SPACING)
+    assert int(np.asanyarray(mask.dataobj).sum()) == int(stroke.sum())
+
+
+def test_mask_saves_check_version_values_and_shape(workspace):
+    item = first_item(workspace, volume_dataset(workspace))
+    good = np.ones((16, 12), dtype=np.uint8)
+    annotations.write_mask_slice(workspace, item.id, axis="axial", index=0, values=good, expected_version=0, user="ana")
+    with pytest.raises(Conflict):
+        annotations.write_mask_slice(workspace, item.id, axis="axial", index=1, values=good, expected_version=0,
+                                     user="ben")
+    with pytest.raises(InvalidInput, match="label classes"):
+        annotations.write_mask_slice(workspace, item.id, axis="axial", index=1, values=good * 7, expected_version=1,
+                                     user="ana")
+    with pytest.raises(InvalidInput, match=r"is \(16, 12\), not \(12, 16\)"):
+        annotations.write_mask_slice(workspace, item.id, axis="axial", index=1, values=good.T, expected_version=1,
+                                     user="ana")
+    with pytest.raises(InvalidInput, match="outside 0..7"):
+        annotations.read_mask_slice(workspace, item.id, axis="axial", index=8)
+    assert not np.any(annotations.read_mask_slice(workspace, item.id, axis="axial", index=1))
+
+
+def png_pixels(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        return np.asarray(image)
+
+
+def test_slices_render_windowed_and_in_display_orientation(workspace):
+    item = first_item(workspace, volume_dataset(workspace))
+    axial = png_pixels(render.render_slice(item, axis="axial", index=3, window="abdomen"))
+    assert axial.shape == (12, 16)  # rows = y, columns = x
+    expected = render.to_display("volume", ct_volume()[:, :, 3])
+    assert np.array_equal(axial == 0, expected == -1000)  # air is black in the abdomen window
+    assert axial.max() > 128  # the 'liver' at 60 HU is above the window's level of 40
+    assert png_pixels(render.render_slice(item, axis="sagittal", index=0)).shape == (8, 12)
+    with pytest.raises(InvalidInput, match="window must be one of abdomen, liver, bone"):
+        render.render_slice(item, axis="axial", index=0, window="brain")
+    with pytest.raises(InvalidInput, match="axis must be one of"):
+        render.render_slice(item, axis="oblique", index=0)
+
+
+def test_image_items_render_as_stored():
+    volume = np.arange(24, dtype=np.uint8).reshape(4, 6, 1)[:, :, 0]
+    assert np.array_equal(render.from_display("image", render.to_display("image", volume)), volume)
+    assert np.array_equal(render.from_display("volume", render.to_display("volume", volume)), volume)
+
+
+def test_freeze_hashes_labels_and_snapshots_masks(workspace):
+    dataset = volume_dataset(workspace)
+    item = first_item(workspace, dataset)
+    first = datasets.freeze(workspace, dataset.id, user="ana")
+    annotations.write_mask_slice(workspace, item.id, axis="axial", index=2, values=np.ones((16, 12), np.uint8),
+                                 expected_version=0, user="ana")
+    second = datasets.freeze(workspace, dataset.id, user="ana")
+    assert (first["number"], second["number"]) == (1, 2) and first["digest"] != second["digest"]
+    mask_sha = second["manifest"][0]["mask_sha256"]
+    snapshot = workspace.root / "artifacts" / f"{mask_sha}.nii"
+    assert snapshot.is_file() and datasets.file_sha256(snapshot) == mask_sha
+    annotations.write_mask_slice(workspace, item.id, axis="axial", index=2, values=np.zeros((16, 12), np.uint8),
+                                 expected_version=1, user="ana")
+    assert datasets.file_sha256(snapshot) == mask_sha  # the frozen version does not change with later strokes
+    assert [v["number"] for v in datasets.list_versions(workspace, dataset.id)] == [2, 1]
+
+
+def test_labels_export_as_csv(workspace):
+    dataset = image_dataset(workspace)
+    item = first_item(workspace, dataset)
+    annotations.set_label(workspace, item.id, label="tumour", expected_version=0, user="ana")
+    lines = exports.labels_csv(workspace, dataset.id).splitlines()
+    assert lines[0] == "key,label,labelled_by,labelled_at"
+    assert lines[1].startswith("img0.png,tumour,ana,") and lines[2] == "img1.png,,,"
+
+
+def test_masks_export_as_a_decathlon_folder_that_monai_reads(workspace):
+    from monai.data import load_decathlon_datalist
+    from monai.transforms import LoadImage
+
+    dataset = volume_dataset(workspace)
+    item = first_item(workspace, dataset)
+    with pytest.raises(InvalidInput, match="no item .* has a painted mask"):
+        exports.export_msd(workspace, dataset.id, user="ana")
+    stroke = np.zeros((16, 12), np.uint8)
+    stroke[4:10, 3:8] = 1
+    annotations.write_mask_slice(workspace, item.id, axis="axial", index=4, values=stroke, expected_version=0,
+                                 user="ana")
+    folder = exports.export_msd(workspace, dataset.id, user="ana")
+    manifest = json.loads((folder / "dataset.json").read_text())
+    assert manifest["labels"] == {"0": "background", "1": "liver", "2": "tumour"} and manifest["numTraining"] == 1
+    [case] = load_decathlon_datalist(str(folder / "dataset.json"), data_list_key="training", base_dir=str(folder))
+    label = LoadImage(image_only=True)(case["label"])
+    assert tuple(label.shape) == (16, 12, 8) and int(label[:, :, 4].sum()) == int(stroke.sum())

@@ -1,0 +1,111 @@
+"""Datasets, slices, labels and masks through the REST API."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from annotation_fixtures import image_dataset, volume_dataset
+from PIL import Image
+from tornado.httpclient import HTTPClientError
+
+from mass_ide.core import datasets
+
+API = "mass-ide/api"
+
+
+@pytest.fixture
+def server_workspace(jp_serverapp):
+    """The workspace the running server has open."""
+    return jp_serverapp.web_app.settings["mass_ide_workspace"]
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8), mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pixels(body: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(body)) as image:
+        return np.asarray(image)
+
+
+async def error_of(jp_fetch, status, *parts, **kwargs):
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch(API, *parts, **kwargs)
+    assert caught.value.code == status, caught.value.response.body
+    return json.loads(caught.value.response.body)["message"]
+
+
+async def test_browse_items_and_render_a_slice(jp_fetch, server_workspace):
+    dataset = volume_dataset(server_workspace)
+    listed = json.loads((await jp_fetch(API, "projects", dataset.project_id, "datasets")).body)
+    assert [d["name"] for d in listed["datasets"]] == ["cases.zip"]
+    page = json.loads((await jp_fetch(API, "datasets", str(dataset.id), "items", params={"limit": "1"})).body)
+    assert (page["total"], page["labelled"], len(page["items"])) == (2, 0, 1)
+    assert page["items"][0]["annotation"]["version"] == 0
+    item_id = str(page["items"][0]["id"])
+    response = await jp_fetch(API, "items", item_id, "slice", params={"axis": "coronal", "index": "2", "window": "liver"})
+    assert response.headers["Content-Type"] == "image/png" and pixels(response.body).shape == (8, 16)
+    message = await error_of(jp_fetch, 400, "items", item_id, "slice", params={"axis": "axial", "index": "99"})
+    assert "axial slice 99 is outside 0..7" in message
+    assert "no item with id 999" in await error_of(jp_fetch, 404, "items", "999")
+
+
+async def test_painted_mask_survives_a_reload_and_a_stale_save_gets_409(jp_fetch, server_workspace):
+    item_id = str(datasets.list_items(server_workspace, volume_dataset(server_workspace).id)[0][0].id)
+    stroke = np.zeros((12, 16), dtype=np.uint8)  # display orientation: rows x columns
+    stroke[3:6, 4:9] = 1
+    where = {"axis": "axial", "index": "4"}
+    saved = await jp_fetch(API, "items", item_id, "mask", method="PUT", body=png(stroke), params={**where, "version": "0"})
+    assert json.loads(saved.body)["version"] == 1
+    reloaded = await jp_fetch(API, "items", item_id, "mask", params=where)
+    assert np.array_equal(pixels(reloaded.body), stroke)
+    message = await error_of(jp_fetch, 409, "items", item_id, "mask", method="PUT", body=png(stroke),
+                             params={**where, "version": "0"})
+    assert "reload it and redo your change" in message
+    assert "not a readable PNG" in await error_of(jp_fetch, 400, "items", item_id, "mask", method="PUT",
+                                                  body=b"not a png", params={**where, "version": "1"})
+
+
+async def test_labels_with_conflicts_freeze_and_csv(jp_fetch, server_workspace):
+    dataset = image_dataset(server_workspace)
+    item_id = str(datasets.list_items(server_workspace, dataset.id)[0][0].id)
+    body = json.dumps({"label": "tumour", "version": 0})
+    saved = json.loads((await jp_fetch(API, "items", item_id, "annotation", method="PUT", body=body)).body)
+    assert (saved["label"], saved["version"]) == ("tumour", 1) and saved["updated_by"]
+    assert "version 1" in await error_of(jp_fetch, 409, "items", item_id, "annotation", method="PUT", body=body)
+    bad = json.dumps({"label": "tumour"})
+    assert "'version' is a required property" in await error_of(jp_fetch, 400, "items", item_id, "annotation",
+                                                                  method="PUT", body=bad)
+    version = await jp_fetch(API, "datasets", str(dataset.id), "versions", method="POST", body="")
+    assert version.code == 201 and json.loads(version.body)["number"] == 1
+    csv_text = (await jp_fetch(API, "datasets", str(dataset.id), "labels.csv")).body.decode()
+    assert "img0.png,tumour," in csv_text
+
+
+async def test_decathlon_export_lands_under_the_server_root(jp_fetch, server_workspace, jp_root_dir):
+    dataset = volume_dataset(server_workspace)
+    item_id = str(datasets.list_items(server_workspace, dataset.id)[0][0].id)
+    await jp_fetch(API, "items", item_id, "mask", method="PUT", body=png(np.ones((12, 16))),
+                   params={"axis": "axial", "index": "0", "version": "0"})
+    exported = json.loads((await jp_fetch(API, "datasets", str(dataset.id), "exports", "msd", method="POST",
+                                          body="")).body)
+    assert exported["cases"] == 1 and (jp_root_dir / exported["folder"] / "dataset.json").is_file()
+
+
+@pytest.mark.parametrize("path", ["../outside", "/etc", "missing-folder"])
+async def test_import_paths_outside_the_root_or_missing_are_refused(jp_fetch, server_workspace, path):
+    project_id = image_dataset(server_workspace).project_id
+    message = await error_of(jp_fetch, 400, "projects", project_id, "datasets", method="POST",
+                             body=json.dumps({"path": path}), headers={"Content-Type": "application/json"})
+    assert repr(path) in message
+
+
+async def test_upload_needs_a_plain_file_name(jp_fetch, server_workspace):
+    project_id = image_dataset(server_workspace).project_id
+    message = await error_of(jp_fetch, 400, "projects", project_id, "datasets", method="POST", body=b"a,b\n1,2\n",
+                             params={"filename": "../evil.csv"})
+    assert "?filename=NAME" in message
+    assert list((server_workspace.root / "uploads").iterdir()) == []
