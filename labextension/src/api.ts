@@ -8,7 +8,6 @@ export interface ITemplate {
   description: string;
   task: string;
   modality: string;
-  notebook: string;
 }
 
 /** A project, as `GET projects` lists it. */
@@ -24,13 +23,11 @@ export interface IProject {
   notebook: string | null;
 }
 
+/** The lists a project holds, as `GET projects/{id}` returns them. */
+export type SectionKey = 'datasets' | 'runs' | 'models' | 'deployments';
+
 /** A project with what it holds, as `GET projects/{id}` returns it. */
-export interface IProjectDetail extends IProject {
-  datasets: unknown[];
-  runs: unknown[];
-  models: unknown[];
-  deployments: unknown[];
-}
+export type IProjectDetail = IProject & Record<SectionKey, unknown[]>;
 
 /** An error answered by the Mass IDE API: its message says what to fix. */
 export class APIError extends Error {
@@ -39,16 +36,31 @@ export class APIError extends Error {
     readonly status: number
   ) {
     super(message);
+    this.name = 'APIError';
   }
 }
 
+/** The `message` of a JSON error body, if it has one. */
+function messageOf(body: unknown): string | undefined {
+  if (typeof body === 'object' && body !== null && 'message' in body) {
+    const { message } = body as { message: unknown };
+    return typeof message === 'string' && message ? message : undefined;
+  }
+  return undefined;
+}
+
 /**
- * Call the Mass IDE REST API (`{base_url}mass-ide/api/{endPoint}`) with the
- * Jupyter credentials, and return its decoded JSON body.
+ * Call the Mass IDE REST API at `{base_url}mass-ide/api/{endPoint}` with the
+ * Jupyter credentials (token and XSRF), and return its decoded JSON body
+ * (null for an empty answer). A 4xx or 5xx answer throws an `APIError`
+ * carrying the server's `message`.
  */
 export async function requestAPI<T>(endPoint: string, init: RequestInit = {}): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, 'mass-ide/api', endPoint);
+  if (init.body !== undefined) {
+    init = { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } };
+  }
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(url, init, settings);
@@ -65,8 +77,7 @@ export async function requestAPI<T>(endPoint: string, init: RequestInit = {}): P
     }
   }
   if (!response.ok) {
-    const message = (body as { message?: string } | null)?.message ?? response.statusText;
-    throw new APIError(message, response.status);
+    throw new APIError(messageOf(body) ?? `${response.status} ${response.statusText}`, response.status);
   }
   return body as T;
 }

@@ -1,9 +1,15 @@
 /** The ids of every Mass IDE command. */
 export namespace CommandIDs {
+  /** Create a project; args `{template?: string}` (asks for the template when missing). */
   export const newProject = 'mass-ide:new-project';
+  /** Open a project panel; args `{id?: string}` (asks which when missing). */
   export const openProject = 'mass-ide:open-project';
+  /** Open a project's notebook; args `{id?: string}` (asks which when missing). */
   export const openNotebook = 'mass-ide:open-notebook';
+  /** Move a project to the trash after confirming; args `{id?: string}`. */
   export const deleteProject = 'mass-ide:delete-project';
+  /** Fetch the project list now. */
   export const refresh = 'mass-ide:refresh-projects';
+  /** Show the Mass sidebar. */
   export const showSidebar = 'mass-ide:show-sidebar';
 }

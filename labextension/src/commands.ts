@@ -1,109 +1,115 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, InputDialog, MainAreaWidget, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { MainAreaWidget, showErrorMessage, WidgetTracker } from '@jupyterlab/apputils';
+import { deleteIcon, notebookIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import { errorMessage, IProject } from './api';
+import { errorMessage, IProject, ITemplate } from './api';
 import { CommandIDs } from './commandIds';
+import { askProjectName, confirmDelete, pickProject, pickTemplate } from './dialogs';
 import { massIcon, templateIcon } from './icons';
 import { ProjectsModel } from './model';
-import { ProjectPanel } from './projectPanel';
+import { createProjectPanel, ProjectPanel, projectPanelId } from './projectPanel';
 
-/** The palette category of every Mass IDE command. */
+/** The command-palette category of every Mass IDE command. */
 export const PALETTE_CATEGORY = 'Mass IDE';
 
-/** Open project panels, by project id. */
-const openPanels = new Map<string, MainAreaWidget<ProjectPanel>>();
+/** What the commands work on. */
+export interface ICommandContext {
+  app: JupyterFrontEnd;
+  model: ProjectsModel;
+  /** The Mass sidebar. */
+  sidebar: Widget;
+  /** The open project panels. */
+  tracker: WidgetTracker<MainAreaWidget<ProjectPanel>>;
+}
 
-/** A string argument of a command, if given. */
+/** A non-empty string argument of a command, if given. */
 function stringArg(args: ReadonlyPartialJSONObject, name: string): string | undefined {
   const value = args[name];
   return typeof value === 'string' && value ? value : undefined;
 }
 
-/** Ask the user to choose a project; undefined when cancelled or there is none. */
-async function pickProject(model: ProjectsModel, action: string): Promise<IProject | undefined> {
-  await model.refresh();
-  if (model.projects.length === 0) {
-    await showErrorMessage('No projects', 'There is no project yet. Create one from the Launcher.');
-    return undefined;
+/** The project named by `args.id`, else the one the user picks. */
+async function projectFromArgs(
+  model: ProjectsModel,
+  args: ReadonlyPartialJSONObject,
+  title: string
+): Promise<IProject | undefined> {
+  const id = stringArg(args, 'id');
+  if (!id) {
+    return pickProject(model, title);
   }
-  const labels = model.projects.map(project => `${project.name} (${project.id})`);
-  const choice = await InputDialog.getItem({ title: `${action} project`, items: labels });
-  if (!choice.button.accept || choice.value === null) {
-    return undefined;
+  if (!model.project(id)) {
+    await model.refresh();
   }
-  return model.projects[labels.indexOf(choice.value)];
+  return model.project(id);
 }
 
-/** Register every Mass IDE command; `sidebar` is the Mass sidebar widget. */
-export function registerCommands(app: JupyterFrontEnd, model: ProjectsModel, sidebar: Widget): void {
+/** Register every Mass IDE command. */
+export function registerCommands({ app, model, sidebar, tracker }: ICommandContext): void {
   const { commands, shell } = app;
 
   commands.addCommand(CommandIDs.newProject, {
     label: args => {
-      const template = model.template(stringArg(args, 'template') ?? '');
+      const template = model.template(stringArg(args, 'template'));
       if (!template) {
-        return 'New Mass IDE Project…';
+        return 'New Mass IDE project…';
       }
-      return args.isLauncher ? template.title : `New ${template.title} Project`;
+      return args.isLauncher ? template.title : `New ${template.title} project`;
     },
-    caption: args => model.template(stringArg(args, 'template') ?? '')?.description ?? 'Create a project from a template',
-    icon: args => templateIcon(model.template(stringArg(args, 'template') ?? '')?.modality),
+    caption: args =>
+      model.template(stringArg(args, 'template'))?.description ?? 'Create a Mass IDE project from a template',
+    icon: args => templateIcon(model.template(stringArg(args, 'template'))?.modality),
     execute: async args => {
-      let templateName = stringArg(args, 'template');
-      if (!templateName) {
-        const titles = (await model.loadTemplates()).map(template => template.title);
-        const choice = await InputDialog.getItem({ title: 'New project from template', items: titles });
-        if (!choice.button.accept || choice.value === null) {
-          return;
-        }
-        templateName = model.templates[titles.indexOf(choice.value)].name;
+      const name = stringArg(args, 'template');
+      let template: ITemplate | undefined;
+      try {
+        await model.loadTemplates();
+        template = name ? model.template(name) : await pickTemplate(model);
+      } catch (error) {
+        await showErrorMessage('Could not load the project templates', errorMessage(error));
+        return;
       }
-      const template = model.template(templateName);
-      const answer = await InputDialog.getText({
-        title: `New ${template?.title ?? templateName} project`,
-        label: 'Project name',
-        placeholder: 'e.g. Liver study 2026',
-        okLabel: 'Create'
-      });
-      if (!answer.button.accept || !answer.value?.trim()) {
+      if (name && !template) {
+        await showErrorMessage('Unknown template', `There is no project template called “${name}”.`);
+        return;
+      }
+      const projectName = template && (await askProjectName(template));
+      if (!template || !projectName) {
         return;
       }
       let project: IProject;
       try {
-        project = await model.create(answer.value, templateName);
+        project = await model.create(projectName, template.name);
       } catch (error) {
         await showErrorMessage('Could not create the project', errorMessage(error));
         return;
       }
+      // Show the new project's overview with its notebook beside it.
       await commands.execute(CommandIDs.openProject, { id: project.id });
       if (project.notebook) {
-        await commands.execute(CommandIDs.openNotebook, { id: project.id });
+        await commands.execute('docmanager:open', {
+          path: project.notebook,
+          options: { mode: 'split-right', ref: projectPanelId(project.id) }
+        });
       }
     }
   });
 
   commands.addCommand(CommandIDs.openProject, {
-    label: 'Open Mass IDE Project…',
+    label: 'Open Mass IDE project…',
     caption: 'Open a project: its datasets, runs, models and deployments',
     icon: massIcon,
     execute: async args => {
-      const id = stringArg(args, 'id') ?? (await pickProject(model, 'Open'))?.id;
+      const id = stringArg(args, 'id') ?? (await pickProject(model, 'Open project'))?.id;
       if (!id) {
         return;
       }
-      let panel = openPanels.get(id);
-      if (!panel || panel.isDisposed) {
-        const content = new ProjectPanel(id, model, commands);
-        panel = new MainAreaWidget({ content });
-        panel.id = `mass-ide-project-${id}`;
-        const project = model.projects.find(candidate => candidate.id === id);
-        panel.title.label = project?.name ?? id;
-        panel.title.icon = templateIcon(model.template(project?.template ?? '')?.modality);
-        panel.title.closable = true;
-        openPanels.set(id, panel);
-        panel.disposed.connect(() => openPanels.delete(id));
+      let panel = tracker.find(widget => widget.content.projectId === id);
+      if (!panel) {
+        panel = createProjectPanel(id, model, commands);
+        void tracker.add(panel);
         shell.add(panel, 'main');
       }
       shell.activateById(panel.id);
@@ -111,49 +117,52 @@ export function registerCommands(app: JupyterFrontEnd, model: ProjectsModel, sid
   });
 
   commands.addCommand(CommandIDs.openNotebook, {
-    label: 'Open Project Notebook',
+    label: 'Open Mass IDE project notebook…',
+    caption: "Open the project's notebook",
+    icon: notebookIcon,
     execute: async args => {
-      const id = stringArg(args, 'id');
-      const project = id ? await model.detail(id) : await pickProject(model, 'Open the notebook of a');
-      if (project?.notebook) {
-        await commands.execute('docmanager:open', { path: project.notebook });
+      const project = await projectFromArgs(model, args, 'Open the notebook of');
+      if (!project) {
+        return;
       }
+      if (!project.notebook) {
+        await showErrorMessage(
+          'No notebook to open',
+          `The notebook of “${project.name}” lies outside the Jupyter server's root folder.`
+        );
+        return;
+      }
+      await commands.execute('docmanager:open', { path: project.notebook });
     }
   });
 
   commands.addCommand(CommandIDs.deleteProject, {
-    label: 'Delete Mass IDE Project…',
-    caption: 'Move a project to the workspace trash',
+    label: 'Delete Mass IDE project…',
+    caption: "Move a project to the workspace's trash",
+    icon: deleteIcon,
     execute: async args => {
-      const id = stringArg(args, 'id');
-      const project = id ? model.projects.find(candidate => candidate.id === id) : await pickProject(model, 'Delete');
-      if (!project) {
-        return;
-      }
-      const answer = await showDialog({
-        title: 'Delete project',
-        body: `Move project “${project.name}” to the trash? Its folder is kept in the workspace's trash and can be restored.`,
-        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Move to trash' })]
-      });
-      if (!answer.button.accept) {
+      const project = await projectFromArgs(model, args, 'Delete project');
+      if (!project || !(await confirmDelete(project))) {
         return;
       }
       try {
         await model.remove(project.id);
-        openPanels.get(project.id)?.dispose();
       } catch (error) {
         await showErrorMessage('Could not delete the project', errorMessage(error));
+        return;
       }
+      tracker.find(widget => widget.content.projectId === project.id)?.dispose();
     }
   });
 
   commands.addCommand(CommandIDs.refresh, {
-    label: 'Refresh Mass IDE Projects',
+    label: 'Refresh Mass IDE projects',
+    icon: refreshIcon,
     execute: () => model.refresh()
   });
 
   commands.addCommand(CommandIDs.showSidebar, {
-    label: 'Show Mass IDE Sidebar',
+    label: 'Show Mass IDE sidebar',
     icon: massIcon,
     execute: () => shell.activateById(sidebar.id)
   });

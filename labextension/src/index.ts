@@ -1,59 +1,88 @@
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget, showErrorMessage, WidgetTracker } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 
-import { errorMessage } from './api';
+import { errorMessage, ITemplate } from './api';
 import { CommandIDs } from './commandIds';
 import { PALETTE_CATEGORY, registerCommands } from './commands';
 import { ProjectsModel } from './model';
+import { ProjectPanel } from './projectPanel';
 import { ProjectsSidebar } from './sidebar';
 
-/** The Launcher section of the template cards. */
+/** The Launcher section holding one card per project template. */
 const LAUNCHER_CATEGORY = 'Mass IDE';
 
+/** The palette entries that take no arguments. */
+const PALETTE_COMMANDS = [
+  CommandIDs.newProject,
+  CommandIDs.openProject,
+  CommandIDs.openNotebook,
+  CommandIDs.deleteProject,
+  CommandIDs.refresh,
+  CommandIDs.showSidebar
+];
+
+/** Add a Launcher card and a palette entry for each project template. */
+async function addTemplateEntries(
+  model: ProjectsModel,
+  launcher: ILauncher | null,
+  palette: ICommandPalette | null
+): Promise<void> {
+  let templates: readonly ITemplate[];
+  try {
+    templates = await model.loadTemplates();
+  } catch (error) {
+    await showErrorMessage('Mass IDE could not load its project templates', errorMessage(error));
+    return;
+  }
+  templates.forEach((template, rank) => {
+    launcher?.add({
+      command: CommandIDs.newProject,
+      args: { template: template.name, isLauncher: true },
+      category: LAUNCHER_CATEGORY,
+      rank
+    });
+    palette?.addItem({
+      command: CommandIDs.newProject,
+      args: { template: template.name },
+      category: PALETTE_CATEGORY,
+      rank
+    });
+  });
+}
+
 /**
- * Mass IDE in JupyterLab: the Mass sidebar, project panels, Launcher cards
- * for the project templates and command-palette entries.
+ * Mass IDE in JupyterLab: the Mass sidebar, one panel per open project,
+ * Launcher cards for the project templates and command-palette entries.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'mass-ide:plugin',
   description: 'Mass IDE: medical AI from raw data to a deployed model.',
   autoStart: true,
   optional: [ILauncher, ICommandPalette, ILayoutRestorer],
-  activate: async (
+  activate: (
     app: JupyterFrontEnd,
     launcher: ILauncher | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null
-  ): Promise<void> => {
+  ): void => {
     const model = new ProjectsModel();
     const sidebar = new ProjectsSidebar(model, app.commands);
+    const tracker = new WidgetTracker<MainAreaWidget<ProjectPanel>>({ namespace: 'mass-ide-project' });
     app.shell.add(sidebar, 'left', { rank: 200 });
-    restorer?.add(sidebar, sidebar.id);
-    registerCommands(app, model, sidebar);
-    void model.refresh();
+    registerCommands({ app, model, sidebar, tracker });
 
-    for (const command of [CommandIDs.openProject, CommandIDs.deleteProject, CommandIDs.refresh, CommandIDs.showSidebar]) {
-      palette?.addItem({ command, category: PALETTE_CATEGORY });
-    }
-    palette?.addItem({ command: CommandIDs.newProject, category: PALETTE_CATEGORY });
-
-    let templates;
-    try {
-      templates = await model.loadTemplates();
-    } catch (error) {
-      void showErrorMessage('Mass IDE could not load its project templates', errorMessage(error));
-      return;
-    }
-    templates.forEach((template, rank) => {
-      launcher?.add({
-        command: CommandIDs.newProject,
-        args: { template: template.name, isLauncher: true },
-        category: LAUNCHER_CATEGORY,
-        rank
+    if (restorer) {
+      restorer.add(sidebar, sidebar.id);
+      void restorer.restore(tracker, {
+        command: CommandIDs.openProject,
+        args: panel => ({ id: panel.content.projectId }),
+        name: panel => panel.content.projectId
       });
-      palette?.addItem({ command: CommandIDs.newProject, args: { template: template.name }, category: PALETTE_CATEGORY });
-    });
+    }
+    PALETTE_COMMANDS.forEach(command => palette?.addItem({ command, category: PALETTE_CATEGORY }));
+    void model.refresh();
+    void addTemplateEntries(model, launcher, palette);
   }
 };
 

@@ -4,12 +4,15 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { errorMessage, IProject, IProjectDetail, ITemplate, requestAPI } from './api';
 
-/** How often the project list refreshes while visible. */
+/** How often the project list refreshes while the page is visible. */
 const REFRESH_INTERVAL_MS = 10_000;
 
 /**
- * The projects and templates of the workspace, kept fresh by a poll that
- * backs off on errors and stands by while the page is hidden.
+ * The workspace's projects and the project templates.
+ *
+ * A poll keeps the project list fresh: it backs off while the server fails
+ * and stands by while the page is hidden. Every change to this UI calls
+ * `refresh()` at once rather than waiting for the next tick.
  */
 export class ProjectsModel implements IDisposable {
   constructor() {
@@ -21,20 +24,22 @@ export class ProjectsModel implements IDisposable {
     });
   }
 
-  /** Emitted whenever projects, templates or the error change. */
+  /** Emitted whenever the projects, the templates or the error change. */
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
+  /** The live projects, newest first. */
   get projects(): readonly IProject[] {
     return this._projects;
   }
 
+  /** The project templates, in launcher order (empty until `loadTemplates`). */
   get templates(): readonly ITemplate[] {
     return this._templates;
   }
 
-  /** Whether the first answer has arrived. */
+  /** Whether the first answer (or error) about the projects has arrived. */
   get loaded(): boolean {
     return this._loaded;
   }
@@ -48,7 +53,7 @@ export class ProjectsModel implements IDisposable {
     return this._poll.isDisposed;
   }
 
-  /** Fetch the templates (once). */
+  /** Fetch the templates once; later calls answer from memory. */
   async loadTemplates(): Promise<readonly ITemplate[]> {
     if (this._templates.length === 0) {
       const body = await requestAPI<{ templates: ITemplate[] }>('templates');
@@ -59,20 +64,25 @@ export class ProjectsModel implements IDisposable {
   }
 
   /** The template called `name`, if known. */
-  template(name: string): ITemplate | undefined {
+  template(name: string | undefined): ITemplate | undefined {
     return this._templates.find(template => template.name === name);
   }
 
-  /** Fetch the project list now; errors are kept in `error`, not thrown. */
+  /** The project with this id, if it is in the last fetched list. */
+  project(id: string): IProject | undefined {
+    return this._projects.find(project => project.id === id);
+  }
+
+  /** Fetch the project list now; an error is kept in `error`, not thrown. */
   async refresh(): Promise<void> {
     try {
       await this._fetchProjects();
     } catch {
-      // already recorded in this.error and shown by the views
+      // Recorded in `error`, which the sidebar shows.
     }
   }
 
-  /** Create a project from a template; throws an APIError with the server's message. */
+  /** Create a project from a template; throws an `APIError` with the server's message. */
   async create(name: string, template: string): Promise<IProject> {
     const project = await requestAPI<IProject>('projects', {
       method: 'POST',
@@ -94,17 +104,26 @@ export class ProjectsModel implements IDisposable {
   }
 
   dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
     this._poll.dispose();
     Signal.clearData(this);
   }
 
+  /** Fetch the project list; an answer older than a later request is dropped. */
   private async _fetchProjects(): Promise<void> {
+    const request = ++this._requests;
     try {
       const body = await requestAPI<{ projects: IProject[] }>('projects');
-      this._projects = body.projects;
-      this._error = null;
+      if (request === this._requests) {
+        this._projects = body.projects;
+        this._error = null;
+      }
     } catch (error) {
-      this._error = errorMessage(error);
+      if (request === this._requests) {
+        this._error = errorMessage(error);
+      }
       throw error;
     } finally {
       this._loaded = true;
@@ -117,5 +136,6 @@ export class ProjectsModel implements IDisposable {
   private _loaded = false;
   private _poll: Poll;
   private _projects: IProject[] = [];
+  private _requests = 0;
   private _templates: ITemplate[] = [];
 }

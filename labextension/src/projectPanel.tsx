@@ -1,27 +1,41 @@
-import { ReactWidget } from '@jupyterlab/apputils';
+import { MainAreaWidget, ReactWidget } from '@jupyterlab/apputils';
 import { notebookIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import React, { useEffect, useState } from 'react';
 
-import { errorMessage, IProjectDetail } from './api';
+import { errorMessage, IProjectDetail, SectionKey } from './api';
 import { CommandIDs } from './commandIds';
+import { entryName, formatDate } from './format';
 import { templateIcon } from './icons';
 import { ProjectsModel } from './model';
-import { formatDate } from './sidebar';
 
-/** The four things a project holds, with what an empty list means today. */
-const SECTIONS: { key: keyof Pick<IProjectDetail, 'datasets' | 'runs' | 'models' | 'deployments'>; title: string; empty: string }[] = [
-  { key: 'datasets', title: 'Datasets', empty: 'No datasets yet. Importing data arrives with the Import panel.' },
-  { key: 'runs', title: 'Runs', empty: 'No training runs yet. Training arrives with the Train panel.' },
-  { key: 'models', title: 'Models', empty: 'No models yet. Finished runs will register their models here.' },
-  { key: 'deployments', title: 'Deployments', empty: 'No deployments yet. Deploy a model version to test it online.' }
+/** The four lists of a project, with what an empty one means today. */
+const SECTIONS: { key: SectionKey; title: string; empty: string; hint: string }[] = [
+  {
+    key: 'datasets',
+    title: 'Datasets',
+    empty: 'No datasets yet.',
+    hint: 'Imported tables, images, NIfTI volumes and DICOM series will be listed here. Import arrives with the data panel in a later release.'
+  },
+  {
+    key: 'runs',
+    title: 'Runs',
+    empty: 'No training runs yet.',
+    hint: 'Each training run, with its curves and evaluation, will be listed here. Training arrives in a later release.'
+  },
+  {
+    key: 'models',
+    title: 'Models',
+    empty: 'No models yet.',
+    hint: 'Trained models and their versions will be registered here. The model registry arrives in a later release.'
+  },
+  {
+    key: 'deployments',
+    title: 'Deployments',
+    empty: 'No deployments yet.',
+    hint: 'Deployed models, each with a test page, will be listed here. Deployment arrives in a later release.'
+  }
 ];
-
-/** What to call an entry of a section: its name, else its id. */
-function entryName(entry: unknown): string {
-  const { name, id } = entry as { name?: string; id?: string | number };
-  return name ?? String(id ?? '');
-}
 
 interface IPanelProps {
   projectId: string;
@@ -29,79 +43,106 @@ interface IPanelProps {
   commands: CommandRegistry;
 }
 
-/** The project's header, notebook button and sections. */
+/** The project's header with its notebook button, then its four sections. */
 function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
   const [detail, setDetail] = useState<IProjectDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
+    let live = true;
     const reload = (): void => {
       model.detail(projectId).then(
         found => {
-          setDetail(found);
-          setError(null);
+          if (live) {
+            setDetail(found);
+            setError(null);
+          }
         },
-        reason => setError(errorMessage(reason))
+        reason => {
+          if (live) {
+            setError(errorMessage(reason));
+          }
+        }
       );
     };
     reload();
     model.changed.connect(reload);
     return () => {
+      live = false;
       model.changed.disconnect(reload);
     };
   }, [projectId, model]);
 
   if (error) {
-    return <div className="mass-Message mass-mod-error">{error}</div>;
+    return <div className="mass-Message mass-mod-error">Cannot show this project: {error}</div>;
   }
   if (!detail) {
     return <div className="mass-Message">Loading project…</div>;
   }
   const template = model.template(detail.template);
   const Icon = templateIcon(template?.modality).react;
+  const notebookTip = detail.notebook
+    ? `Open ${detail.notebook}`
+    : "The workspace lies outside the Jupyter server's root folder, so the notebook cannot be opened here.";
   return (
-    <>
+    <div className="mass-ProjectPanel-content">
       <header className="mass-ProjectPanel-header">
         <Icon className="mass-ProjectPanel-icon" tag="span" />
-        <div>
+        <div className="mass-ProjectPanel-heading">
           <h1 className="mass-ProjectPanel-title">{detail.name}</h1>
-          <div className="mass-ProjectPanel-meta">
-            {template?.title ?? detail.template} · created {formatDate(detail.created_at)} by {detail.created_by}
-          </div>
+          <div className="mass-ProjectPanel-template">{template?.title ?? detail.template} project</div>
         </div>
-        <button
-          className="jp-mod-styled jp-mod-accept mass-ProjectPanel-notebook"
-          disabled={!detail.notebook}
-          title={detail.notebook ? `Open ${detail.notebook}` : 'The workspace is outside the server root, so its notebook cannot be opened here'}
-          onClick={() => void commands.execute(CommandIDs.openNotebook, { id: detail.id })}
-        >
-          <notebookIcon.react tag="span" className="mass-ButtonIcon" /> Open notebook
-        </button>
+        <span className="mass-ProjectPanel-actions" title={notebookTip}>
+          <button
+            className="jp-mod-styled jp-mod-accept mass-ProjectPanel-notebook"
+            disabled={!detail.notebook}
+            onClick={() => void commands.execute(CommandIDs.openNotebook, { id: detail.id })}
+          >
+            <notebookIcon.react tag="span" className="mass-ButtonIcon" />
+            Open notebook
+          </button>
+        </span>
       </header>
       {template && <p className="mass-ProjectPanel-description">{template.description}</p>}
+      <dl className="mass-ProjectPanel-facts">
+        <dt>Created</dt>
+        <dd title={`${detail.created_at} by ${detail.created_by}`}>{formatDate(detail.created_at)}</dd>
+        <dt>Folder</dt>
+        {detail.path ? (
+          <dd title={detail.path}>{detail.path}</dd>
+        ) : (
+          <dd className="mass-mod-missing">outside the Jupyter server's root folder</dd>
+        )}
+      </dl>
       <div className="mass-ProjectPanel-sections">
-        {SECTIONS.map(section => (
-          <section key={section.key} className="mass-Section" data-section={section.key}>
-            <h2 className="mass-Section-title">
-              {section.title} <span className="mass-Section-count">{detail[section.key].length}</span>
-            </h2>
-            {detail[section.key].length === 0 ? (
-              <div className="mass-Message">{section.empty}</div>
-            ) : (
-              <ul className="mass-Section-list">
-                {detail[section.key].map((entry, index) => (
-                  <li key={index}>{entryName(entry)}</li>
-                ))}
-              </ul>
-            )}
-          </section>
-        ))}
+        {SECTIONS.map(section => {
+          const entries = detail[section.key];
+          return (
+            <section key={section.key} className="mass-Section" data-section={section.key}>
+              <h2 className="mass-Section-title">
+                {section.title}
+                <span className="mass-Section-count">{entries.length}</span>
+              </h2>
+              {entries.length === 0 ? (
+                <div className="mass-Section-empty">
+                  <strong>{section.empty}</strong> {section.hint}
+                </div>
+              ) : (
+                <ul className="mass-Section-list">
+                  {entries.map((entry, index) => (
+                    <li key={index}>{entryName(entry)}</li>
+                  ))}
+                </ul>
+              )}
+            </section>
+          );
+        })}
       </div>
-    </>
+    </div>
   );
 }
 
-/** The main-area panel of one project. */
+/** The main-area content of one project (class `mass-ProjectPanel`). */
 export class ProjectPanel extends ReactWidget {
   constructor(
     readonly projectId: string,
@@ -115,4 +156,32 @@ export class ProjectPanel extends ReactWidget {
   render(): JSX.Element {
     return <ProjectView projectId={this.projectId} model={this._model} commands={this._commands} />;
   }
+}
+
+/** The DOM id of a project's main-area tab. */
+export function projectPanelId(projectId: string): string {
+  return `mass-ide-project-${projectId}`;
+}
+
+/** A main-area tab for one project, whose title follows the project list. */
+export function createProjectPanel(
+  projectId: string,
+  model: ProjectsModel,
+  commands: CommandRegistry
+): MainAreaWidget<ProjectPanel> {
+  const content = new ProjectPanel(projectId, model, commands);
+  const panel = new MainAreaWidget({ content });
+  panel.id = projectPanelId(projectId);
+  panel.title.closable = true;
+  const updateTitle = (): void => {
+    const project = model.project(projectId);
+    const template = model.template(project?.template);
+    panel.title.label = project?.name ?? projectId;
+    panel.title.caption = template ? `${project?.name} — ${template.title} project` : projectId;
+    panel.title.icon = templateIcon(template?.modality);
+  };
+  updateTitle();
+  model.changed.connect(updateTitle);
+  panel.disposed.connect(() => model.changed.disconnect(updateTitle));
+  return panel;
 }

@@ -1,64 +1,73 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
-import { addIcon, deleteIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { addIcon, deleteIcon, LabIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import React from 'react';
 
 import { IProject } from './api';
 import { CommandIDs } from './commandIds';
+import { formatDate } from './format';
 import { massIcon, templateIcon } from './icons';
 import { ProjectsModel } from './model';
-
-/** A date-time from the API as the user's local date. */
-export function formatDate(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleDateString();
-}
 
 interface IListProps {
   model: ProjectsModel;
   commands: CommandRegistry;
 }
 
-/** One row of the project list: open on click, delete from its button. */
+/** A small icon-only button. */
+function IconButton(props: { icon: LabIcon; label: string; onClick: () => void }): JSX.Element {
+  return (
+    <button
+      className="mass-IconButton"
+      title={props.label}
+      aria-label={props.label}
+      onClick={event => {
+        event.stopPropagation();
+        props.onClick();
+      }}
+    >
+      <props.icon.react tag="span" />
+    </button>
+  );
+}
+
+/** One row of the project list: opens the project on click or Enter. */
 function ProjectRow({ project, model, commands }: IListProps & { project: IProject }): JSX.Element {
   const template = model.template(project.template);
   const Icon = templateIcon(template?.modality).react;
+  const open = (): void => void commands.execute(CommandIDs.openProject, { id: project.id });
+  const created = formatDate(project.created_at);
   return (
     <li
       className="mass-ProjectList-item"
       data-project-id={project.id}
-      title={`Open ${project.name}`}
+      title={`Open ${project.name}\nCreated ${created} by ${project.created_by}`}
       tabIndex={0}
-      onClick={() => void commands.execute(CommandIDs.openProject, { id: project.id })}
+      onClick={open}
       onKeyDown={event => {
         if (event.key === 'Enter') {
-          void commands.execute(CommandIDs.openProject, { id: project.id });
+          open();
         }
       }}
     >
       <Icon className="mass-ProjectList-icon" tag="span" />
       <div className="mass-ProjectList-text">
-        <div className="mass-ProjectList-name">{project.name}</div>
-        <div className="mass-ProjectList-meta">
-          {template?.title ?? project.template} · {formatDate(project.created_at)}
+        <div className="mass-ProjectList-line">
+          <span className="mass-ProjectList-name">{project.name}</span>
+          <span className="mass-ProjectList-date">{formatDate(project.created_at, true)}</span>
         </div>
+        <div className="mass-ProjectList-meta">{template?.title ?? project.template}</div>
       </div>
-      <button
-        className="mass-IconButton"
-        title={`Move ${project.name} to the trash`}
-        aria-label={`Delete ${project.name}`}
-        onClick={event => {
-          event.stopPropagation();
-          void commands.execute(CommandIDs.deleteProject, { id: project.id });
-        }}
-      >
-        <deleteIcon.react tag="span" />
-      </button>
+      <IconButton
+        icon={deleteIcon}
+        label={`Move ${project.name} to the trash`}
+        onClick={() => void commands.execute(CommandIDs.deleteProject, { id: project.id })}
+      />
     </li>
   );
 }
 
-/** The sidebar's body: toolbar, then the list, an empty state or an error. */
+/** The sidebar's body: a header with its buttons, then the list, an empty state or an error. */
 function ProjectList({ model, commands }: IListProps): JSX.Element {
   let body: JSX.Element;
   if (model.error) {
@@ -67,7 +76,7 @@ function ProjectList({ model, commands }: IListProps): JSX.Element {
     body = <div className="mass-Message">Loading projects…</div>;
   } else if (model.projects.length === 0) {
     body = (
-      <div className="mass-Message">
+      <div className="mass-Message mass-Sidebar-empty">
         No projects yet — create one from the Launcher's <strong>Mass IDE</strong> cards or the{' '}
         <strong>New project</strong> button.
       </div>
@@ -86,28 +95,25 @@ function ProjectList({ model, commands }: IListProps): JSX.Element {
       <div className="mass-Sidebar-header">
         <h2 className="mass-Sidebar-title">Projects</h2>
         <button
-          className="mass-IconButton"
-          title="New project"
-          aria-label="New project"
+          className="mass-TextButton"
+          title="Create a project from a template"
           onClick={() => void commands.execute(CommandIDs.newProject)}
         >
-          <addIcon.react tag="span" />
+          <addIcon.react tag="span" className="mass-ButtonIcon" />
+          New project
         </button>
-        <button
-          className="mass-IconButton"
-          title="Refresh projects"
-          aria-label="Refresh projects"
+        <IconButton
+          icon={refreshIcon}
+          label="Refresh projects"
           onClick={() => void commands.execute(CommandIDs.refresh)}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        />
       </div>
       {body}
     </>
   );
 }
 
-/** The Mass sidebar: the workspace's projects. */
+/** The Mass sidebar (id `mass-ide-sidebar`): the workspace's projects. */
 export class ProjectsSidebar extends ReactWidget {
   constructor(
     private readonly _model: ProjectsModel,
