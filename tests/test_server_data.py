@@ -42,6 +42,8 @@ async def test_browse_items_and_render_a_slice(jp_fetch, server_workspace):
     dataset = volume_dataset(server_workspace)
     listed = json.loads((await jp_fetch(API, "projects", dataset.project_id, "datasets")).body)
     assert [d["name"] for d in listed["datasets"]] == ["cases.zip"]
+    project = json.loads((await jp_fetch(API, "projects", dataset.project_id)).body)
+    assert [d["item_count"] for d in project["datasets"]] == [2]
     page = json.loads((await jp_fetch(API, "datasets", str(dataset.id), "items", params={"limit": "1"})).body)
     assert (page["total"], page["labelled"], len(page["items"])) == (2, 0, 1)
     assert page["items"][0]["annotation"]["version"] == 0

@@ -41,8 +41,8 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def user_name(self) -> str:
-        """The authenticated Jupyter user's name, for the audit log."""
-        return self.current_user.username
+        """The authenticated Jupyter user's name for the audit log (readable name, else the id)."""
+        return self.current_user.name or self.current_user.username
 
     def read_json(self) -> dict[str, Any]:
         """The request body, validated against this method's schema (400 otherwise)."""

@@ -14,41 +14,16 @@ from tornado import web
 from mass_ide.core import annotations, datasets, exports, render
 from mass_ide.core.errors import InvalidInput
 from mass_ide.server.base import MassHandler
-from mass_ide.server.handlers import API_PREFIX, relative_to_root
+from mass_ide.server.handlers import API_PREFIX
 from mass_ide.server.openapi import PNG
+from mass_ide.server.views import (
+    annotation_json,
+    dataset_json,
+    item_json,
+    relative_to_root,
+)
 
 MAX_UPLOAD_BYTES = 20 * 2**30
-
-
-def dataset_json(dataset: datasets.Dataset) -> dict:
-    """A dataset as the API shows it."""
-    return {
-        "id": dataset.id,
-        "project_id": dataset.project_id,
-        "name": dataset.name,
-        "kind": dataset.kind,
-        "source_name": dataset.source_name,
-        "created_at": dataset.created_at,
-        "created_by": dataset.created_by,
-        "item_count": dataset.item_count,
-        "report": dataset.report,
-    }
-
-
-def item_json(item: datasets.Item, annotation: annotations.Annotation | None = None) -> dict:
-    """An item as the API shows it, with its annotation when given."""
-    found = {"id": item.id, "dataset_id": item.dataset_id, "key": item.key, "kind": item.kind,
-             "meta": item.meta, "sha256": item.sha256}
-    if annotation is not None:
-        found["annotation"] = annotation_json(annotation)
-    return found
-
-
-def annotation_json(annotation: annotations.Annotation) -> dict:
-    """An annotation as the API shows it."""
-    return {"item_id": annotation.item_id, "kind": annotation.kind, "label": annotation.label,
-            "has_mask": annotation.mask_file is not None, "version": annotation.version,
-            "updated_at": annotation.updated_at, "updated_by": annotation.updated_by}
 
 
 @web.stream_request_body

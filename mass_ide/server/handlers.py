@@ -1,40 +1,17 @@
 """One small handler per route: parse the request, call the core once, answer JSON."""
 
 from http import HTTPStatus
-from pathlib import Path
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from mass_ide.core import projects
+from mass_ide.core import datasets, projects
 from mass_ide.core.templates import list_templates
 from mass_ide.server.base import MassHandler
+from mass_ide.server.views import dataset_json, project_json
 
 API_PREFIX = "mass-ide/api"
-
-
-def relative_to_root(path: Path | None, root_dir: str) -> str | None:
-    """``path`` relative to the server root as a POSIX string, or None when outside it."""
-    if path is None:
-        return None
-    try:
-        return path.resolve().relative_to(Path(root_dir).resolve()).as_posix()
-    except ValueError:
-        return None
-
-
-def project_json(project: projects.Project, root_dir: str) -> dict:
-    """A project as the API shows it, with paths relative to the server root."""
-    return {
-        "id": project.id,
-        "name": project.name,
-        "template": project.template,
-        "created_at": project.created_at,
-        "created_by": project.created_by,
-        "path": relative_to_root(project.folder, root_dir),
-        "notebook": relative_to_root(project.notebook, root_dir),
-    }
 
 
 class TemplatesHandler(MassHandler):
@@ -87,7 +64,13 @@ class ProjectHandler(MassHandler):
     def get(self, project_id: str) -> None:
         """A project with its datasets, runs, models and deployments."""
         project = projects.get_project(self.workspace, project_id)
-        self.write_json({**project_json(project, self.root_dir), "datasets": [], "runs": [], "models": [], "deployments": []})
+        self.write_json({
+            **project_json(project, self.root_dir),
+            "datasets": [dataset_json(dataset) for dataset in datasets.list_datasets(self.workspace, project.id)],
+            "runs": [],
+            "models": [],
+            "deployments": [],
+        })
 
     @web.authenticated
     @authorized

@@ -80,7 +80,7 @@ def openapi_document(*, base_url: str = "/") -> dict:
             "description": "REST API of the Mass IDE JupyterLab server extension. Every route needs "
             "the Jupyter user's credentials (token or cookie + XSRF).",
         },
-        "servers": [{"url": url_path_join(base_url, "mass-ide/api")}],
+        "servers": [{"url": url_path_join(base_url, API_PREFIX)}],
         "paths": paths,
         "components": {
             "schemas": COMPONENTS,

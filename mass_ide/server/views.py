@@ -1,0 +1,59 @@
+"""How the API shows core objects as JSON (paths relative to the server root)."""
+
+from pathlib import Path
+
+from mass_ide.core import annotations, datasets, projects
+
+
+def relative_to_root(path: Path | None, root_dir: str) -> str | None:
+    """``path`` relative to the server root as a POSIX string, or None when outside it."""
+    if path is None:
+        return None
+    try:
+        return path.resolve().relative_to(Path(root_dir).resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def project_json(project: projects.Project, root_dir: str) -> dict:
+    """A project as the API shows it, with paths relative to the server root."""
+    return {
+        "id": project.id,
+        "name": project.name,
+        "template": project.template,
+        "created_at": project.created_at,
+        "created_by": project.created_by,
+        "path": relative_to_root(project.folder, root_dir),
+        "notebook": relative_to_root(project.notebook, root_dir),
+    }
+
+
+def dataset_json(dataset: datasets.Dataset) -> dict:
+    """A dataset as the API shows it."""
+    return {
+        "id": dataset.id,
+        "project_id": dataset.project_id,
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "source_name": dataset.source_name,
+        "created_at": dataset.created_at,
+        "created_by": dataset.created_by,
+        "item_count": dataset.item_count,
+        "report": dataset.report,
+    }
+
+
+def item_json(item: datasets.Item, annotation: annotations.Annotation | None = None) -> dict:
+    """An item as the API shows it, with its annotation when given."""
+    found = {"id": item.id, "dataset_id": item.dataset_id, "key": item.key, "kind": item.kind,
+             "meta": item.meta, "sha256": item.sha256}
+    if annotation is not None:
+        found["annotation"] = annotation_json(annotation)
+    return found
+
+
+def annotation_json(annotation: annotations.Annotation) -> dict:
+    """An annotation as the API shows it."""
+    return {"item_id": annotation.item_id, "kind": annotation.kind, "label": annotation.label,
+            "has_mask": annotation.mask_file is not None, "version": annotation.version,
+            "updated_at": annotation.updated_at, "updated_by": annotation.updated_by}
