@@ -6,7 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from mass_ide.core import datasets, projects
+from mass_ide.core import annotations, datasets, projects
 from mass_ide.core.templates import list_templates
 from mass_ide.server.base import MassHandler
 from mass_ide.server.views import dataset_json, project_json
@@ -66,6 +66,7 @@ class ProjectHandler(MassHandler):
         project = projects.get_project(self.workspace, project_id)
         self.write_json({
             **project_json(project, self.root_dir),
+            "annotation": annotations.label_classes(self.workspace, project.id),
             "datasets": [dataset_json(dataset) for dataset in datasets.list_datasets(self.workspace, project.id)],
             "runs": [],
             "models": [],

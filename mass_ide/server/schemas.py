@@ -56,9 +56,15 @@ PROJECT_DETAIL = {
         {"$ref": "#/components/schemas/Project"},
         {
             "type": "object",
-            "required": ["datasets", "runs", "models", "deployments"],
+            "required": ["annotation", "datasets", "runs", "models", "deployments"],
             "properties": {
-                "datasets": {"type": "array", "items": {"type": "object"}},
+                "annotation": {
+                    "type": "object",
+                    "description": "What annotators assign: kind 'label' with class names, or 'mask' with "
+                    "{value, name} label classes.",
+                    "properties": {"kind": {"type": "string", "enum": ["label", "mask"]}, "classes": {"type": "array"}},
+                },
+                "datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
                 "runs": {"type": "array", "items": {"type": "object"}},
                 "models": {"type": "array", "items": {"type": "object"}},
                 "deployments": {"type": "array", "items": {"type": "object"}},
