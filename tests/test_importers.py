@@ -314,6 +314,17 @@ def test_generated_ct_series_round_trips_geometry_and_hu(tmp_path, dest, orienta
     assert item.meta["dicom"]["slice_thickness"] == 2.5 and item.meta["dicom"]["files"] == 5
 
 
+def test_values_outside_int16_widen_the_volume(tmp_path, dest):
+    (tmp_path / "s").mkdir()
+    uids = {"series_uid": generate_uid(), "study_uid": generate_uid(), "frame_uid": generate_uid()}
+    pixels = np.full((6, 5), 7, dtype=np.uint16)
+    write_ct_slice(tmp_path / "s" / "a.dcm", pixels=pixels, position=(0, 0, 0), intercept=-1024, **uids)
+    write_ct_slice(tmp_path / "s" / "b.dcm", pixels=pixels, position=(0, 0, 2), intercept=-40000, **uids)
+    [item] = run(tmp_path / "s", dest).items
+    volume = np.asanyarray(nibabel.load(dest / item.path).dataobj)
+    assert volume.dtype == np.int32 and (volume[0, 0, 0], volume[0, 0, 1]) == (-1017, -39993)
+
+
 def test_series_spread_over_folders_of_a_zip_become_one_volume_each(tmp_path, dest):
     study = generate_uid()
     write_ct_series(tmp_path / "export" / "case1", count=3, study_uid=study, number=2)
