@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from mass_ide.core import projects
+from mass_ide.core.datasets import import_dataset
 from mass_ide.core.demo import seed_demo
 from mass_ide.core.errors import MassError
+from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.templates import list_templates
 from mass_ide.core.workspace import Workspace
 
@@ -97,6 +99,24 @@ def cmd_projects_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_projects_samples(args: argparse.Namespace) -> int:
+    """Import the project template's sample data."""
+    added = add_sample_data(_workspace(args), args.project_id, user=getpass.getuser())
+    for dataset in added:
+        print(f"Imported {dataset.name!r}: {dataset.item_count} {dataset.kind} item(s) (dataset {dataset.id})")
+    return 0
+
+
+def cmd_data_import(args: argparse.Namespace) -> int:
+    """Import a file or folder into a project (DICOM is de-identified)."""
+    dataset = import_dataset(_workspace(args), args.project_id, source=Path(args.source), name=args.name,
+                             user=getpass.getuser())
+    print(f"Imported {dataset.name!r}: {dataset.item_count} {dataset.kind} item(s) (dataset {dataset.id})")
+    for warning in dataset.report.get("warnings", []):
+        print(f"  warning: {warning}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="mass-ide", description="Mass IDE: medical AI from raw data to a deployed model.")
@@ -129,6 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     restore = actions.add_parser("restore", help="bring a project back from the trash")
     restore.add_argument("project_id")
     restore.set_defaults(handler=cmd_projects_restore)
+    sample = actions.add_parser("samples", help="import the project template's sample data")
+    sample.add_argument("project_id")
+    sample.set_defaults(handler=cmd_projects_samples)
+
+    data = commands.add_parser("data", help="import data into a project")
+    data.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    data_actions = data.add_subparsers(dest="action", required=True, metavar="ACTION")
+    importing = data_actions.add_parser("import", help="import a CSV/TSV/TXT, images, NIfTI or DICOM (file, folder or zip)")
+    importing.add_argument("project_id")
+    importing.add_argument("source")
+    importing.add_argument("--name", help="dataset name (default: the file or folder name)")
+    importing.set_defaults(handler=cmd_data_import)
     return parser
 
 

@@ -78,7 +78,7 @@ def test_mask_saves_check_version_values_and_shape(workspace):
     with pytest.raises(InvalidInput, match="label classes"):
         annotations.write_mask_slice(workspace, item.id, axis="axial", index=1, values=good * 7, expected_version=1,
                                      user="ana")
-    with pytest.raises(InvalidInput, match=r"is \(16, 12\), not \(12, 16\)"):
+    with pytest.raises(InvalidInput, match=r"the mask here is \(16, 12\), not \(12, 16\)"):
         annotations.write_mask_slice(workspace, item.id, axis="axial", index=1, values=good.T, expected_version=1,
                                      user="ana")
     with pytest.raises(InvalidInput, match="outside 0..7"):

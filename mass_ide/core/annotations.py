@@ -146,18 +146,16 @@ def read_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int) -> np
     return np.array(_open_mask(path, shape, None, "r")[where])
 
 
-def write_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int, values: np.ndarray,
-                     expected_version: int, user: str) -> Annotation:
-    """Replace one slice of the item's mask (values are label classes), in place."""
-    item = get_item(ws, item_id)
+def _write_mask(ws: Workspace, item: Item, *, where: tuple, values: np.ndarray, expected_version: int,
+                user: str, detail: dict) -> Annotation:
+    """Check and write ``values`` into the mask at ``where`` (a slice or the whole grid), in place."""
     allowed = label_classes(ws, _project_of(ws, item))
     if allowed["kind"] != "mask":
         raise InvalidInput("this project assigns classes; masks are for segmentation projects")
     shape, affine = item_grid(item)
-    where = slice_index(shape, axis, index)
     expected_shape = np.empty(shape, dtype=bool)[where].shape
     if values.shape != expected_shape:
-        raise InvalidInput(f"a {axis} slice of this item is {expected_shape}, not {values.shape}")
+        raise InvalidInput(f"the mask here is {expected_shape}, not {values.shape}")
     known = {c["value"] for c in allowed["classes"]}
     if not set(np.unique(values).tolist()) <= known:
         raise InvalidInput(f"mask values must be label classes {sorted(known)}")
@@ -169,4 +167,21 @@ def write_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int, valu
         mask.flush()
 
     return _save(ws, item, expected_version=expected_version, user=user, write=write,
-                 fields={"kind": "mask", "mask_path": path.name}, detail={"axis": axis, "index": index})
+                 fields={"kind": "mask", "mask_path": path.name}, detail=detail)
+
+
+def write_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int, values: np.ndarray,
+                     expected_version: int, user: str) -> Annotation:
+    """Replace one slice of the item's mask (values are label classes), in place."""
+    item = get_item(ws, item_id)
+    where = slice_index(item_grid(item)[0], axis, index)
+    return _write_mask(ws, item, where=where, values=values, expected_version=expected_version, user=user,
+                       detail={"axis": axis, "index": index})
+
+
+def write_mask_volume(ws: Workspace, item_id: int, *, values: np.ndarray, expected_version: int,
+                      user: str) -> Annotation:
+    """Replace the item's whole mask (an imported ground truth, say)."""
+    item = get_item(ws, item_id)
+    return _write_mask(ws, item, where=(slice(None),) * 3, values=values, expected_version=expected_version,
+                       user=user, detail={"whole": True})

@@ -11,7 +11,15 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from mass_ide.core import annotations, datasets, exports, render
+from mass_ide.core import (
+    annotations,
+    datasets,
+    exports,
+    quality,
+    recipes,
+    render,
+    sample_data,
+)
 from mass_ide.core.errors import InvalidInput
 from mass_ide.server.base import MassHandler
 from mass_ide.server.handlers import API_PREFIX
@@ -275,3 +283,82 @@ class DecathlonExportHandler(MassHandler):
         folder = await asyncio.to_thread(exports.export_msd, self.workspace, int(dataset_id), user=self.user_name)
         self.write_json({"folder": relative_to_root(folder, self.root_dir), "cases": len(list(
             (folder / "labelsTr").iterdir()))}, status=HTTPStatus.CREATED)
+
+
+class QualityHandler(MassHandler):
+    """Data-quality summary of a dataset."""
+
+    responses = {"get": {200: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    async def get(self, dataset_id: str) -> None:
+        """Missing values, value ranges (histograms) and class balance, ready to plot."""
+        self.write_json(await asyncio.to_thread(quality.dataset_quality, self.workspace, int(dataset_id)))
+
+
+class RecipeHandler(MassHandler):
+    """A dataset's cleaning recipe."""
+
+    responses = {"get": {200: "Recipe", 404: None}, "put": {200: "Recipe", 400: None, 404: None}}
+    request_bodies = {"put": "RecipeSteps"}
+
+    def recipe_json(self, dataset_id: int, steps: list[dict]) -> dict:
+        """The steps with the operations available for the dataset's kind."""
+        kind = datasets.get_dataset(self.workspace, dataset_id).kind
+        return {"steps": steps, "operations": recipes.operations_json(kind)}
+
+    @web.authenticated
+    @authorized
+    def get(self, dataset_id: str) -> None:
+        """The saved steps and the operations (with parameter schemas) this dataset offers."""
+        self.write_json(self.recipe_json(int(dataset_id), recipes.get_recipe(self.workspace, int(dataset_id))))
+
+    @web.authenticated
+    @authorized
+    def put(self, dataset_id: str) -> None:
+        """Save the recipe's steps (400 names a bad step)."""
+        steps = recipes.save_recipe(self.workspace, int(dataset_id), steps=self.read_json()["steps"],
+                                    user=self.user_name)
+        self.write_json(self.recipe_json(int(dataset_id), steps))
+
+
+class RecipePreviewHandler(MassHandler):
+    """Before / after of a recipe, without saving anything."""
+
+    responses = {"post": {200: None, 400: None, 404: None}}
+    request_bodies = {"post": "RecipeSteps"}
+
+    @web.authenticated
+    @authorized
+    async def post(self, dataset_id: str) -> None:
+        """The first rows (tables) or the first item (images, volumes) before and after the steps."""
+        steps = self.read_json()["steps"]
+        self.write_json(await asyncio.to_thread(recipes.preview, self.workspace, int(dataset_id), steps=steps))
+
+
+class RecipeApplyHandler(MassHandler):
+    """Apply a recipe to the whole dataset."""
+
+    responses = {"post": {201: "Dataset", 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    async def post(self, dataset_id: str) -> None:
+        """Run the saved recipe and import the result as a new, cleaned dataset."""
+        cleaned = await asyncio.to_thread(recipes.apply_recipe, self.workspace, int(dataset_id), user=self.user_name)
+        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "datasets", str(cleaned.id)))
+        self.write_json(dataset_json(cleaned), status=HTTPStatus.CREATED)
+
+
+class SampleDataHandler(MassHandler):
+    """The template's sample data, added to a project."""
+
+    responses = {"post": {201: "DatasetList", 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """Import the template's sample data (real and generated) as labelled datasets."""
+        added = await asyncio.to_thread(sample_data.add_sample_data, self.workspace, project_id, user=self.user_name)
+        self.write_json({"datasets": [dataset_json(dataset) for dataset in added]}, status=HTTPStatus.CREATED)

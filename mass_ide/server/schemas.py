@@ -191,6 +191,27 @@ EXPORT_RESULT = {
     },
 }
 
+RECIPE_STEPS = {
+    "type": "object",
+    "required": ["steps"],
+    "additionalProperties": False,
+    "properties": {"steps": {"type": "array", "items": {"type": "object", "required": ["op"]}}},
+}
+
+RECIPE = {
+    "type": "object",
+    "required": ["steps", "operations"],
+    "properties": {
+        "steps": {"type": "array", "items": {"type": "object"}},
+        "operations": {
+            "type": "array",
+            "description": "The operations this dataset's kind offers, each with a JSON schema of one step.",
+            "items": {"type": "object", "properties": {
+                "op": {"type": "string"}, "title": {"type": "string"}, "params": {"type": "object"}}},
+        },
+    },
+}
+
 COMPONENTS = {
     "Error": ERROR,
     "Template": TEMPLATE,
@@ -209,4 +230,6 @@ COMPONENTS = {
     "Version": VERSION,
     "VersionList": VERSION_LIST,
     "ExportResult": EXPORT_RESULT,
+    "RecipeSteps": RECIPE_STEPS,
+    "Recipe": RECIPE,
 }

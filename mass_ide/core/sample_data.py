@@ -1,0 +1,67 @@
+"""Add a template's sample data to a project: datasets, with their ground truth as annotations.
+
+The files come from :mod:`mass_ide.core.samples` (real tables and CT, generated
+phantoms); they go through the same importers as the user's own data.
+"""
+
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from mass_ide.core import annotations, samples
+from mass_ide.core.datasets import Dataset, import_dataset, list_items
+from mass_ide.core.projects import get_project
+from mass_ide.core.workspace import Workspace
+
+ALL = 10**9
+
+
+@contextmanager
+def _scratch(ws: Workspace):
+    """A temporary folder inside the workspace, removed afterwards."""
+    folder = ws.root / "uploads" / f"samples-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _label_from_folders(ws: Workspace, dataset: Dataset, *, user: str) -> None:
+    """Record each image's class folder ('no_tumour' → 'no tumour') as its label."""
+    for item in list_items(ws, dataset.id, limit=ALL)[0]:
+        label = item.meta.get("suggested_label", "").replace("_", " ")
+        if label:
+            annotations.set_label(ws, item.id, label=label, expected_version=0, user=user)
+
+
+def _masks_from_files(ws: Workspace, dataset: Dataset, labels_dir: Path, *, user: str) -> None:
+    """Record each volume's ground-truth label file (same name) as its mask."""
+    import nibabel
+    import numpy as np
+
+    for item in list_items(ws, dataset.id, limit=ALL)[0]:
+        values = np.asanyarray(nibabel.load(labels_dir / Path(item.key).name).dataobj).astype(np.uint8)
+        annotations.write_mask_volume(ws, item.id, values=values, expected_version=0, user=user)
+
+
+def add_sample_data(ws: Workspace, project_id: str, *, user: str) -> list[Dataset]:
+    """Import the project template's sample data as labelled datasets; returns them."""
+    project = get_project(ws, project_id)
+    with _scratch(ws) as folder:
+        if project.template == "liver-function":
+            table = samples.write_pbc_table(folder)
+            return [import_dataset(ws, project.id, source=table, name="PBC trial lab values (real)", user=user)]
+        if project.template == "liver-segmentation":
+            samples.write_segmentation_set(folder)
+            volumes = import_dataset(ws, project.id, source=folder / "images", user=user,
+                                     name="Liver CT: LiTS case 117 (real) and phantoms (generated)")
+            _masks_from_files(ws, volumes, folder / "labels", user=user)
+            return [volumes]
+        samples.write_tumour_patches(folder / "patches")
+        patches = import_dataset(ws, project.id, source=folder / "patches", user=user,
+                                 name="Tumour patches from LiTS CT (real; generated_* are generated)")
+        _label_from_folders(ws, patches, user=user)
+        table = samples.write_breast_cancer_table(folder)
+        return [patches, import_dataset(ws, project.id, source=table, name="Breast cancer Wisconsin (real)", user=user)]
