@@ -111,3 +111,40 @@ async def test_upload_needs_a_plain_file_name(jp_fetch, server_workspace):
                              params={"filename": "../evil.csv"})
     assert "?filename=NAME" in message
     assert list((server_workspace.root / "uploads").iterdir()) == []
+
+
+async def test_upload_streams_a_csv_into_a_new_dataset(jp_fetch, server_workspace):
+    from mass_ide.core import projects
+
+    projects.create_project(server_workspace, name="Labs", template="liver-function", user="ana")
+    response = await jp_fetch(API, "projects", "labs", "datasets", method="POST", body=b"bili,stage\n1.2,4\n0.7,2\n",
+                              params={"filename": "labs.csv", "name": "March labs"})
+    created = json.loads(response.body)
+    assert response.code == 201 and response.headers["Location"].endswith(f"/datasets/{created['id']}")
+    assert (created["name"], created["kind"], created["item_count"]) == ("March labs", "tabular", 2)
+    assert list((server_workspace.root / "uploads").iterdir()) == []
+
+
+async def test_a_bad_upload_answers_400_naming_the_file_and_leaves_nothing(jp_fetch, server_workspace):
+    from mass_ide.core import projects
+
+    project = projects.create_project(server_workspace, name="Seg", template="liver-segmentation", user="ana")
+    message = await error_of(jp_fetch, 400, "projects", "seg", "datasets", method="POST", body=b"\x1f\x8bnot really",
+                             params={"filename": "scan.nii.gz"})
+    assert "scan.nii.gz" in message
+    assert list((server_workspace.root / "uploads").iterdir()) == []
+    assert [p.name for p in (project.folder / "data").iterdir()] == []
+    assert server_workspace.db["datasets"].count == 0
+
+
+async def test_import_a_folder_under_the_server_root(jp_fetch, server_workspace, jp_root_dir):
+    from mass_ide.core import projects
+
+    projects.create_project(server_workspace, name="Img", template="cancer-prediction", user="ana")
+    for label in ("tumour", "no_tumour"):
+        (jp_root_dir / "incoming" / label).mkdir(parents=True)
+        Image.new("L", (8, 8), 10).save(jp_root_dir / "incoming" / label / "a.png")
+    response = await jp_fetch(API, "projects", "img", "datasets", method="POST",
+                              body=json.dumps({"path": "incoming"}), headers={"Content-Type": "application/json"})
+    assert json.loads(response.body)["item_count"] == 2
+    assert (jp_root_dir / "incoming" / "tumour" / "a.png").is_file()  # the source is left alone
