@@ -21,3 +21,4 @@ def test_template_notebook_runs_in_its_project(workspace, template):
     assert f"Project 'Notebook {template}' (id {project.id})" in printed
     assert "training device: cpu" in printed or "training device: cuda" in printed
     assert "project.create" in printed
+    assert "dataset 1:" in printed and "version 1:" in printed
