@@ -107,6 +107,43 @@ def m002_datasets_items_annotations(db: Database) -> None:
     db["dataset_versions"].create_index(["dataset_id", "number"], unique=True)
 
 
+@MIGRATIONS()
+def m003_runs_and_metrics(db: Database) -> None:
+    """Training runs (with their worker's state) and the metrics they log."""
+    db["runs"].create(
+        {
+            "id": int,
+            "project_id": str,
+            "dataset_id": int,
+            "dataset_version": int,
+            "config": str,
+            "processes": int,
+            "status": str,
+            "created_at": str,
+            "created_by": str,
+            "started_at": str,
+            "finished_at": str,
+            "pid": int,
+            "epochs_done": int,
+            "epochs_total": int,
+            "resume": int,
+            "error": str,
+            "result": str,
+        },
+        pk="id",
+        not_null={"project_id", "dataset_id", "dataset_version", "config", "status", "created_at", "created_by"},
+        foreign_keys=[("project_id", "projects", "id"), ("dataset_id", "datasets", "id")],
+    )
+    db["runs"].create_index(["status"])
+    db["metrics"].create(
+        {"id": int, "run_id": int, "name": str, "step": int, "epoch": int, "value": float, "at": float},
+        pk="id",
+        not_null={"run_id", "name", "value", "at"},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["metrics"].create_index(["run_id", "id"])
+
+
 def open_store(path: str | Path = ":memory:") -> Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     if str(path) == ":memory:":

@@ -3,11 +3,15 @@
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode
+from tornado import ioloop
+from traitlets import Integer, Unicode
 
+from mass_ide.core.scheduler import RunScheduler
 from mass_ide.core.workspace import Workspace
-from mass_ide.server.base import WORKSPACE_SETTING
+from mass_ide.server.base import SCHEDULER_SETTING, WORKSPACE_SETTING
 from mass_ide.server.routes import url_handlers
+
+SCHEDULER_TICK_MS = 500
 
 
 class MassIDEApp(ExtensionApp):
@@ -28,6 +32,12 @@ class MassIDEApp(ExtensionApp):
         help="SQLite database file. Empty means <workspace_dir>/mass.db.",
     )
 
+    max_concurrent_runs = Integer(
+        1,
+        config=True,
+        help="How many training runs may train at once (one per device by default); others wait in the queue.",
+    )
+
     def resolved_workspace_dir(self) -> Path:
         """The workspace folder, relative paths taken from the server root."""
         path = Path(self.workspace_dir).expanduser()
@@ -38,6 +48,11 @@ class MassIDEApp(ExtensionApp):
         workspace = Workspace.open(self.resolved_workspace_dir(), db_path=self.db_path or None)
         workspace.clear_uploads()  # what a killed server was receiving is incomplete
         self.settings[WORKSPACE_SETTING] = workspace
+        scheduler = RunScheduler(workspace, max_running=self.max_concurrent_runs)
+        scheduler.recover()
+        self.settings[SCHEDULER_SETTING] = scheduler
+        self.scheduler_tick = ioloop.PeriodicCallback(scheduler.tick, SCHEDULER_TICK_MS)
+        self.scheduler_tick.start()
         self.log.info("Mass IDE workspace: %s", workspace.root)
 
     def initialize_handlers(self) -> None:
@@ -46,6 +61,8 @@ class MassIDEApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Close the database when the server stops."""
+        if getattr(self, "scheduler_tick", None) is not None:
+            self.scheduler_tick.stop()
         workspace = self.settings.get(WORKSPACE_SETTING)
         if workspace is not None:
             workspace.close()

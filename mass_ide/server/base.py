@@ -14,6 +14,7 @@ from mass_ide.core.workspace import Workspace
 ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, NotFound: HTTPStatus.NOT_FOUND, Conflict: HTTPStatus.CONFLICT}
 
 WORKSPACE_SETTING = "mass_ide_workspace"
+SCHEDULER_SETTING = "mass_ide_scheduler"
 
 
 class MassHandler(ExtensionHandlerMixin, APIHandler):

@@ -26,10 +26,20 @@ from mass_ide.server.handlers import (
     ProjectsHandler,
     TemplatesHandler,
 )
+from mass_ide.server.run_handlers import (
+    ProjectConfigHandler,
+    RunCancelHandler,
+    RunHandler,
+    RunMetricsHandler,
+    RunResumeHandler,
+    RunsHandler,
+    RunStreamHandler,
+)
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
 DATASET_ID = r"(?P<dataset_id>\d+)"
 ITEM_ID = r"(?P<item_id>\d+)"
+RUN_ID = r"(?P<run_id>\d+)"
 
 ROUTES = [
     ("templates", TemplatesHandler),
@@ -50,6 +60,13 @@ ROUTES = [
     (f"items/{ITEM_ID}/slice", SliceHandler),
     (f"items/{ITEM_ID}/annotation", AnnotationHandler),
     (f"items/{ITEM_ID}/mask", MaskHandler),
+    (f"projects/{PROJECT_ID}/config", ProjectConfigHandler),
+    (f"projects/{PROJECT_ID}/runs", RunsHandler),
+    (f"runs/{RUN_ID}", RunHandler),
+    (f"runs/{RUN_ID}/cancel", RunCancelHandler),
+    (f"runs/{RUN_ID}/resume", RunResumeHandler),
+    (f"runs/{RUN_ID}/metrics", RunMetricsHandler),
+    (f"runs/{RUN_ID}/stream", RunStreamHandler),
     ("openapi.json", OpenAPIHandler),
 ]
 

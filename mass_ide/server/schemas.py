@@ -212,6 +212,55 @@ RECIPE = {
     },
 }
 
+RUN = {
+    "type": "object",
+    "required": ["id", "project_id", "dataset_id", "dataset_version", "config", "status"],
+    "properties": {
+        "id": {"type": "integer"},
+        "project_id": {"type": "string"},
+        "dataset_id": {"type": "integer"},
+        "dataset_version": {"type": "integer"},
+        "config": {"type": "object"},
+        "processes": {"type": "integer"},
+        "status": {"type": "string", "enum": ["queued", "running", "cancelling", "completed", "failed", "cancelled",
+                                              "interrupted"]},
+        "epochs_done": {"type": ["integer", "null"]},
+        "epochs_total": {"type": ["integer", "null"]},
+        "error": {"type": ["string", "null"], "description": "The traceback or reason when it failed or stopped."},
+        "result": {"type": ["object", "null"], "description": "The evaluation report of a completed run."},
+        "log": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+RUN_LIST = {
+    "type": "object",
+    "required": ["runs"],
+    "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}}},
+}
+
+NEW_RUN = {
+    "type": "object",
+    "required": ["dataset_id"],
+    "additionalProperties": False,
+    "properties": {
+        "dataset_id": {"type": "integer"},
+        "version": {"type": "integer", "minimum": 1, "description": "A frozen version; omitted: freeze one now."},
+        "config": {"type": "object", "description": "Overrides of the project's training configuration."},
+        "processes": {"type": "integer", "minimum": 1, "maximum": 64, "description": "> 1: torchrun (DDP)."},
+    },
+}
+
+METRIC_PAGE = {
+    "type": "object",
+    "required": ["metrics", "last"],
+    "properties": {
+        "metrics": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "step": {"type": ["integer", "null"]},
+            "epoch": {"type": ["integer", "null"]}, "value": {"type": "number"}, "at": {"type": "number"}}}},
+        "last": {"type": "integer", "description": "Pass it as ?since= to get only newer metrics."},
+    },
+}
+
 COMPONENTS = {
     "Error": ERROR,
     "Template": TEMPLATE,
@@ -232,4 +281,8 @@ COMPONENTS = {
     "ExportResult": EXPORT_RESULT,
     "RecipeSteps": RECIPE_STEPS,
     "Recipe": RECIPE,
+    "Run": RUN,
+    "RunList": RUN_LIST,
+    "NewRun": NEW_RUN,
+    "MetricPage": METRIC_PAGE,
 }

@@ -1,0 +1,140 @@
+"""Training runs: queued → running → completed / failed / cancelled, or interrupted and resumable.
+
+This module only records; :mod:`mass_ide.core.scheduler` starts worker
+processes and :mod:`mass_ide.core.worker` runs the training engine in them.
+"""
+
+import json
+import time
+from pathlib import Path
+
+from sqlite_utils.db import NotFoundError
+
+from mass_ide.core import audit
+from mass_ide.core.datasets import freeze, get_dataset
+from mass_ide.core.errors import Conflict, InvalidInput, NotFound
+from mass_ide.core.projects import get_project
+from mass_ide.core.workspace import Workspace
+
+FINAL = {"completed", "failed", "cancelled", "interrupted"}
+ACTIVE = {"queued", "running", "cancelling"}
+MAX_PROCESSES = 64
+
+
+def run_dir(ws: Workspace, run: dict) -> Path:
+    """Where a run keeps its checkpoints, log and report: ``projects/<id>/runs/<run id>/``."""
+    return ws.projects_dir / run["project_id"] / "runs" / str(run["id"])
+
+
+def _decoded(row: dict) -> dict:
+    """A run row with its JSON fields decoded."""
+    return {**row, "config": json.loads(row["config"]), "result": json.loads(row["result"]) if row["result"] else None,
+            "resume": bool(row["resume"])}
+
+
+def project_config(ws: Workspace, project_id: str) -> dict:
+    """The project's training configuration (its copy of the template's ``config.json``)."""
+    return json.loads((get_project(ws, project_id).folder / "config.json").read_text(encoding="utf-8"))
+
+
+def create_run(ws: Workspace, project_id: str, *, dataset_id: int, user: str, version: int | None = None,
+               overrides: dict | None = None, processes: int = 1) -> dict:
+    """Queue a run on a frozen dataset version (freezing one now when none is given)."""
+    dataset = get_dataset(ws, dataset_id)
+    if dataset.project_id != project_id:
+        raise InvalidInput(f"dataset {dataset_id} belongs to project {dataset.project_id!r}, not {project_id!r}")
+    if not 1 <= processes <= MAX_PROCESSES:
+        raise InvalidInput(f"processes must be between 1 and {MAX_PROCESSES}")
+    if version is None:
+        version = freeze(ws, dataset_id, user=user)["number"]
+    elif not ws.db.execute("SELECT 1 FROM dataset_versions WHERE dataset_id = ? AND number = ?",
+                           [dataset_id, version]).fetchone():
+        raise InvalidInput(f"dataset {dataset_id} has no frozen version {version}; freeze one first")
+    config = {**project_config(ws, project_id), **(overrides or {})}
+    with ws.db.atomic():
+        run_id = ws.db["runs"].insert({
+            "project_id": project_id, "dataset_id": dataset_id, "dataset_version": version,
+            "config": json.dumps(config), "processes": processes, "status": "queued", "created_at": audit.now_iso(),
+            "created_by": user, "epochs_done": 0, "epochs_total": int(config.get("epochs", 0)), "resume": 0,
+        }).last_pk
+        audit.record(ws.db, user=user, action="run.create", target=f"run:{run_id}",
+                     detail={"project": project_id, "dataset": dataset_id, "version": version, "processes": processes})
+    return get_run(ws, run_id)
+
+
+def get_run(ws: Workspace, run_id: int) -> dict:
+    """One run with its configuration and result."""
+    try:
+        return _decoded(ws.db["runs"].get(run_id))
+    except NotFoundError:
+        raise NotFound(f"no run with id {run_id}") from None
+
+
+def list_runs(ws: Workspace, project_id: str) -> list[dict]:
+    """The project's runs, newest first."""
+    get_project(ws, project_id)
+    return [_decoded(row) for row in ws.db["runs"].rows_where("project_id = ?", [project_id], order_by="id desc")]
+
+
+def runs_with_status(ws: Workspace, *statuses: str) -> list[dict]:
+    """Runs in any of ``statuses``, oldest first."""
+    marks = ", ".join("?" for _ in statuses)
+    return [_decoded(row) for row in ws.db["runs"].rows_where(f"status IN ({marks})", list(statuses), order_by="id")]
+
+
+def update_run(ws: Workspace, run_id: int, **fields) -> None:
+    """Change a run's state fields (status, pid, epochs_done, error, result…)."""
+    if "result" in fields and fields["result"] is not None:
+        fields["result"] = json.dumps(fields["result"])
+    with ws.db.atomic():
+        ws.db["runs"].update(run_id, fields)
+
+
+def cancel_run(ws: Workspace, run_id: int, *, user: str) -> dict:
+    """Cancel a queued run now, or ask a running one to stop after its current step."""
+    run = get_run(ws, run_id)
+    if run["status"] not in ACTIVE:
+        raise Conflict(f"run {run_id} is already {run['status']}")
+    status = "cancelled" if run["status"] == "queued" else "cancelling"
+    with ws.db.atomic():
+        ws.db["runs"].update(run_id, {"status": status, **({"finished_at": audit.now_iso()} if status == "cancelled" else {})})
+        audit.record(ws.db, user=user, action="run.cancel", target=f"run:{run_id}")
+    return get_run(ws, run_id)
+
+
+def resume_run(ws: Workspace, run_id: int, *, user: str) -> dict:
+    """Queue an interrupted, failed or cancelled run again, continuing from its last checkpoint."""
+    run = get_run(ws, run_id)
+    if run["status"] in ACTIVE or run["status"] == "completed":
+        raise Conflict(f"run {run_id} is {run['status']}; only interrupted, failed or cancelled runs resume")
+    if not (run_dir(ws, run) / "checkpoints" / "last.pt").exists():
+        raise Conflict(f"run {run_id} saved no checkpoint before it stopped; start a new run instead")
+    with ws.db.atomic():
+        ws.db["runs"].update(run_id, {"status": "queued", "resume": 1, "error": None, "finished_at": None, "pid": None})
+        audit.record(ws.db, user=user, action="run.resume", target=f"run:{run_id}")
+    return get_run(ws, run_id)
+
+
+def record_metrics(ws: Workspace, run_id: int, rows: list[tuple[str, float, int, int]]) -> None:
+    """Store a batch of (name, value, step, epoch) in one transaction."""
+    now = time.time()
+    with ws.db.atomic():
+        ws.db["metrics"].insert_all(
+            {"run_id": run_id, "name": name, "value": float(value), "step": step, "epoch": epoch, "at": now}
+            for name, value, step, epoch in rows
+        )
+
+
+def metrics_since(ws: Workspace, run_id: int, *, since: int = 0, limit: int = 10_000) -> list[dict]:
+    """The run's metrics with an id above ``since``, oldest first (the id is the catch-up cursor)."""
+    get_run(ws, run_id)
+    return list(ws.db.query("SELECT id, name, step, epoch, value, at FROM metrics WHERE run_id = ? AND id > ? "
+                            "ORDER BY id LIMIT ?", [run_id, since, limit]))
+
+
+def log_tail(ws: Workspace, run: dict, *, lines: int = 50) -> list[str]:
+    """The last lines of the run's log."""
+    path = run_dir(ws, run) / "log.txt"
+    if not path.exists():
+        return []
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]

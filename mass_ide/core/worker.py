@@ -1,0 +1,114 @@
+"""The training worker: ``python -m mass_ide.core.worker --workspace W --run R``.
+
+Runs one queued run with the training engine, outside the server's process.
+Metrics go to SQLite in small batches; a run marked ``cancelling`` stops after
+its current step; a crash is recorded with its traceback. Under ``torchrun``
+every rank trains and only rank 0 writes.
+"""
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from mass_ide.core import audit, runs
+from mass_ide.core.workspace import Workspace
+
+FLUSH_SECONDS = 0.25
+FLUSH_ROWS = 200
+CANCEL_CHECK_SECONDS = 0.5
+
+
+class RunRecorder:
+    """The engine's callbacks for one run: batched metrics, epoch progress, log lines, cancel checks."""
+
+    def __init__(self, ws: Workspace, run: dict, *, writer: bool):
+        self.ws, self.run, self.writer = ws, run, writer
+        self.pending: list[tuple[str, float, int, int]] = []
+        self.flushed_at = self.checked_at = time.monotonic()
+        self.stop_requested = False
+        self.log_path = runs.run_dir(ws, run) / "log.txt"
+
+    def on_metric(self, name: str, value: float, *, step: int, epoch: int) -> None:
+        """Keep a metric; write the batch when it is big or old enough."""
+        if self.writer:
+            self.pending.append((name, value, step, epoch))
+            if len(self.pending) >= FLUSH_ROWS or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
+                self.flush()
+
+    def on_epoch(self, epoch: int, epochs: int, metrics: dict) -> None:
+        """Record progress at the end of an epoch."""
+        if self.writer:
+            self.flush()
+            runs.update_run(self.ws, self.run["id"], epochs_done=epoch, epochs_total=epochs)
+
+    def on_log(self, line: str) -> None:
+        """Append a line to the run's log."""
+        if self.writer:
+            with self.log_path.open("a", encoding="utf-8") as log:
+                log.write(f"{audit.now_iso()} {line}\n")
+
+    def flush(self) -> None:
+        """Write pending metrics in one transaction."""
+        if self.pending:
+            runs.record_metrics(self.ws, self.run["id"], self.pending)
+            self.pending = []
+        self.flushed_at = time.monotonic()
+
+    def should_stop(self) -> bool:
+        """Whether someone asked to cancel (checked at most twice a second)."""
+        if not self.stop_requested and time.monotonic() - self.checked_at >= CANCEL_CHECK_SECONDS:
+            self.checked_at = time.monotonic()
+            self.stop_requested = runs.get_run(self.ws, self.run["id"])["status"] == "cancelling"
+        return self.stop_requested
+
+
+def execute(ws: Workspace, run_id: int) -> str:
+    """Train run ``run_id`` to its end; returns the final status."""
+    from mass_ide.core.training import load_training_data, train
+
+    writer = int(os.environ.get("RANK", "0")) == 0
+    run = runs.get_run(ws, run_id)
+    folder = runs.run_dir(ws, run)
+    folder.mkdir(parents=True, exist_ok=True)
+    recorder = RunRecorder(ws, run, writer=writer)
+    try:
+        data = load_training_data(ws, run["dataset_id"], run["dataset_version"], run["config"])
+        checkpoint = folder / "checkpoints" / "last.pt"
+        result = train(run["config"], data, run_dir=folder, callbacks=recorder,
+                       resume_from=checkpoint if run["resume"] and checkpoint.exists() else None,
+                       should_stop=recorder.should_stop)
+    except Exception:
+        if writer:
+            recorder.flush()
+            recorder.on_log(traceback.format_exc())
+            runs.update_run(ws, run_id, status="failed", error=traceback.format_exc(), finished_at=audit.now_iso())
+        raise
+    if writer:
+        recorder.flush()
+        runs.update_run(ws, run_id, status=result.status, epochs_done=result.epochs_done, result=result.report,
+                        finished_at=audit.now_iso())
+    return result.status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of a worker process."""
+    parser = argparse.ArgumentParser(description="Run one Mass IDE training run.")
+    parser.add_argument("--workspace", required=True, type=Path)
+    parser.add_argument("--run", required=True, type=int)
+    args = parser.parse_args(argv)
+    ws = Workspace.open(args.workspace)
+    try:
+        execute(ws, args.run)
+    except Exception:
+        traceback.print_exc()
+        return 1
+    finally:
+        ws.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Handlers for training runs: start, watch (REST catch-up and a websocket), cancel, resume."""
+
+import json
+from http import HTTPStatus
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from jupyter_server.utils import url_path_join
+from tornado import ioloop, web, websocket
+
+from mass_ide.core import runs
+from mass_ide.core.errors import MassError
+from mass_ide.server.base import SCHEDULER_SETTING, WORKSPACE_SETTING, MassHandler
+from mass_ide.server.data_handlers import int_argument
+from mass_ide.server.handlers import API_PREFIX
+
+STREAM_INTERVAL_MS = 200
+
+
+def run_json(run: dict) -> dict:
+    """A run as the API shows it."""
+    fields = ("id", "project_id", "dataset_id", "dataset_version", "config", "processes", "status", "created_at",
+              "created_by", "started_at", "finished_at", "epochs_done", "epochs_total", "error", "result")
+    return {field: run[field] for field in fields}
+
+
+class ProjectConfigHandler(MassHandler):
+    """The project's default training configuration."""
+
+    responses = {"get": {200: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, project_id: str) -> None:
+        """The configuration a new run starts from (the template's `config.json`, as copied into the project)."""
+        self.write_json(runs.project_config(self.workspace, project_id))
+
+
+class RunsHandler(MassHandler):
+    """A project's training runs."""
+
+    responses = {"get": {200: "RunList", 404: None}, "post": {201: "Run", 400: None, 404: None}}
+    request_bodies = {"post": "NewRun"}
+
+    @web.authenticated
+    @authorized
+    def get(self, project_id: str) -> None:
+        """The project's runs, newest first."""
+        self.write_json({"runs": [run_json(run) for run in runs.list_runs(self.workspace, project_id)]})
+
+    @web.authenticated
+    @authorized
+    def post(self, project_id: str) -> None:
+        """Queue a run on a frozen dataset version (frozen now when no version is given).
+
+        `config` overrides the project's configuration (epochs, batch size, learning rate…);
+        `processes` > 1 trains with torchrun (DDP). One run trains at a time; others queue.
+        """
+        body = self.read_json()
+        run = runs.create_run(self.workspace, project_id, dataset_id=body["dataset_id"], user=self.user_name,
+                              version=body.get("version"), overrides=body.get("config"),
+                              processes=body.get("processes", 1))
+        self.settings[SCHEDULER_SETTING].tick()
+        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "runs", str(run["id"])))
+        self.write_json(run_json(runs.get_run(self.workspace, run["id"])), status=HTTPStatus.CREATED)
+
+
+class RunHandler(MassHandler):
+    """One run."""
+
+    responses = {"get": {200: "Run", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, run_id: str) -> None:
+        """A run with its status, progress, evaluation report and the tail of its log."""
+        run = runs.get_run(self.workspace, int(run_id))
+        self.write_json({**run_json(run), "log": runs.log_tail(self.workspace, run)})
+
+
+class RunCancelHandler(MassHandler):
+    """Cancel a run."""
+
+    responses = {"post": {200: "Run", 404: None, 409: None}}
+
+    @web.authenticated
+    @authorized
+    def post(self, run_id: str) -> None:
+        """Cancel a queued run, or stop a running one after its current step (409 when it already ended)."""
+        self.write_json(run_json(runs.cancel_run(self.workspace, int(run_id), user=self.user_name)))
+
+
+class RunResumeHandler(MassHandler):
+    """Resume a run."""
+
+    responses = {"post": {200: "Run", 404: None, 409: None}}
+
+    @web.authenticated
+    @authorized
+    def post(self, run_id: str) -> None:
+        """Queue an interrupted, failed or cancelled run again from its last checkpoint."""
+        run = runs.resume_run(self.workspace, int(run_id), user=self.user_name)
+        self.settings[SCHEDULER_SETTING].tick()
+        self.write_json(run_json(runs.get_run(self.workspace, run["id"])))
+
+
+class RunMetricsHandler(MassHandler):
+    """A run's metrics, for catching up."""
+
+    responses = {"get": {200: "MetricPage", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, run_id: str) -> None:
+        """Metrics logged after the cursor `?since=N` (0: all), oldest first; `last` is the next cursor."""
+        since = int_argument(self, "since", 0)
+        found = runs.metrics_since(self.workspace, int(run_id), since=since)
+        self.write_json({"metrics": found, "last": found[-1]["id"] if found else since})
+
+
+class RunStreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHandler):
+    """Live metrics of a run over a websocket: `{"metrics": [...], "run": {...}}` messages."""
+
+    auth_resource = "mass_ide"
+    responses = {"get": {101: None, 404: None}}
+    request_bodies: dict = {}
+
+    async def pre_get(self) -> None:
+        """Authorize reading before the upgrade."""
+        if not await ensure_async(self.authorizer.is_authorized(self, self.current_user, "read", self.auth_resource)):
+            raise web.HTTPError(HTTPStatus.FORBIDDEN)
+
+    @ws_authenticated
+    async def get(self, run_id: str) -> None:
+        """Open the live stream of a run's metrics (`?since=N` to skip what you have)."""
+        await self.pre_get()
+        try:
+            runs.get_run(self.settings[WORKSPACE_SETTING], int(run_id))
+        except MassError as error:
+            raise web.HTTPError(HTTPStatus.NOT_FOUND, str(error)) from None
+        result = super().get(run_id)
+        if result is not None:
+            await result
+
+    def open(self, run_id: str) -> None:
+        """Start pushing new metrics every 200 ms."""
+        self.run_id, self.cursor, self.last_state = int(run_id), int(self.get_query_argument("since", "0")), None
+        self.poller = ioloop.PeriodicCallback(self.push, STREAM_INTERVAL_MS)
+        self.poller.start()
+        self.push()
+
+    def push(self) -> None:
+        """Send metrics newer than the cursor and any change of the run's state; close when it ended."""
+        workspace = self.settings[WORKSPACE_SETTING]
+        metrics = runs.metrics_since(workspace, self.run_id, since=self.cursor)
+        run = runs.get_run(workspace, self.run_id)
+        state = {key: run[key] for key in ("status", "epochs_done", "epochs_total", "error")}
+        if metrics or state != self.last_state:
+            self.cursor = metrics[-1]["id"] if metrics else self.cursor
+            self.last_state = state
+            try:
+                self.write_message(json.dumps({"metrics": metrics, "run": state}))
+            except websocket.WebSocketClosedError:
+                self.poller.stop()
+                return
+        if run["status"] in runs.FINAL and not metrics:
+            self.poller.stop()
+            self.close()
+
+    def on_close(self) -> None:
+        """Stop polling when the browser goes away."""
+        if hasattr(self, "poller"):
+            self.poller.stop()
