@@ -16,7 +16,7 @@ from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
 
-FINAL = {"completed", "failed", "cancelled", "interrupted"}
+FINAL = {"completed", "failed", "cancelled", "interrupted", "pruned"}
 ACTIVE = {"queued", "running", "cancelling"}
 MAX_PROCESSES = 64
 

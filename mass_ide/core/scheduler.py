@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from mass_ide.core import audit, runs
+from mass_ide.core import audit, runs, tuning
 from mass_ide.core.workspace import Workspace
 
 
@@ -92,6 +92,7 @@ class RunScheduler:
     def tick(self) -> None:
         """Reap finished workers, then start queued runs while there is room."""
         self._reap()
+        tuning.advance_all(self.ws)
         for run in runs.runs_with_status(self.ws, "queued"):
             if len(self.children) + len(self.adopted) >= self.max_running:
                 break

@@ -144,6 +144,32 @@ def m003_runs_and_metrics(db: Database) -> None:
     db["metrics"].create_index(["run_id", "id"])
 
 
+@MIGRATIONS()
+def m004_tuning_studies(db: Database) -> None:
+    """Automatic tuning: Optuna studies whose trials are runs."""
+    db["studies"].create(
+        {
+            "id": int,
+            "project_id": str,
+            "dataset_id": int,
+            "dataset_version": int,
+            "objective": str,
+            "n_trials": int,
+            "overrides": str,
+            "status": str,
+            "created_at": str,
+            "created_by": str,
+            "best_run_id": int,
+        },
+        pk="id",
+        not_null={"project_id", "dataset_id", "dataset_version", "objective", "n_trials", "status", "created_at",
+                  "created_by"},
+        foreign_keys=[("project_id", "projects", "id"), ("dataset_id", "datasets", "id")],
+    )
+    db["runs"].add_column("study_id", int)
+    db["runs"].add_column("trial_number", int)
+
+
 def open_store(path: str | Path = ":memory:") -> Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     if str(path) == ":memory:":

@@ -13,7 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
-from mass_ide.core import audit, runs
+from mass_ide.core import audit, runs, tuning
 from mass_ide.core.workspace import Workspace
 
 FLUSH_SECONDS = 0.25
@@ -28,7 +28,7 @@ class RunRecorder:
         self.ws, self.run, self.writer = ws, run, writer
         self.pending: list[tuple[str, float, int, int]] = []
         self.flushed_at = self.checked_at = time.monotonic()
-        self.stop_requested = False
+        self.stop_requested = self.pruned = False
         self.log_path = runs.run_dir(ws, run) / "log.txt"
 
     def on_metric(self, name: str, value: float, *, step: int, epoch: int) -> None:
@@ -39,10 +39,13 @@ class RunRecorder:
                 self.flush()
 
     def on_epoch(self, epoch: int, epochs: int, metrics: dict) -> None:
-        """Record progress at the end of an epoch."""
+        """Record progress at the end of an epoch; a tuning trial asks the pruner whether to go on."""
         if self.writer:
             self.flush()
             runs.update_run(self.ws, self.run["id"], epochs_done=epoch, epochs_total=epochs)
+            if self.run["study_id"] and tuning.report_epoch(self.ws, self.run, epoch=epoch, metrics=metrics):
+                self.on_log(f"pruned after epoch {epoch}: the tuner found earlier trials better at this point")
+                self.pruned = self.stop_requested = True
 
     def on_log(self, line: str) -> None:
         """Append a line to the run's log."""
@@ -85,12 +88,18 @@ def execute(ws: Workspace, run_id: int) -> str:
             recorder.flush()
             recorder.on_log(traceback.format_exc())
             runs.update_run(ws, run_id, status="failed", error=traceback.format_exc(), finished_at=audit.now_iso())
+            if run["study_id"]:
+                tuning.tell(ws, run, value=None)
         raise
+    status = "pruned" if recorder.pruned else result.status
     if writer:
         recorder.flush()
-        runs.update_run(ws, run_id, status=result.status, epochs_done=result.epochs_done, result=result.report,
+        runs.update_run(ws, run_id, status=status, epochs_done=result.epochs_done, result=result.to_json(),
                         finished_at=audit.now_iso())
-    return result.status
+        if run["study_id"]:
+            best = result.best_metric["value"] if result.best_metric and status == "completed" else None
+            tuning.tell(ws, run, value=best, pruned=status == "pruned")
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,12 +34,16 @@ from mass_ide.server.run_handlers import (
     RunResumeHandler,
     RunsHandler,
     RunStreamHandler,
+    StudiesHandler,
+    StudyHandler,
+    StudyPromoteHandler,
 )
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
 DATASET_ID = r"(?P<dataset_id>\d+)"
 ITEM_ID = r"(?P<item_id>\d+)"
 RUN_ID = r"(?P<run_id>\d+)"
+STUDY_ID = r"(?P<study_id>\d+)"
 
 ROUTES = [
     ("templates", TemplatesHandler),
@@ -67,6 +71,9 @@ ROUTES = [
     (f"runs/{RUN_ID}/resume", RunResumeHandler),
     (f"runs/{RUN_ID}/metrics", RunMetricsHandler),
     (f"runs/{RUN_ID}/stream", RunStreamHandler),
+    (f"projects/{PROJECT_ID}/studies", StudiesHandler),
+    (f"studies/{STUDY_ID}", StudyHandler),
+    (f"studies/{STUDY_ID}/promote", StudyPromoteHandler),
     ("openapi.json", OpenAPIHandler),
 ]
 

@@ -10,7 +10,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import ioloop, web, websocket
 
-from mass_ide.core import runs
+from mass_ide.core import runs, tuning
 from mass_ide.core.errors import MassError
 from mass_ide.server.base import SCHEDULER_SETTING, WORKSPACE_SETTING, MassHandler
 from mass_ide.server.data_handlers import int_argument
@@ -22,7 +22,8 @@ STREAM_INTERVAL_MS = 200
 def run_json(run: dict) -> dict:
     """A run as the API shows it."""
     fields = ("id", "project_id", "dataset_id", "dataset_version", "config", "processes", "status", "created_at",
-              "created_by", "started_at", "finished_at", "epochs_done", "epochs_total", "error", "result")
+              "created_by", "started_at", "finished_at", "epochs_done", "epochs_total", "error", "result", "study_id",
+              "trial_number")
     return {field: run[field] for field in fields}
 
 
@@ -173,3 +174,54 @@ class RunStreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocke
         """Stop polling when the browser goes away."""
         if hasattr(self, "poller"):
             self.poller.stop()
+
+
+def study_json(study: dict) -> dict:
+    """A tuning study as the API shows it, with its trials as runs."""
+    fields = ("id", "project_id", "dataset_id", "dataset_version", "objective", "n_trials", "overrides", "status",
+              "created_at", "created_by", "best_run_id")
+    return {**{field: study[field] for field in fields}, "trials": [run_json(run) for run in study["trials"]]}
+
+
+class StudiesHandler(MassHandler):
+    """Automatic tuning studies of a project."""
+
+    responses = {"post": {201: "Study", 400: None, 404: None}}
+    request_bodies = {"post": "NewStudy"}
+
+    @web.authenticated
+    @authorized
+    def post(self, project_id: str) -> None:
+        """Auto-tune: start an Optuna study over the template's search space; its trials appear as runs."""
+        body = self.read_json()
+        study = tuning.start_study(self.workspace, project_id, dataset_id=body["dataset_id"], trials=body["trials"],
+                                   version=body.get("version"), overrides=body.get("config"), user=self.user_name)
+        self.settings[SCHEDULER_SETTING].tick()
+        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "studies", str(study["id"])))
+        self.write_json(study_json(tuning.get_study(self.workspace, study["id"])), status=HTTPStatus.CREATED)
+
+
+class StudyHandler(MassHandler):
+    """One tuning study."""
+
+    responses = {"get": {200: "Study", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, study_id: str) -> None:
+        """A study: its trials (runs with their configurations and results) and its best run."""
+        self.write_json(study_json(tuning.get_study(self.workspace, int(study_id))))
+
+
+class StudyPromoteHandler(MassHandler):
+    """Promote a study's best configuration."""
+
+    responses = {"post": {201: "Run", 404: None, 409: None}}
+
+    @web.authenticated
+    @authorized
+    def post(self, study_id: str) -> None:
+        """Queue a normal run with the best trial's configuration."""
+        run = tuning.promote(self.workspace, int(study_id), user=self.user_name)
+        self.settings[SCHEDULER_SETTING].tick()
+        self.write_json(run_json(runs.get_run(self.workspace, run["id"])), status=HTTPStatus.CREATED)

@@ -223,7 +223,9 @@ RUN = {
         "config": {"type": "object"},
         "processes": {"type": "integer"},
         "status": {"type": "string", "enum": ["queued", "running", "cancelling", "completed", "failed", "cancelled",
-                                              "interrupted"]},
+                                              "interrupted", "pruned"]},
+        "study_id": {"type": ["integer", "null"], "description": "The tuning study, when this run is a trial."},
+        "trial_number": {"type": ["integer", "null"]},
         "epochs_done": {"type": ["integer", "null"]},
         "epochs_total": {"type": ["integer", "null"]},
         "error": {"type": ["string", "null"], "description": "The traceback or reason when it failed or stopped."},
@@ -261,6 +263,34 @@ METRIC_PAGE = {
     },
 }
 
+STUDY = {
+    "type": "object",
+    "required": ["id", "project_id", "dataset_id", "objective", "n_trials", "status", "trials"],
+    "properties": {
+        "id": {"type": "integer"},
+        "project_id": {"type": "string"},
+        "dataset_id": {"type": "integer"},
+        "dataset_version": {"type": "integer"},
+        "objective": {"type": "string", "description": "The validation metric maximised, e.g. val/auc."},
+        "n_trials": {"type": "integer"},
+        "status": {"type": "string", "enum": ["running", "completed"]},
+        "best_run_id": {"type": ["integer", "null"]},
+        "trials": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
+    },
+}
+
+NEW_STUDY = {
+    "type": "object",
+    "required": ["dataset_id", "trials"],
+    "additionalProperties": False,
+    "properties": {
+        "dataset_id": {"type": "integer"},
+        "trials": {"type": "integer", "minimum": 1, "maximum": 200},
+        "version": {"type": "integer", "minimum": 1},
+        "config": {"type": "object", "description": "Fixed overrides (e.g. epochs) for every trial."},
+    },
+}
+
 COMPONENTS = {
     "Error": ERROR,
     "Template": TEMPLATE,
@@ -285,4 +315,6 @@ COMPONENTS = {
     "RunList": RUN_LIST,
     "NewRun": NEW_RUN,
     "MetricPage": METRIC_PAGE,
+    "Study": STUDY,
+    "NewStudy": NEW_STUDY,
 }
