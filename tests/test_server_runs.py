@@ -1,0 +1,88 @@
+"""Training runs through the server: worker processes, live metrics over the websocket, cancel, kill and resume."""
+
+import asyncio
+import json
+import os
+import signal
+
+import pytest
+
+from mass_ide.core import projects, runs
+from mass_ide.core.sample_data import add_sample_data
+
+API = "mass-ide/api"
+
+
+@pytest.fixture
+def lab_values(jp_serverapp):
+    """A liver-function project with its sample PBC table, in the running server's workspace."""
+    workspace = jp_serverapp.web_app.settings["mass_ide_workspace"]
+    projects.create_project(workspace, name="Labs", template="liver-function", user="ana")
+    [table] = add_sample_data(workspace, "labs", user="ana")
+    return workspace, table
+
+
+async def start_run(jp_fetch, dataset_id: int, **config) -> dict:
+    """POST a run and return it."""
+    response = await jp_fetch(API, "projects", "labs", "runs", method="POST",
+                              body=json.dumps({"dataset_id": dataset_id, "config": config}))
+    assert response.code == 201
+    return json.loads(response.body)
+
+
+async def wait_for(workspace, run_id: int, condition, timeout: float = 120) -> dict:
+    """Poll the run until ``condition(run)`` holds (the server's scheduler ticks meanwhile)."""
+    for _ in range(int(timeout / 0.2)):
+        run = runs.get_run(workspace, run_id)
+        if condition(run):
+            return run
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"run {run_id} stayed {run['status']}")
+
+
+async def test_a_run_trains_in_a_worker_and_streams_its_curves(jp_fetch, jp_ws_fetch, lab_values):
+    workspace, table = lab_values
+    run = await start_run(jp_fetch, table.id, epochs=3)
+    assert run["status"] in ("queued", "running") and run["dataset_version"] == 1
+    stream = await jp_ws_fetch(API, "runs", str(run["id"]), "stream")
+    names, states = set(), []
+    while True:
+        message = await asyncio.wait_for(stream.read_message(), timeout=120)
+        if message is None:  # the server closes the stream when the run has ended
+            break
+        update = json.loads(message)
+        names |= {metric["name"] for metric in update["metrics"]}
+        states.append(update["run"]["status"])
+    assert {"train/loss", "train/lr", "val/auc", "val/loss"} <= names
+    assert states[-1] == "completed"
+    finished = json.loads((await jp_fetch(API, "runs", str(run["id"]))).body)
+    assert finished["epochs_done"] == 3 and finished["result"]["best_metric"]["name"] == "val/auc"
+    assert any("finished 3 epochs" in line for line in finished["log"])
+    page = json.loads((await jp_fetch(API, "runs", str(run["id"]), "metrics", params={"since": "0"})).body)
+    later = json.loads((await jp_fetch(API, "runs", str(run["id"]), "metrics", params={"since": str(page["last"])})).body)
+    assert len(page["metrics"]) > 3 and later["metrics"] == []
+
+
+async def test_cancel_stops_a_running_run(jp_fetch, lab_values):
+    workspace, table = lab_values
+    run = await start_run(jp_fetch, table.id, epochs=200)
+    await wait_for(workspace, run["id"], lambda r: r["epochs_done"] >= 1)
+    response = await jp_fetch(API, "runs", str(run["id"]), "cancel", method="POST", body="")
+    assert json.loads(response.body)["status"] == "cancelling"
+    stopped = await wait_for(workspace, run["id"], lambda r: r["status"] in runs.FINAL)
+    assert stopped["status"] == "cancelled" and stopped["epochs_done"] < 200
+
+
+async def test_a_killed_worker_is_interrupted_and_resumes_from_its_checkpoint(jp_fetch, lab_values):
+    workspace, table = lab_values
+    run = await start_run(jp_fetch, table.id, epochs=6)
+    running = await wait_for(workspace, run["id"], lambda r: r["epochs_done"] >= 2)
+    os.killpg(running["pid"], signal.SIGKILL)
+    interrupted = await wait_for(workspace, run["id"], lambda r: r["status"] in runs.FINAL)
+    assert interrupted["status"] == "interrupted" and "killed" in interrupted["error"]
+    resumed = json.loads((await jp_fetch(API, "runs", str(run["id"]), "resume", method="POST", body="")).body)
+    assert resumed["status"] in ("queued", "running")
+    done = await wait_for(workspace, run["id"], lambda r: r["status"] in runs.FINAL)
+    assert (done["status"], done["epochs_done"]) == ("completed", 6)
+    log = "\n".join(runs.log_tail(workspace, done, lines=200))
+    assert "resum" in log.lower()
