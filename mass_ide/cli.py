@@ -4,14 +4,17 @@ import argparse
 import getpass
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
-from mass_ide.core import projects
+from mass_ide.core import projects, runs, tuning, worker
+from mass_ide.core.audit import now_iso
 from mass_ide.core.datasets import import_dataset
 from mass_ide.core.demo import seed_demo
-from mass_ide.core.errors import MassError
+from mass_ide.core.errors import InvalidInput, MassError
 from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.scheduler import worker_command
 from mass_ide.core.templates import list_templates
 from mass_ide.core.workspace import Workspace
 
@@ -117,6 +120,71 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_overrides(pairs: list[str]) -> dict:
+    """``--set epochs=5 --set learning_rate=0.01`` as a dict (values parsed as JSON when they can be)."""
+    overrides = {}
+    for pair in pairs:
+        key, separator, raw = pair.partition("=")
+        if not separator or not key:
+            raise InvalidInput(f"--set takes KEY=VALUE, not {pair!r}")
+        try:
+            overrides[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[key] = raw
+    return overrides
+
+
+def _print_run(run: dict) -> None:
+    """A finished run's status and best metric."""
+    best = (run["result"] or {}).get("best_metric")
+    summary = f", best {best['name']} {best['value']:.4f} at epoch {best['epoch']}" if best else ""
+    print(f"Run {run['id']} {run['status']} after {run['epochs_done']} epoch(s){summary}")
+    if run["error"]:
+        print(run["error"], file=sys.stderr)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train in the foreground (several processes with torchrun and DDP); the run lands in the run list."""
+    ws = _workspace(args)
+    run = runs.create_run(ws, args.project_id, dataset_id=args.dataset, version=args.version, user=getpass.getuser(),
+                          overrides=_config_overrides(args.set), processes=args.nproc)
+    runs.update_run(ws, run["id"], status="running", pid=os.getpid(), started_at=now_iso())
+    print(f"Run {run['id']}: training on dataset {args.dataset} version {run['dataset_version']} "
+          f"with {args.nproc} process(es); log in {runs.run_dir(ws, run) / 'log.txt'}")
+    if args.nproc > 1:
+        completed = subprocess.run(worker_command(ws, run), check=False)
+        if runs.get_run(ws, run["id"])["status"] in runs.ACTIVE:
+            runs.update_run(ws, run["id"], status="failed", error=f"torchrun exited with code {completed.returncode}",
+                            finished_at=now_iso())
+    else:
+        try:
+            worker.execute(ws, run["id"])
+        except Exception:  # recorded on the run with its traceback; shown below
+            pass
+    finished = runs.get_run(ws, run["id"])
+    _print_run(finished)
+    return 0 if finished["status"] == "completed" else 1
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    """Auto-tune in the foreground: trials one after another, then the best configuration."""
+    ws = _workspace(args)
+    study = tuning.start_study(ws, args.project_id, dataset_id=args.dataset, trials=args.trials,
+                               version=args.version, overrides=_config_overrides(args.set), user=getpass.getuser())
+    print(f"Study {study['id']}: {args.trials} trial(s) maximising {study['objective']}")
+    while (queued := runs.runs_with_status(ws, "queued")):
+        try:
+            worker.execute(ws, queued[0]["id"])
+        except Exception:  # a failed trial is recorded and the study goes on
+            pass
+        _print_run(runs.get_run(ws, queued[0]["id"]))
+        tuning.advance_all(ws)
+    best = tuning.get_study(ws, study["id"])["best_run_id"]
+    if best:
+        print(f"Best: run {best} with {json.dumps(runs.get_run(ws, best)['config'])}")
+    return 0 if best else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="mass-ide", description="Mass IDE: medical AI from raw data to a deployed model.")
@@ -161,6 +229,23 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("source")
     importing.add_argument("--name", help="dataset name (default: the file or folder name)")
     importing.set_defaults(handler=cmd_data_import)
+    train = commands.add_parser("train", help="train a project's model on a dataset (torchrun with --nproc N)")
+    train.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    train.add_argument("project_id")
+    train.add_argument("--dataset", type=int, required=True, help="dataset id")
+    train.add_argument("--version", type=int, help="frozen dataset version (default: freeze one now)")
+    train.add_argument("--nproc", type=int, default=1, help="processes: more than 1 trains with torchrun (DDP)")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override the configuration")
+    train.set_defaults(handler=cmd_train)
+
+    tune = commands.add_parser("tune", help="auto-tune hyperparameters with an Optuna study")
+    tune.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    tune.add_argument("project_id")
+    tune.add_argument("--dataset", type=int, required=True, help="dataset id")
+    tune.add_argument("--trials", type=int, default=10)
+    tune.add_argument("--version", type=int, help="frozen dataset version (default: freeze one now)")
+    tune.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed for every trial")
+    tune.set_defaults(handler=cmd_tune)
     return parser
 
 

@@ -68,3 +68,16 @@ def command_lines(parser: argparse.ArgumentParser, prefix: str = "mass-ide") -> 
 @pytest.mark.parametrize("command", command_lines(cli.build_parser()))
 def test_readme_documents_every_command(command):
     assert command in README.read_text(encoding="utf-8")
+
+
+def test_train_and_tune_from_the_command_line(tmp_path, capsys):
+    ws = ["--workspace", str(tmp_path / "ws")]
+    run(capsys, "projects", *ws, "create", "Labs", "--template", "liver-function")
+    code, out, _ = run(capsys, "projects", *ws, "samples", "labs")
+    assert code == 0 and "418 tabular item(s) (dataset 1)" in out
+    code, out, _ = run(capsys, "train", *ws, "labs", "--dataset", "1", "--set", "epochs=2")
+    assert code == 0 and "Run 1 completed after 2 epoch(s), best val/auc" in out
+    code, out, _ = run(capsys, "tune", *ws, "labs", "--dataset", "1", "--trials", "2", "--set", "epochs=1")
+    assert code == 0 and "Run 3 completed" in out and "Best: run" in out
+    code, _, err = run(capsys, "train", *ws, "labs", "--dataset", "1", "--set", "epochs")
+    assert code == 1 and "--set takes KEY=VALUE" in err

@@ -84,4 +84,4 @@ def test_several_processes_train_under_torchrun(workspace):
     run = runs.create_run(workspace, dataset.project_id, dataset_id=dataset.id, user="ana", processes=2)
     command = worker_command(workspace, run)
     assert command[1:5] == ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    assert command[-4:] == ["--workspace", str(workspace.root), "--run", str(run["id"])]
+    assert command[-4:] == ["-m", "mass_ide.core.worker", str(workspace.root), str(run["id"])]

@@ -1,4 +1,4 @@
-"""The training worker: ``python -m mass_ide.core.worker --workspace W --run R``.
+"""The training worker: ``python -m mass_ide.core.worker WORKSPACE RUN_ID``.
 
 Runs one queued run with the training engine, outside the server's process.
 Metrics go to SQLite in small batches; a run marked ``cancelling`` stops after
@@ -105,8 +105,8 @@ def execute(ws: Workspace, run_id: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of a worker process."""
     parser = argparse.ArgumentParser(description="Run one Mass IDE training run.")
-    parser.add_argument("--workspace", required=True, type=Path)
-    parser.add_argument("--run", required=True, type=int)
+    parser.add_argument("workspace", type=Path)  # positional: torchrun would take --run for its --run-path
+    parser.add_argument("run", type=int)
     args = parser.parse_args(argv)
     ws = Workspace.open(args.workspace)
     try:
