@@ -86,3 +86,24 @@ async def test_a_killed_worker_is_interrupted_and_resumes_from_its_checkpoint(jp
     assert (done["status"], done["epochs_done"]) == ("completed", 6)
     log = "\n".join(runs.log_tail(workspace, done, lines=200))
     assert "resum" in log.lower()
+
+
+async def test_auto_tune_runs_trials_as_runs_and_promotes_the_best(jp_fetch, lab_values):
+    from mass_ide.core import tuning
+
+    workspace, table = lab_values
+    response = await jp_fetch(API, "projects", "labs", "studies", method="POST",
+                              body=json.dumps({"dataset_id": table.id, "trials": 2, "config": {"epochs": 2}}))
+    study = json.loads(response.body)
+    assert response.code == 201 and study["objective"] == "val/auc" and len(study["trials"]) == 1
+    for _ in range(600):
+        if tuning.get_study(workspace, study["id"])["status"] == "completed":
+            break
+        await asyncio.sleep(0.2)
+    done = json.loads((await jp_fetch(API, "studies", str(study["id"]))).body)
+    assert done["status"] == "completed" and [t["status"] for t in done["trials"]] == ["completed", "completed"]
+    learning_rates = {t["config"]["learning_rate"] for t in done["trials"]}
+    assert len(learning_rates) == 2  # each trial sampled its own configuration
+    promoted = json.loads((await jp_fetch(API, "studies", str(study["id"]), "promote", method="POST", body="")).body)
+    best = runs.get_run(workspace, done["best_run_id"])
+    assert promoted["config"]["learning_rate"] == best["config"]["learning_rate"] and promoted["study_id"] is None
