@@ -12,4 +12,8 @@ export namespace CommandIDs {
   export const refresh = 'mass-ide:refresh-projects';
   /** Show the Mass sidebar. */
   export const showSidebar = 'mass-ide:show-sidebar';
+  /** Open a project's Import panel; args `{projectId?: string}` (asks which when missing). */
+  export const importData = 'mass-ide:import-data';
+  /** Open a dataset's view; args `{datasetId: number}`. */
+  export const openDataset = 'mass-ide:open-dataset';
 }

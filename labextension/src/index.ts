@@ -5,6 +5,7 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { errorMessage, ITemplate } from './api';
 import { CommandIDs } from './commandIds';
 import { PALETTE_CATEGORY, registerCommands } from './commands';
+import { setupDataPanels } from './data/commands';
 import { ProjectsModel } from './model';
 import { ProjectPanel } from './projectPanel';
 import { ProjectsSidebar } from './sidebar';
@@ -71,6 +72,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const tracker = new WidgetTracker<MainAreaWidget<ProjectPanel>>({ namespace: 'mass-ide-project' });
     app.shell.add(sidebar, 'left', { rank: 200 });
     registerCommands({ app, model, sidebar, tracker });
+    setupDataPanels({ app, model, restorer, palette, category: PALETTE_CATEGORY });
 
     if (restorer) {
       restorer.add(sidebar, sidebar.id);

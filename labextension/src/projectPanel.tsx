@@ -5,6 +5,7 @@ import React, { useEffect, useState } from 'react';
 
 import { errorMessage, IProjectDetail, SectionKey } from './api';
 import { CommandIDs } from './commandIds';
+import { DatasetList, ImportButton } from './data/datasetList';
 import { entryName, formatDate } from './format';
 import { templateIcon } from './icons';
 import { ProjectsModel } from './model';
@@ -15,7 +16,7 @@ const SECTIONS: { key: SectionKey; title: string; empty: string; hint: string }[
     key: 'datasets',
     title: 'Datasets',
     empty: 'No datasets yet.',
-    hint: 'Imported tables, images, NIfTI volumes and DICOM series will be listed here. Import arrives with the data panel in a later release.'
+    hint: 'Import tables, images, NIfTI volumes and DICOM series with the Import data button; each import becomes a dataset listed here.'
   },
   {
     key: 'runs',
@@ -121,12 +122,15 @@ function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
             <section key={section.key} className="mass-Section" data-section={section.key}>
               <h2 className="mass-Section-title">
                 {section.title}
+                {section.key === 'datasets' && <ImportButton projectId={detail.id} commands={commands} />}
                 <span className="mass-Section-count">{entries.length}</span>
               </h2>
               {entries.length === 0 ? (
                 <div className="mass-Section-empty">
                   <strong>{section.empty}</strong> {section.hint}
                 </div>
+              ) : section.key === 'datasets' ? (
+                <DatasetList entries={entries} commands={commands} />
               ) : (
                 <ul className="mass-Section-list">
                   {entries.map((entry, index) => (

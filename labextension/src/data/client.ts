@@ -1,0 +1,123 @@
+import { URLExt } from '@jupyterlab/coreutils';
+
+import { apiURL, IUpload, requestAPI, uploadAPI } from '../api';
+import {
+  IDataset,
+  IItemPage,
+  IRecipe,
+  IRecipePreview,
+  IRecipeStep,
+  IVersion,
+  Quality
+} from './types';
+
+/** The path of a dataset's route. */
+function datasetPath(datasetId: number, rest = ''): string {
+  return `datasets/${encodeURIComponent(datasetId)}${rest}`;
+}
+
+/** The path of a project's datasets route, with an optional query. */
+function projectDatasetsPath(projectId: string, query?: Record<string, string>): string {
+  const path = `projects/${encodeURIComponent(projectId)}/datasets`;
+  return query ? `${path}${URLExt.objectToQueryString(query)}` : path;
+}
+
+/** A project's datasets, oldest first. */
+export async function listDatasets(projectId: string): Promise<IDataset[]> {
+  return (await requestAPI<{ datasets: IDataset[] }>(projectDatasetsPath(projectId))).datasets;
+}
+
+/** Upload a file as a new dataset of a project, reporting the bytes sent. */
+export function uploadDataset(
+  projectId: string,
+  file: File,
+  name: string | undefined,
+  onProgress: (loaded: number, total: number) => void
+): IUpload<IDataset> {
+  const query: Record<string, string> = { filename: file.name };
+  if (name) {
+    query.name = name;
+  }
+  return uploadAPI<IDataset>(projectDatasetsPath(projectId, query), file, onProgress);
+}
+
+/** Import a file or folder that already lies under the Jupyter server's root. */
+export function importServerPath(projectId: string, path: string, name: string | undefined): Promise<IDataset> {
+  return requestAPI<IDataset>(projectDatasetsPath(projectId), {
+    method: 'POST',
+    body: JSON.stringify(name ? { path, name } : { path })
+  });
+}
+
+/** One dataset with its import report. */
+export function getDataset(datasetId: number): Promise<IDataset> {
+  return requestAPI<IDataset>(datasetPath(datasetId));
+}
+
+/** A page of a dataset's items with their annotations. */
+export function listItems(
+  datasetId: number,
+  { offset, limit, unlabelled }: { offset: number; limit: number; unlabelled?: boolean }
+): Promise<IItemPage> {
+  const query = URLExt.objectToQueryString({ offset, limit, unlabelled: unlabelled ? 1 : 0 });
+  return requestAPI<IItemPage>(datasetPath(datasetId, `/items${query}`));
+}
+
+/** A dataset's frozen versions, newest first. */
+export async function listVersions(datasetId: number): Promise<IVersion[]> {
+  return (await requestAPI<{ versions: IVersion[] }>(datasetPath(datasetId, '/versions'))).versions;
+}
+
+/** Freeze the dataset and its labels as a new immutable version. */
+export function freezeVersion(datasetId: number): Promise<IVersion> {
+  return requestAPI<IVersion>(datasetPath(datasetId, '/versions'), { method: 'POST' });
+}
+
+/** The dataset's quality summary, ready to plot. */
+export function getQuality(datasetId: number): Promise<Quality> {
+  return requestAPI<Quality>(datasetPath(datasetId, '/quality'));
+}
+
+/** The dataset's saved cleaning recipe and the operations it may use. */
+export function getRecipe(datasetId: number): Promise<IRecipe> {
+  return requestAPI<IRecipe>(datasetPath(datasetId, '/recipe'));
+}
+
+/** Save the dataset's cleaning recipe. */
+export function saveRecipe(datasetId: number, steps: IRecipeStep[]): Promise<unknown> {
+  return requestAPI<unknown>(datasetPath(datasetId, '/recipe'), {
+    method: 'PUT',
+    body: JSON.stringify({ steps })
+  });
+}
+
+/** What the steps would do to the first rows or item, without saving anything. */
+export function previewRecipe(datasetId: number, steps: IRecipeStep[]): Promise<IRecipePreview> {
+  return requestAPI<IRecipePreview>(datasetPath(datasetId, '/recipe/preview'), {
+    method: 'POST',
+    body: JSON.stringify({ steps })
+  });
+}
+
+/** Run the saved recipe over the whole dataset: the answer is the new, cleaned dataset. */
+export function applyRecipe(datasetId: number): Promise<IDataset> {
+  return requestAPI<IDataset>(datasetPath(datasetId, '/recipe/apply'), { method: 'POST' });
+}
+
+/** Write the dataset as a Medical Segmentation Decathlon folder (images and masks). */
+export function exportDecathlon(datasetId: number): Promise<{ folder: string | null; cases: number }> {
+  return requestAPI<{ folder: string | null; cases: number }>(datasetPath(datasetId, '/exports/msd'), {
+    method: 'POST'
+  });
+}
+
+/** The URL of the dataset's labels as CSV (a download). */
+export function labelsCSVURL(datasetId: number): string {
+  return apiURL(datasetPath(datasetId, '/labels.csv'));
+}
+
+/** The URL of one rendered slice (PNG) of an image or volume. */
+export function sliceURL(itemId: number, index: number): string {
+  const query = URLExt.objectToQueryString({ axis: 'axial', index });
+  return apiURL(`items/${encodeURIComponent(itemId)}/slice${query}`);
+}

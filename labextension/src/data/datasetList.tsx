@@ -1,0 +1,60 @@
+import { fileUploadIcon } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import React from 'react';
+
+import { CommandIDs } from '../commandIds';
+import { formatDate } from '../format';
+import { IDataset, kindTitle, plural } from './types';
+
+/** The project panel's "Import data" button. */
+export function ImportButton({ projectId, commands }: { projectId: string; commands: CommandRegistry }): JSX.Element {
+  return (
+    <button
+      className="mass-TextButton mass-ImportButton"
+      title="Upload tables, images, NIfTI volumes or DICOM series into this project"
+      onClick={() => void commands.execute(CommandIDs.importData, { projectId })}
+    >
+      <fileUploadIcon.react tag="span" className="mass-ButtonIcon" />
+      Import data
+    </button>
+  );
+}
+
+/** Whether an entry of a project's list looks like a dataset. */
+function isDataset(entry: unknown): entry is IDataset {
+  return typeof entry === 'object' && entry !== null && 'id' in entry && 'kind' in entry;
+}
+
+/** A project's datasets: name, kind, items and date; a row opens the dataset. */
+export function DatasetList({ entries, commands }: { entries: unknown[]; commands: CommandRegistry }): JSX.Element {
+  const datasets = entries.filter(isDataset);
+  return (
+    <ul className="mass-DatasetList">
+      {datasets.map(dataset => {
+        const open = (): void => void commands.execute(CommandIDs.openDataset, { datasetId: dataset.id });
+        return (
+          <li
+            key={dataset.id}
+            className="mass-DatasetList-item"
+            data-dataset-id={dataset.id}
+            tabIndex={0}
+            title={`Open ${dataset.name}\nImported ${formatDate(dataset.created_at)} by ${dataset.created_by}`}
+            onClick={open}
+            onKeyDown={event => {
+              if (event.key === 'Enter') {
+                open();
+              }
+            }}
+          >
+            <span className="mass-DatasetList-name">{dataset.name}</span>
+            <span className="mass-KindBadge" data-kind={dataset.kind}>
+              {kindTitle(dataset.kind)}
+            </span>
+            <span className="mass-DatasetList-meta">{plural(dataset.item_count, 'item')}</span>
+            <span className="mass-DatasetList-meta">{formatDate(dataset.created_at, true)}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

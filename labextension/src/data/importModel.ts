@@ -1,0 +1,167 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { errorMessage, IUpload, UploadCancelled } from '../api';
+import { importServerPath, uploadDataset } from './client';
+import { IDataset } from './types';
+
+/** Where one import stands. */
+export type ImportState = 'waiting' | 'uploading' | 'importing' | 'done' | 'failed' | 'cancelled';
+
+/** One file upload or server-path import, as the Import panel lists it. */
+export interface IImportEntry {
+  /** Unique in this panel. */
+  readonly id: number;
+  /** The file's name, or the server path. */
+  readonly source: string;
+  /** Whether the bytes come from this browser (else the file lies on the server). */
+  readonly upload: boolean;
+  state: ImportState;
+  /** Bytes sent so far, and in all (uploads only). */
+  loaded: number;
+  total: number;
+  /** The imported dataset, once done. */
+  dataset?: IDataset;
+  /** The server's message, when failed. */
+  error?: string;
+}
+
+/**
+ * The imports of one project's Import panel. Uploads go one at a time, in
+ * the order they were added, each file becoming its own dataset; a
+ * server-path import starts at once. `changed` fires on every step and
+ * progress event; `imported` fires once per dataset created.
+ */
+export class ImportModel implements IDisposable {
+  constructor(readonly projectId: string) {}
+
+  /** Emitted whenever an entry is added, progresses or ends. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted with each dataset an import created. */
+  get imported(): ISignal<this, IDataset> {
+    return this._imported;
+  }
+
+  /** Every import of this panel, newest first. */
+  get entries(): readonly IImportEntry[] {
+    return this._entries;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Queue files for upload; `name` names the dataset when there is one file. */
+  upload(files: readonly File[], name?: string): void {
+    for (const file of files) {
+      const entry = this._add(file.name, true, file.size);
+      this._queue.push({ entry, file, name: files.length === 1 ? name : undefined });
+    }
+    void this._drain();
+  }
+
+  /** Import a file or folder under the server root. */
+  async importPath(path: string, name?: string): Promise<void> {
+    const entry = this._add(path, false, 0);
+    entry.state = 'importing';
+    this._changed.emit();
+    try {
+      this._succeed(entry, await importServerPath(this.projectId, path, name));
+    } catch (error) {
+      this._fail(entry, error);
+    }
+  }
+
+  /** Stop an upload in flight or waiting its turn. */
+  cancel(id: number): void {
+    const waiting = this._queue.findIndex(queued => queued.entry.id === id);
+    if (waiting >= 0) {
+      this._queue[waiting].entry.state = 'cancelled';
+      this._queue.splice(waiting, 1);
+      this._changed.emit();
+    } else if (this._current?.entry.id === id) {
+      this._current.upload.cancel();
+    }
+  }
+
+  /** Forget the imports that have ended. */
+  clearFinished(): void {
+    this._entries = this._entries.filter(entry => !isFinished(entry.state));
+    this._changed.emit();
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._queue.length = 0;
+    this._current?.upload.cancel();
+    Signal.clearData(this);
+  }
+
+  /** Upload the queued files one after the other. */
+  private async _drain(): Promise<void> {
+    if (this._current) {
+      return;
+    }
+    let next = this._queue.shift();
+    while (next && !this._isDisposed) {
+      const { entry, file, name } = next;
+      entry.state = 'uploading';
+      const upload = uploadDataset(this.projectId, file, name, (loaded, total) => {
+        entry.loaded = loaded;
+        entry.total = total;
+        // Once the last byte is out, the server converts the data.
+        entry.state = loaded >= total ? 'importing' : 'uploading';
+        this._changed.emit();
+      });
+      this._current = { entry, upload };
+      this._changed.emit();
+      try {
+        this._succeed(entry, await upload.done);
+      } catch (error) {
+        this._fail(entry, error);
+      }
+      this._current = null;
+      next = this._queue.shift();
+    }
+  }
+
+  private _add(source: string, upload: boolean, total: number): IImportEntry {
+    const entry: IImportEntry = { id: ++this._ids, source, upload, state: 'waiting', loaded: 0, total };
+    this._entries = [entry, ...this._entries];
+    this._changed.emit();
+    return entry;
+  }
+
+  private _succeed(entry: IImportEntry, dataset: IDataset): void {
+    entry.state = 'done';
+    entry.loaded = entry.total;
+    entry.dataset = dataset;
+    this._changed.emit();
+    this._imported.emit(dataset);
+  }
+
+  private _fail(entry: IImportEntry, error: unknown): void {
+    entry.state = error instanceof UploadCancelled ? 'cancelled' : 'failed';
+    entry.error = error instanceof UploadCancelled ? undefined : errorMessage(error);
+    this._changed.emit();
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _current: { entry: IImportEntry; upload: IUpload<IDataset> } | null = null;
+  private _entries: IImportEntry[] = [];
+  private _ids = 0;
+  private _imported = new Signal<this, IDataset>(this);
+  private _isDisposed = false;
+  private _queue: { entry: IImportEntry; file: File; name?: string }[] = [];
+}
+
+/** Whether an import has ended, for better or worse. */
+export function isFinished(state: ImportState): boolean {
+  return state === 'done' || state === 'failed' || state === 'cancelled';
+}

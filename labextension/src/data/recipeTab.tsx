@@ -1,0 +1,381 @@
+import { caretDownIcon, caretUpIcon, closeIcon } from '@jupyterlab/ui-components';
+import React, { useEffect, useState } from 'react';
+
+import { ActionButton, ActionOutcome, useAction } from './action';
+import { BarList } from './charts';
+import { applyRecipe, getRecipe, previewRecipe, saveRecipe } from './client';
+import { useRequest } from './hooks';
+import { ChartCard, missingBars } from './quality';
+import { newStep, StepForm } from './recipeForm';
+import {
+  IDataset,
+  IOperation,
+  IRecipePreview,
+  IRecipeStep,
+  isTablePreview,
+  ITablePreview,
+  ItemSummary,
+  plural,
+  Quality
+} from './types';
+
+/** A cell as text ('' for missing). */
+function cell(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+/** Numbers as text compare by value: "40" and 40.0 are the same cell. */
+function sameCell(a: unknown, b: unknown): boolean {
+  if (cell(a) === cell(b)) {
+    return true;
+  }
+  const x = Number(cell(a));
+  const y = Number(cell(b));
+  return cell(a) !== '' && cell(b) !== '' && !Number.isNaN(x) && x === y;
+}
+
+/** One side of a table preview; `was` gives the before-value of a changed cell. */
+function PreviewTable(props: {
+  title: string;
+  table: ITablePreview;
+  was?: (row: number, column: number) => { changed: boolean; before: unknown };
+}): JSX.Element {
+  const { title, table, was } = props;
+  const total = table.total_rows ?? table.rows.length;
+  return (
+    <div className="mass-PreviewSide">
+      <div className="mass-PreviewSide-title">
+        {title}
+        <span className="mass-ChartCard-note">
+          {table.rows.length < total ? `first ${table.rows.length} of ${plural(total, 'row')}` : plural(total, 'row')}
+        </span>
+      </div>
+      <div className="mass-TableScroll">
+        <table className="mass-Table mass-mod-compact">
+          <thead>
+            <tr>
+              {table.columns.map(column => (
+                <th key={column}>{column}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {table.rows.map((row, r) => (
+              <tr key={r}>
+                {row.map((value, c) => {
+                  const change = was?.(r, c);
+                  const classes = [
+                    value === null || value === '' ? 'mass-mod-missing' : '',
+                    change?.changed ? 'mass-mod-changed' : ''
+                  ].join(' ');
+                  return (
+                    <td
+                      key={c}
+                      className={classes.trim() || undefined}
+                      title={change?.changed ? `was: ${cell(change.before) || '(missing)'}` : undefined}
+                    >
+                      {value === null || value === '' ? '—' : String(value)}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+/** Before and after tables, changed cells highlighted where rows line up. */
+function TablesPreview({ before, after }: { before: ITablePreview; after: ITablePreview }): JSX.Element {
+  const beforeTotal = before.total_rows ?? before.rows.length;
+  const afterTotal = after.total_rows ?? after.rows.length;
+  const rowsAlign = beforeTotal === afterTotal;
+  // An after-column matches the before-column of its name, else the one at its place (a renamed column).
+  const sourceColumn = after.columns.map((name, index) => {
+    const found = before.columns.indexOf(name);
+    return found >= 0 ? found : before.columns.length === after.columns.length ? index : -1;
+  });
+  const was = (row: number, column: number): { changed: boolean; before: unknown } => {
+    const source = sourceColumn[column];
+    if (!rowsAlign || source < 0) {
+      return { changed: source < 0, before: null };
+    }
+    const old = before.rows[row]?.[source];
+    return { changed: !sameCell(old, after.rows[row]?.[column]), before: old };
+  };
+  const changedCells = after.rows.reduce(
+    (sum, row, r) => sum + row.filter((_, c) => was(r, c).changed && sourceColumn[c] >= 0).length,
+    0
+  );
+  return (
+    <>
+      <p className="mass-Quality-summary">
+        {rowsAlign
+          ? `${plural(changedCells, 'cell')} changed in the rows shown`
+          : `${plural(beforeTotal - afterTotal, 'row')} removed: rows no longer line up one to one, so changed cells are not marked`}
+        {after.columns.length !== before.columns.length &&
+          ` · ${plural(before.columns.length - after.columns.length, 'column')} removed`}
+      </p>
+      <div className="mass-PreviewPair">
+        <PreviewTable title="Before" table={before} />
+        <PreviewTable title="After" table={after} was={was} />
+      </div>
+    </>
+  );
+}
+
+/** Before and after summaries of one image or volume, changed values marked. */
+function SummaryPreview(props: { before: object; after: object; item?: string }): JSX.Element {
+  const { item } = props;
+  const before: ItemSummary = Object.fromEntries(Object.entries(props.before));
+  const after: ItemSummary = Object.fromEntries(Object.entries(props.after));
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  // A range reads "0 – 255"; a shape or spacing "64 × 64 × 32".
+  const text = (value: unknown, key = ''): string =>
+    Array.isArray(value) ? value.map(entry => cell(entry)).join(key.endsWith('range') ? ' – ' : ' × ') : cell(value);
+  return (
+    <>
+      {item && <p className="mass-Quality-summary">The first item, {item}:</p>}
+      <table className="mass-Table mass-mod-compact mass-SummaryTable">
+        <thead>
+          <tr>
+            <th />
+            <th>Before</th>
+            <th>After</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map(key => {
+            const changed = text(before[key]) !== text(after[key]);
+            return (
+              <tr key={key}>
+                <th scope="row">{key.replace(/_/g, ' ')}</th>
+                <td>{text(before[key], key)}</td>
+                <td className={changed ? 'mass-mod-changed' : undefined}>{text(after[key], key)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** Missing values per column before and after, as two bar lists on one scale. */
+function QualityPair({ before, after }: { before: Quality; after: Quality }): JSX.Element | null {
+  if (before.kind !== 'tabular' || after.kind !== 'tabular') {
+    return null;
+  }
+  const max = Math.max(before.rows, after.rows, 1);
+  return (
+    <div className="mass-ChartGrid">
+      <ChartCard title="Missing values before" note={plural(before.rows, 'row')}>
+        <BarList bars={missingBars(before)} max={max} warn width={320} title="Missing values per column before" />
+      </ChartCard>
+      <ChartCard title="Missing values after" note={plural(after.rows, 'row')}>
+        <BarList bars={missingBars(after)} max={max} warn width={320} title="Missing values per column after" />
+      </ChartCard>
+    </div>
+  );
+}
+
+/** What a preview shows, by the dataset's kind. */
+function PreviewView({ preview, stale }: { preview: IRecipePreview; stale: boolean }): JSX.Element {
+  const { before, after } = preview;
+  return (
+    <section className={`mass-Preview${stale ? ' mass-mod-stale' : ''}`} aria-label="Preview">
+      <h3 className="mass-SubTitle">Preview</h3>
+      {stale && <div className="mass-Hint mass-mod-warn">The steps changed since this preview: preview again.</div>}
+      {isTablePreview(before) && isTablePreview(after) ? (
+        <TablesPreview before={before} after={after} />
+      ) : (
+        <SummaryPreview before={before} after={after} item={preview.item} />
+      )}
+      {preview.quality_before && preview.quality_after && (
+        <QualityPair before={preview.quality_before} after={preview.quality_after} />
+      )}
+    </section>
+  );
+}
+
+/** One step of the list: its title, its buttons and its form. */
+function StepCard(props: {
+  index: number;
+  count: number;
+  step: IRecipeStep;
+  operation?: IOperation;
+  columns: readonly string[];
+  onChange: (step: IRecipeStep) => void;
+  onMove: (by: number) => void;
+  onRemove: () => void;
+}): JSX.Element {
+  const { index, count, step, operation, columns, onChange, onMove, onRemove } = props;
+  return (
+    <li className="mass-Step">
+      <div className="mass-Step-head">
+        <span className="mass-Step-number">{index + 1}</span>
+        <span className="mass-Step-title">{operation?.title ?? step.op}</span>
+        <button
+          className="mass-IconButton"
+          title="Move up"
+          aria-label="Move up"
+          disabled={index === 0}
+          onClick={() => onMove(-1)}
+        >
+          <caretUpIcon.react tag="span" />
+        </button>
+        <button
+          className="mass-IconButton"
+          title="Move down"
+          aria-label="Move down"
+          disabled={index === count - 1}
+          onClick={() => onMove(1)}
+        >
+          <caretDownIcon.react tag="span" />
+        </button>
+        <button className="mass-IconButton" title="Remove this step" aria-label="Remove this step" onClick={onRemove}>
+          <closeIcon.react tag="span" />
+        </button>
+      </div>
+      {operation ? (
+        <StepForm operation={operation} step={step} columns={columns} onChange={onChange} />
+      ) : (
+        <div className="mass-Hint mass-mod-warn">This server no longer offers “{step.op}”; remove the step.</div>
+      )}
+    </li>
+  );
+}
+
+/** What the recipe tab's buttons do. */
+type RecipeAction = 'preview' | 'save' | 'apply';
+
+/** The Cleaning recipe tab: edit the steps, preview, save, apply as a new dataset. */
+export function RecipeTab(props: { dataset: IDataset; onApplied: (cleaned: IDataset) => void }): JSX.Element {
+  const { dataset, onApplied } = props;
+  const recipe = useRequest(() => getRecipe(dataset.id), [dataset.id]);
+  const [steps, setSteps] = useState<IRecipeStep[]>([]);
+  const [saved, setSaved] = useState('[]');
+  const [preview, setPreview] = useState<{ of: string; answer: IRecipePreview } | null>(null);
+  const action = useAction<RecipeAction>();
+
+  useEffect(() => {
+    if (recipe.value) {
+      setSteps(recipe.value.steps);
+      setSaved(JSON.stringify(recipe.value.steps));
+    }
+  }, [recipe.value]);
+
+  if (recipe.error) {
+    return <div className="mass-Message mass-mod-error">Cannot load the cleaning recipe: {recipe.error}</div>;
+  }
+  if (!recipe.value) {
+    return <div className="mass-Message">Loading the cleaning recipe…</div>;
+  }
+  const operations = recipe.value.operations;
+  const columns = dataset.report.columns ?? [];
+  const dirty = JSON.stringify(steps) !== saved;
+
+  const edit = (next: IRecipeStep[]): void => {
+    setSteps(next);
+    action.clear();
+  };
+  const save = async (): Promise<void> => {
+    await saveRecipe(dataset.id, steps);
+    setSaved(JSON.stringify(steps));
+  };
+
+  return (
+    <div className="mass-RecipeTab">
+      <p className="mass-Hint">
+        A recipe is a list of steps run in order. It never changes this dataset: <strong>Apply</strong> writes a
+        cleaned copy as a new dataset, and the recipe is kept with it so it can be replayed.
+      </p>
+      {steps.length === 0 ? (
+        <div className="mass-Section-empty">
+          <strong>No steps yet.</strong> Add one from the menu below.
+        </div>
+      ) : (
+        <ol className="mass-Steps">
+          {steps.map((step, index) => (
+            <StepCard
+              key={index}
+              index={index}
+              count={steps.length}
+              step={step}
+              operation={operations.find(operation => operation.op === step.op)}
+              columns={columns}
+              onChange={changed => edit(steps.map((old, at) => (at === index ? changed : old)))}
+              onMove={by => {
+                const next = [...steps];
+                [next[index], next[index + by]] = [next[index + by], next[index]];
+                edit(next);
+              }}
+              onRemove={() => edit(steps.filter((_, at) => at !== index))}
+            />
+          ))}
+        </ol>
+      )}
+      <div className="mass-Toolbar">
+        <select
+          className="jp-mod-styled mass-AddStep"
+          aria-label="Add a step"
+          value=""
+          onChange={event => {
+            const operation = operations.find(found => found.op === event.target.value);
+            if (operation) {
+              edit([...steps, newStep(operation)]);
+            }
+          }}
+        >
+          <option value="">Add a step…</option>
+          {operations.map(operation => (
+            <option key={operation.op} value={operation.op}>
+              {operation.title}
+            </option>
+          ))}
+        </select>
+        <span className="mass-Toolbar-spacer" />
+        {dirty && <span className="mass-Toolbar-note">Unsaved changes</span>}
+        <ActionButton
+          state={action}
+          what="preview"
+          label="Preview"
+          busyLabel="Previewing…"
+          onRun={async () => setPreview({ of: JSON.stringify(steps), answer: await previewRecipe(dataset.id, steps) })}
+        />
+        <ActionButton
+          state={action}
+          what="save"
+          label="Save"
+          busyLabel="Saving…"
+          disabled={!dirty}
+          onRun={async () => {
+            await save();
+            return 'Recipe saved.';
+          }}
+        />
+        <ActionButton
+          state={action}
+          what="apply"
+          label="Apply as new dataset"
+          busyLabel="Applying…"
+          accept
+          disabled={steps.length === 0}
+          title="Save the recipe, run it over every item and import the result as a new dataset"
+          onRun={async () => {
+            if (dirty) {
+              await save();
+            }
+            const cleaned = await applyRecipe(dataset.id);
+            onApplied(cleaned);
+            return `Created “${cleaned.name}” with ${plural(cleaned.item_count, 'item')}.`;
+          }}
+        />
+      </div>
+      <ActionOutcome {...action} />
+      {preview && <PreviewView preview={preview.answer} stale={preview.of !== JSON.stringify(steps)} />}
+    </div>
+  );
+}

@@ -1,0 +1,223 @@
+/*
+ * The shapes of the dataset routes of the Mass IDE REST API
+ * (`GET mass-ide/api/openapi.json` describes them).
+ */
+
+/** What a dataset holds. */
+export type DatasetKind = 'tabular' | 'image' | 'volume';
+
+/** What DICOM de-identification removed and replaced, as an import reports it. */
+export interface IDeidentification {
+  profile?: string;
+  method?: string;
+  removed?: string[];
+  replaced?: string[];
+  uids_replaced?: number;
+  private_tags_removed?: number;
+  files?: number;
+}
+
+/** What an import read, converted, warned about and de-identified. */
+export interface IImportReport {
+  kind?: DatasetKind;
+  source_name?: string;
+  items?: number;
+  columns?: string[];
+  warnings?: string[];
+  deidentification?: IDeidentification;
+  /** For a cleaned copy: the dataset it was cleaned from. */
+  derived_from?: number;
+}
+
+/** A dataset, as `GET datasets/{did}` returns it. */
+export interface IDataset {
+  id: number;
+  project_id: string;
+  name: string;
+  kind: DatasetKind;
+  source_name?: string;
+  created_at: string;
+  created_by: string;
+  item_count: number;
+  report: IImportReport;
+}
+
+/** An item's label or mask. */
+export interface IAnnotation {
+  item_id: number;
+  kind: 'label' | 'mask' | null;
+  label: string | null;
+  has_mask: boolean;
+  version: number;
+  updated_at: string | null;
+  updated_by: string | null;
+}
+
+/** A record's values by column, or an image's or volume's metadata. */
+export type ItemMeta = Record<string, unknown>;
+
+/** One record, image or volume. */
+export interface IItem {
+  id: number;
+  dataset_id: number;
+  key: string;
+  kind: 'record' | 'image' | 'volume';
+  meta: ItemMeta;
+  sha256: string;
+  annotation?: IAnnotation;
+}
+
+/** A page of items, as `GET datasets/{did}/items` returns it. */
+export interface IItemPage {
+  items: IItem[];
+  /** Items matching the filter, in all pages. */
+  total: number;
+  /** Items of the dataset with a label or mask. */
+  labelled: number;
+}
+
+/** A frozen version of a dataset. */
+export interface IVersion {
+  dataset_id?: number;
+  number: number;
+  digest: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** Bin edges (one more than the counts) and counts. */
+export interface IHistogram {
+  edges: number[];
+  counts: number[];
+}
+
+/** The quality of one table column. */
+export interface IColumnQuality {
+  name: string;
+  type: 'number' | 'text';
+  missing: number;
+  min?: number;
+  max?: number;
+  mean?: number;
+  histogram?: IHistogram;
+  /** The most common values with their counts (text columns). */
+  top?: [string, number][];
+}
+
+/** How many items carry each class. */
+export type ClassBalance = Record<string, number>;
+
+/** Data quality of a table. */
+export interface ITabularQuality {
+  kind: 'tabular';
+  rows: number;
+  columns: IColumnQuality[];
+  class_balance: ClassBalance;
+}
+
+/** Data quality of a set of images. */
+export interface IImageQuality {
+  kind: 'image';
+  items: number;
+  /** How many images have each size, by "WxH". */
+  sizes: Record<string, number>;
+  class_balance: ClassBalance;
+}
+
+/** Data quality of a set of volumes. */
+export interface IVolumeQuality {
+  kind: 'volume';
+  items: number;
+  spacings: (number[] | null)[];
+  value_range: [number, number];
+  histogram: IHistogram;
+}
+
+/** Data quality, as `GET datasets/{did}/quality` returns it. */
+export type Quality = ITabularQuality | IImageQuality | IVolumeQuality;
+
+/** A JSON value, as parameters of a recipe step hold them. */
+export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
+
+/** One step of a cleaning recipe: an operation and its parameters. */
+export interface IRecipeStep {
+  op: string;
+  [param: string]: JSONValue;
+}
+
+/** The part of JSON Schema that recipe parameters use. */
+export interface IParamSchema {
+  type?: string | string[];
+  enum?: JSONValue[];
+  const?: JSONValue;
+  default?: JSONValue;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minItems?: number;
+  maxItems?: number;
+  items?: IParamSchema;
+  properties?: Record<string, IParamSchema>;
+  required?: string[];
+}
+
+/** An operation a recipe step can use, with the JSON schema of a step. */
+export interface IOperation {
+  op: string;
+  title: string;
+  params: IParamSchema;
+}
+
+/** A dataset's saved recipe and the operations its kind allows. */
+export interface IRecipe {
+  steps: IRecipeStep[];
+  operations: IOperation[];
+}
+
+/** The first rows of a table, for a preview. */
+export interface ITablePreview {
+  columns: string[];
+  rows: (string | number | null)[][];
+  total_rows?: number;
+}
+
+/** A summary of one image or volume, for a preview. */
+export type ItemSummary = Record<string, unknown>;
+
+/** What a recipe would do, as `POST datasets/{did}/recipe/preview` answers. */
+export interface IRecipePreview {
+  before: ITablePreview | ItemSummary;
+  after: ITablePreview | ItemSummary;
+  quality_before?: Quality;
+  quality_after?: Quality;
+  /** For images and volumes: the item previewed. */
+  item?: string;
+}
+
+/** Whether a preview side is a table. */
+export function isTablePreview(value: ITablePreview | ItemSummary): value is ITablePreview {
+  return Array.isArray(value.columns) && Array.isArray(value.rows);
+}
+
+/** The human name of a dataset kind. */
+export function kindTitle(kind: DatasetKind): string {
+  return { tabular: 'Table', image: 'Images', volume: 'Volumes' }[kind] ?? kind;
+}
+
+/** "1 item", "3 items": a count with its noun. */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count.toLocaleString()} ${count === 1 ? noun : nouns}`;
+}
+
+/** "1.5 MB": a byte count for people. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

@@ -1,0 +1,187 @@
+"""The Import panel and the dataset view in a real JupyterLab, driven in Debian's Chromium.
+
+The JupyterLab server and the browser come from ``test_browser`` (a
+module-scoped server per test module, with pytest-jupyter's loop kept away
+from Playwright's).
+"""
+
+import os
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import OUTPUT, TOKEN, browser, jp_asyncio_loop, jp_server_cleanup, lab  # noqa: F401 (fixtures)
+
+from mass_ide.core import datasets, projects
+from mass_ide.core.workspace import Workspace
+
+PROJECT = "Import study"
+LAB_VALUES = """age,sex,bilirubin,albumin,stage
+54,M,1.2,3.9,F1
+61,F,,3.1,F3
+47, M ,0.8,4.2,F0
+70,F,2.9,,F4
+58,M,1.0,3.7,F2
+"""
+
+
+@pytest.fixture(scope="module")
+def project_id(lab):
+    """A liver-function project, created through the core API in the server's workspace."""
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        return projects.create_project(workspace, name=PROJECT, template="liver-function", user="browser-test").id
+    finally:
+        workspace.close()
+
+
+@pytest.fixture
+def page(browser, lab):
+    """A JupyterLab page with a fresh layout (the last test's tabs are not restored), Mass IDE loaded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(f"{lab['url']}/lab?reset&token={TOKEN}")
+    page.wait_for_function("window.jupyterapp?.commands.hasCommand('mass-ide:import-data')", timeout=60_000)
+    yield page
+    context.close()
+
+
+def open_import_panel(page, project_id: str):
+    """Open the project panel and its Import data button; the Import panel's locator."""
+    page.evaluate("id => window.jupyterapp.commands.execute('mass-ide:open-project', {id})", project_id)
+    datasets = page.locator(".mass-ProjectPanel").filter(has_text=PROJECT).locator('[data-section="datasets"]')
+    datasets.locator(".mass-ImportButton").click()
+    panel = page.locator(".mass-ImportPanel")
+    panel.wait_for()
+    return panel
+
+
+def switch_theme(page, theme: str) -> None:
+    """Switch JupyterLab's theme and wait until it applies."""
+    light = "true" if theme == "JupyterLab Light" else "false"
+    page.evaluate("theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
+    page.wait_for_function(f"document.body.dataset.jpThemeLight === '{light}'")
+    page.locator("#jupyterlab-splash").wait_for(state="detached")
+
+
+def test_upload_a_table_see_its_report_and_quality_plots(page, lab, project_id, tmp_path):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    table = tmp_path / "lab_values.csv"
+    table.write_text(LAB_VALUES, encoding="utf-8")
+    panel = open_import_panel(page, project_id)
+    assert "Drop files here" in panel.inner_text()
+
+    panel.locator("input[type=file]").set_input_files(table)
+    entry = panel.locator(".mass-Import-entry", has_text="lab_values.csv")
+    entry.and_(page.locator('[data-state="done"]')).wait_for(timeout=60_000)
+    assert entry.locator('[role="progressbar"]').count() == 0  # the upload and the import have finished
+    report = entry.locator(".mass-Report").inner_text()
+    assert "5 items" in report
+    assert "5 columns" in report
+    page.screenshot(path=OUTPUT / "import-report.png")
+
+    entry.get_by_role("button", name="Open dataset").click()
+    view = page.locator(".mass-DatasetView")
+    view.locator(".mass-DataHeader-title", has_text="lab_values.csv").wait_for()
+    expect(view.locator(".mass-Labelling")).to_contain_text("0 of 5 items labelled")
+    expect(view.locator(".mass-Table tbody tr")).to_have_count(5)  # the Items tab shows the records
+
+    view.get_by_role("tab", name="Quality").click()
+    view.locator("svg.mass-BarList").first.wait_for(timeout=30_000)
+    expect(view.locator("svg.mass-Histogram")).to_have_count(3)  # age, bilirubin, albumin
+    expect(view.locator(".mass-Quality-summary")).to_contain_text("2 missing values")
+    page.screenshot(path=OUTPUT / "dataset-quality.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "dataset-quality-dark.png")
+    switch_theme(page, "JupyterLab Light")
+
+    view.get_by_role("tab", name="Export").click()
+    href = view.get_by_role("link", name="Download labels.csv").get_attribute("href")
+    download = page.request.get(href)  # with the page's cookies, as the link would be followed
+    assert download.ok, download.status
+    assert download.text().splitlines()[0].startswith("key,label")
+
+    page.locator(f'.lm-TabBar-tab[data-id="mass-ide-project-{project_id}"]').click()
+    expect(page.locator(".mass-DatasetList-item", has_text="lab_values.csv")).to_contain_text("5 items")
+
+
+def throttle_uploads(page, bytes_per_second: int) -> None:
+    """Slow this page's uploads down (-1: full speed), so that their progress shows."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions",
+             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": bytes_per_second})
+
+
+def upload_in_progress(panel, path):
+    """Upload ``path`` and wait until some of it is sent; the entry's locator."""
+    panel.locator("input[type=file]").set_input_files(path)
+    entry = panel.locator(".mass-Import-entry", has_text=path.name)
+    expect(entry.locator(".mass-Import-status")).to_have_text(re.compile(r" of 1.5 MB · [1-9]\d*%"), timeout=30_000)
+    return entry
+
+
+def test_a_damaged_volume_shows_the_server_message_next_to_the_file(page, project_id, tmp_path):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    damaged = tmp_path / "scan.nii.gz"
+    damaged.write_bytes(os.urandom(1_500_000))
+    panel = open_import_panel(page, project_id)
+    throttle_uploads(page, 400_000)
+
+    entry = upload_in_progress(panel, damaged)
+    page.screenshot(path=OUTPUT / "import-progress.png")
+    error = entry.locator(".mass-Import-error")
+    error.wait_for(timeout=60_000)
+    expect(error).to_contain_text("scan.nii.gz")
+    expect(error).to_contain_text("NIfTI")
+    expect(entry).to_have_attribute("data-state", "failed")
+    page.screenshot(path=OUTPUT / "import-error.png")
+
+
+def test_cancel_stops_an_upload_and_leaves_nothing_behind(page, lab, project_id, tmp_path):
+    large = tmp_path / "large.csv"
+    large.write_text("value\n" + "1234567\n" * 187_500, encoding="utf-8")  # 1.5 MB
+    panel = open_import_panel(page, project_id)
+    throttle_uploads(page, 300_000)
+
+    entry = upload_in_progress(panel, large)
+    entry.get_by_role("button", name="Cancel").click()
+    expect(entry).to_have_attribute("data-state", "cancelled")
+    expect(entry).to_contain_text("nothing was imported")
+    uploads = lab["root"] / "mass-workspace" / "uploads"
+    deadline = time.monotonic() + 10
+    while any(uploads.glob("upload-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(uploads.glob("upload-*")), "the cancelled upload left a file on the server"
+    page.locator(f'.lm-TabBar-tab[data-id="mass-ide-project-{project_id}"]').click()
+    expect(page.locator(".mass-DatasetList-item", has_text="large.csv")).to_have_count(0)
+
+
+def test_a_cleaning_recipe_previews_its_changes_and_applies_as_a_new_dataset(page, lab, project_id, tmp_path):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    table = tmp_path / "recipe.csv"
+    table.write_text(LAB_VALUES, encoding="utf-8")
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        dataset = datasets.import_dataset(workspace, project_id, source=table, name="Recipe table", user="browser-test")
+    finally:
+        workspace.close()
+    page.evaluate("datasetId => window.jupyterapp.commands.execute('mass-ide:open-dataset', {datasetId})", dataset.id)
+    view = page.locator(f"#mass-ide-dataset-{dataset.id}")
+    view.get_by_role("tab", name="Cleaning recipe").click()
+
+    view.get_by_label("Add a step").select_option("trim")
+    view.get_by_role("button", name="Preview").click()
+    changed = view.locator(".mass-PreviewSide", has_text="After").locator("td.mass-mod-changed")
+    expect(changed).to_have_count(1)  # " M " lost its blanks
+    expect(changed).to_have_text("M")
+    expect(changed).to_have_attribute("title", "was:  M ")
+    page.screenshot(path=OUTPUT / "recipe-preview.png")
+
+    view.get_by_role("button", name="Apply as new dataset").click()
+    title = page.locator(".mass-DataHeader-title", has_text="Recipe table (cleaned)")
+    cleaned = page.locator(".mass-DatasetView", has=title)
+    cleaned.wait_for(timeout=60_000)
+    expect(cleaned.locator(".mass-DataHeader-sub")).to_contain_text(f"cleaned from dataset {dataset.id}")
+    expect(cleaned.locator(".mass-Table tbody tr")).to_have_count(5)
