@@ -145,23 +145,20 @@ def _print_run(run: dict) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train in the foreground (several processes with torchrun and DDP); the run lands in the run list."""
-    ws = _workspace(args)
-    run = runs.create_run(ws, args.project_id, dataset_id=args.dataset, version=args.version, user=getpass.getuser(),
-                          overrides=_config_overrides(args.set), processes=args.nproc)
-    runs.update_run(ws, run["id"], status="running", pid=os.getpid(), started_at=now_iso())
-    print(f"Run {run['id']}: training on dataset {args.dataset} version {run['dataset_version']} "
-          f"with {args.nproc} process(es); log in {runs.run_dir(ws, run) / 'log.txt'}")
+    ws, overrides = _workspace(args), _config_overrides(args.set)
+    print(f"Training project {args.project_id} on dataset {args.dataset} with {args.nproc} process(es)")
     if args.nproc > 1:
+        run = runs.create_run(ws, args.project_id, dataset_id=args.dataset, version=args.version,
+                              user=getpass.getuser(), overrides=overrides, processes=args.nproc)
+        runs.update_run(ws, run["id"], status="running", pid=os.getpid(), started_at=now_iso())
         completed = subprocess.run(worker_command(ws, run), check=False)
         if runs.get_run(ws, run["id"])["status"] in runs.ACTIVE:
             runs.update_run(ws, run["id"], status="failed", error=f"torchrun exited with code {completed.returncode}",
                             finished_at=now_iso())
+        finished = runs.get_run(ws, run["id"])
     else:
-        try:
-            worker.execute(ws, run["id"])
-        except Exception:  # recorded on the run with its traceback; shown below
-            pass
-    finished = runs.get_run(ws, run["id"])
+        finished = worker.train_in_process(ws, args.project_id, dataset_id=args.dataset, version=args.version,
+                                           user=getpass.getuser(), overrides=overrides)
     _print_run(finished)
     return 0 if finished["status"] == "completed" else 1
 

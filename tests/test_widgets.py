@@ -45,3 +45,19 @@ def test_unlabelled_only_and_volumes_with_their_masks(workspace):
     assert painted.shape == (12, 16, 3) and (painted[..., 0] > painted[..., 2]).any()  # the liver class is red
     browser.axis.value = "sagittal"
     assert browser.slice.max == 15
+
+
+def test_live_curves_fill_while_a_run_trains_in_the_kernel(workspace):
+    from mass_ide.core import projects, runs
+    from mass_ide.core.sample_data import add_sample_data
+    from mass_ide.core.worker import train_in_process
+    from mass_ide.widgets import LiveCurves
+
+    projects.create_project(workspace, name="Labs", template="liver-function", user="ana")
+    [table] = add_sample_data(workspace, "labs", user="ana")
+    curves = LiveCurves()
+    run = train_in_process(workspace, "labs", dataset_id=table.id, user="ana", overrides={"epochs": 2}, watch=curves)
+    assert run["status"] == "completed" and [r["id"] for r in runs.list_runs(workspace, "labs")] == [run["id"]]
+    traces = {trace.name: trace for trace in curves.figure.data}
+    assert len(traces["train/loss"].y) > 2 and list(traces["val/auc"].x) == [1, 2]
+    assert curves.progress.description == "Epoch 2/2"

@@ -22,10 +22,13 @@ CANCEL_CHECK_SECONDS = 0.5
 
 
 class RunRecorder:
-    """The engine's callbacks for one run: batched metrics, epoch progress, log lines, cancel checks."""
+    """The engine's callbacks for one run: batched metrics, epoch progress, log lines, cancel checks.
 
-    def __init__(self, ws: Workspace, run: dict, *, writer: bool):
-        self.ws, self.run, self.writer = ws, run, writer
+    ``watch`` (a live-curves widget in a notebook, say) gets every metric, epoch and log line too.
+    """
+
+    def __init__(self, ws: Workspace, run: dict, *, writer: bool, watch=None):
+        self.ws, self.run, self.writer, self.watch = ws, run, writer, watch
         self.pending: list[tuple[str, float, int, int]] = []
         self.flushed_at = self.checked_at = time.monotonic()
         self.stop_requested = self.pruned = False
@@ -33,6 +36,8 @@ class RunRecorder:
 
     def on_metric(self, name: str, value: float, *, step: int, epoch: int) -> None:
         """Keep a metric; write the batch when it is big or old enough."""
+        if self.watch is not None:
+            self.watch.on_metric(name, value, step=step, epoch=epoch)
         if self.writer:
             self.pending.append((name, value, step, epoch))
             if len(self.pending) >= FLUSH_ROWS or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
@@ -40,6 +45,8 @@ class RunRecorder:
 
     def on_epoch(self, epoch: int, epochs: int, metrics: dict) -> None:
         """Record progress at the end of an epoch; a tuning trial asks the pruner whether to go on."""
+        if self.watch is not None:
+            self.watch.on_epoch(epoch, epochs, metrics)
         if self.writer:
             self.flush()
             runs.update_run(self.ws, self.run["id"], epochs_done=epoch, epochs_total=epochs)
@@ -49,6 +56,8 @@ class RunRecorder:
 
     def on_log(self, line: str) -> None:
         """Append a line to the run's log."""
+        if self.watch is not None:
+            self.watch.on_log(line)
         if self.writer:
             with self.log_path.open("a", encoding="utf-8") as log:
                 log.write(f"{audit.now_iso()} {line}\n")
@@ -68,7 +77,7 @@ class RunRecorder:
         return self.stop_requested
 
 
-def execute(ws: Workspace, run_id: int) -> str:
+def execute(ws: Workspace, run_id: int, *, watch=None) -> str:
     """Train run ``run_id`` to its end; returns the final status."""
     from mass_ide.core.training import load_training_data, train
 
@@ -76,7 +85,7 @@ def execute(ws: Workspace, run_id: int) -> str:
     run = runs.get_run(ws, run_id)
     folder = runs.run_dir(ws, run)
     folder.mkdir(parents=True, exist_ok=True)
-    recorder = RunRecorder(ws, run, writer=writer)
+    recorder = RunRecorder(ws, run, writer=writer, watch=watch)
     try:
         data = load_training_data(ws, run["dataset_id"], run["dataset_version"], run["config"])
         checkpoint = folder / "checkpoints" / "last.pt"
@@ -100,6 +109,18 @@ def execute(ws: Workspace, run_id: int) -> str:
             best = result.best_metric["value"] if result.best_metric and status == "completed" else None
             tuning.tell(ws, run, value=best, pruned=status == "pruned")
     return status
+
+
+def train_in_process(ws: Workspace, project_id: str, *, dataset_id: int, user: str, version: int | None = None,
+                     overrides: dict | None = None, watch=None) -> dict:
+    """Create a run and train it here (a notebook's kernel, the command line); it joins the run list."""
+    run = runs.create_run(ws, project_id, dataset_id=dataset_id, user=user, version=version, overrides=overrides)
+    runs.update_run(ws, run["id"], status="running", pid=os.getpid(), started_at=audit.now_iso())
+    try:
+        execute(ws, run["id"], watch=watch)
+    except Exception:  # recorded on the run, with its traceback
+        pass
+    return runs.get_run(ws, run["id"])
 
 
 def main(argv: list[str] | None = None) -> int:

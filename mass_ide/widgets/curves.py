@@ -1,0 +1,59 @@
+"""Live training curves in a notebook: a plotly FigureWidget fed by the training engine's callbacks."""
+
+import time
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+
+REDRAW_SECONDS = 0.5
+
+
+class LiveCurves(widgets.VBox):
+    """Loss per step, validation metrics per epoch and the learning rate, drawn while a run trains.
+
+    Pass it as ``watch=`` to :func:`mass_ide.core.worker.train_in_process`.
+    """
+
+    def __init__(self, title: str = "Training"):
+        self.figure = go.FigureWidget(layout={"title": title, "xaxis": {"title": "step"}, "yaxis": {"title": "loss"},
+                                              "xaxis2": {"title": "epoch", "anchor": "y2"},
+                                              "yaxis2": {"title": "validation", "anchor": "x2"},
+                                              "grid": {"rows": 1, "columns": 2, "pattern": "independent"},
+                                              "height": 360})
+        self.series: dict[str, tuple[list, list]] = {}
+        self.progress = widgets.IntProgress(min=0, max=1, description="Epoch 0")
+        self.log_line = widgets.HTML()
+        self.drawn_at = 0.0
+        super().__init__([self.progress, self.figure, self.log_line])
+
+    def on_metric(self, name: str, value: float, *, step: int, epoch: int) -> None:
+        """Keep a point; redraw at most twice a second."""
+        if name == "train/lr":
+            return
+        xs, ys = self.series.setdefault(name, ([], []))
+        xs.append(step if name.startswith("train/") else epoch)
+        ys.append(value)
+        if time.monotonic() - self.drawn_at >= REDRAW_SECONDS:
+            self.redraw()
+
+    def on_epoch(self, epoch: int, epochs: int, metrics: dict) -> None:
+        """Advance the progress bar and redraw."""
+        self.progress.max, self.progress.value, self.progress.description = epochs, epoch, f"Epoch {epoch}/{epochs}"
+        self.redraw()
+
+    def on_log(self, line: str) -> None:
+        """Show the latest log line."""
+        self.log_line.value = f"<code>{line.splitlines()[-1] if line else ''}</code>"
+
+    def redraw(self) -> None:
+        """Push every series to the figure in one update."""
+        with self.figure.batch_update():
+            known = {trace.name: trace for trace in self.figure.data}
+            for name, (xs, ys) in self.series.items():
+                if name in known:
+                    known[name].x, known[name].y = xs, ys
+                else:
+                    axes = {} if name.startswith("train/") else {"xaxis": "x2", "yaxis": "y2"}
+                    self.figure.add_scatter(x=xs, y=ys, name=name, mode="lines" if name.startswith("train/")
+                                            else "lines+markers", **axes)
+        self.drawn_at = time.monotonic()
