@@ -25,8 +25,16 @@ function isDataset(entry: unknown): entry is IDataset {
   return typeof entry === 'object' && entry !== null && 'id' in entry && 'kind' in entry;
 }
 
-/** A project's datasets: name, kind, items and date; a row opens the dataset. */
-export function DatasetList({ entries, commands }: { entries: unknown[]; commands: CommandRegistry }): JSX.Element {
+/**
+ * A project's datasets: name, kind, items and date; a row opens the dataset.
+ * `actions` adds controls at the end of each row (their clicks do not open it).
+ */
+export function DatasetList(props: {
+  entries: unknown[];
+  commands: CommandRegistry;
+  actions?: (dataset: IDataset) => React.ReactNode;
+}): JSX.Element {
+  const { entries, commands, actions } = props;
   const datasets = entries.filter(isDataset);
   return (
     <ul className="mass-DatasetList">
@@ -52,6 +60,15 @@ export function DatasetList({ entries, commands }: { entries: unknown[]; command
             </span>
             <span className="mass-DatasetList-meta">{plural(dataset.item_count, 'item')}</span>
             <span className="mass-DatasetList-meta">{formatDate(dataset.created_at, true)}</span>
+            {actions && (
+              <span
+                className="mass-DatasetList-actions"
+                onClick={event => event.stopPropagation()}
+                onKeyDown={event => event.stopPropagation()}
+              >
+                {actions(dataset)}
+              </span>
+            )}
           </li>
         );
       })}
