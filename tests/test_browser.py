@@ -104,7 +104,7 @@ def page(browser, lab):
     """A JupyterLab page, loaded and with the Launcher showing."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    page.goto(f"{lab['url']}/lab?token={TOKEN}")
+    page.goto(f"{lab['url']}/lab?reset&token={TOKEN}")  # a fresh layout, not the last test's tabs
     page.locator(".jp-LauncherCard").first.wait_for(timeout=60_000)
     yield page
     context.close()
