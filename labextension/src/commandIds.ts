@@ -16,4 +16,12 @@ export namespace CommandIDs {
   export const importData = 'mass-ide:import-data';
   /** Open a dataset's view; args `{datasetId: number}`. */
   export const openDataset = 'mass-ide:open-dataset';
+  /** Open a dataset's annotation view; args `{datasetId: number, itemId?: number}`. */
+  export const annotate = 'mass-ide:annotate';
+  /** Open a project's Train panel; args `{projectId?: string}` (asks which when missing). */
+  export const train = 'mass-ide:train';
+  /** Open a run's training panel; args `{runId: number}`. */
+  export const openRun = 'mass-ide:open-run';
+  /** Compare runs of a project; args `{projectId?: string, runIds?: number[]}`. */
+  export const compareRuns = 'mass-ide:compare-runs';
 }

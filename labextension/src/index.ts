@@ -2,6 +2,7 @@ import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyte
 import { ICommandPalette, MainAreaWidget, showErrorMessage, WidgetTracker } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 
+import { registerAnnotation } from './annotation';
 import { errorMessage, ITemplate } from './api';
 import { CommandIDs } from './commandIds';
 import { PALETTE_CATEGORY, registerCommands } from './commands';
@@ -73,6 +74,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(sidebar, 'left', { rank: 200 });
     registerCommands({ app, model, sidebar, tracker });
     setupDataPanels({ app, model, restorer, palette, category: PALETTE_CATEGORY });
+    registerAnnotation({ app, restorer });
 
     if (restorer) {
       restorer.add(sidebar, sidebar.id);

@@ -3,6 +3,7 @@ import { notebookIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import React, { useEffect, useState } from 'react';
 
+import { AnnotateButton } from './annotation';
 import { errorMessage, IProjectDetail, SectionKey } from './api';
 import { CommandIDs } from './commandIds';
 import { DatasetList, ImportButton } from './data/datasetList';
@@ -130,7 +131,11 @@ function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
                   <strong>{section.empty}</strong> {section.hint}
                 </div>
               ) : section.key === 'datasets' ? (
-                <DatasetList entries={entries} commands={commands} />
+                <DatasetList
+                  entries={entries}
+                  commands={commands}
+                  actions={dataset => <AnnotateButton datasetId={dataset.id} commands={commands} />}
+                />
               ) : (
                 <ul className="mass-Section-list">
                   {entries.map((entry, index) => (

@@ -1,0 +1,445 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { errorMessage } from '../api';
+import { exportDecathlon, freezeVersion, getDataset, labelsCSVURL, listItems } from '../data/client';
+import { IDataset, IVersion } from '../data/types';
+import { AnnotationScheme, getAnnotation, getItem, getScheme, IAnnotation, IItem, isConflict, saveLabel } from './api';
+import { SaveState, SegmentationModel } from './segmentation';
+
+/** Items fetched per request while listing a dataset. */
+const PAGE_SIZE = 500;
+
+/** What the view does with the dataset: assign classes, paint masks, or explain why neither. */
+export type AnnotationMode = 'classify' | 'segment' | 'unsupported';
+
+/**
+ * Annotating one dataset: the items in order (all, or only the unlabelled
+ * ones), the item on show, progress, and class labels with optimistic
+ * concurrency. Masks are the `segmentation` model's business.
+ */
+export class AnnotationModel implements IDisposable {
+  constructor(
+    readonly datasetId: number,
+    startItemId: number | null = null
+  ) {
+    this._startItemId = startItemId;
+  }
+
+  /** Emitted when anything the view shows changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted when another item is shown. */
+  get itemChanged(): ISignal<this, IItem | null> {
+    return this._itemChanged;
+  }
+
+  get dataset(): IDataset | null {
+    return this._dataset;
+  }
+
+  get scheme(): AnnotationScheme | null {
+    return this._scheme;
+  }
+
+  /** Why the dataset could not be opened, or null. */
+  get loadError(): string | null {
+    return this._loadError;
+  }
+
+  /** Whether the dataset, its scheme and its item list have arrived. */
+  get loaded(): boolean {
+    return this._loaded;
+  }
+
+  get mode(): AnnotationMode {
+    if (!this._scheme || !this._dataset) {
+      return 'unsupported';
+    }
+    if (this._scheme.kind === 'label') {
+      return 'classify';
+    }
+    return this._dataset.kind === 'tabular' ? 'unsupported' : 'segment';
+  }
+
+  /** The painting model, in a segmentation project. */
+  get segmentation(): SegmentationModel | null {
+    return this._segmentation;
+  }
+
+  /** The items being walked through: all, or those unlabelled when the list was made. */
+  get items(): readonly IItem[] {
+    return this._items;
+  }
+
+  /** The position of the item on show in `items`. */
+  get position(): number {
+    return this._position;
+  }
+
+  /** The item on show, with its current annotation; null when there is none to show. */
+  get item(): IItem | null {
+    return this._item;
+  }
+
+  /** Whether `items` holds only the items that had no label or mask. */
+  get unlabelledOnly(): boolean {
+    return this._unlabelledOnly;
+  }
+
+  /** Items of the dataset with a label or a mask. */
+  get labelled(): number {
+    return this._labelled;
+  }
+
+  /** Items in the dataset. */
+  get total(): number {
+    return this._dataset?.item_count ?? 0;
+  }
+
+  /** The class chosen but not saved yet (undefined: none; null: "no class"). */
+  get pendingLabel(): string | null | undefined {
+    return this._pendingLabel;
+  }
+
+  /** Whether the view moves to the next item after a class is assigned. */
+  get advance(): boolean {
+    return this._advance;
+  }
+
+  set advance(value: boolean) {
+    this._advance = value;
+    this._changed.emit();
+  }
+
+  /** Where the item's annotation stands against the server. */
+  get saveState(): SaveState {
+    return this._segmentation && this.mode === 'segment' ? this._segmentation.saveState : this._labelState;
+  }
+
+  /** The server's conflict or error message, or null. */
+  get message(): string | null {
+    return this._segmentation && this.mode === 'segment' ? this._segmentation.message : this._labelMessage;
+  }
+
+  /** Whether leaving now would lose a class or strokes not yet saved. */
+  get hasUnsaved(): boolean {
+    return this._pendingLabel !== undefined || (this._segmentation?.hasUnsaved ?? false);
+  }
+
+  /** The version the last freeze made, or null. */
+  get frozen(): IVersion | null {
+    return this._frozen;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Fetch the dataset, what its project annotates and its items; show the first item to work on. */
+  async load(): Promise<void> {
+    try {
+      this._dataset = await getDataset(this.datasetId);
+      this._scheme = await getScheme(this._dataset.project_id);
+      if (this._scheme.kind === 'mask') {
+        this._segmentation = new SegmentationModel(this._scheme.classes);
+        this._segmentation.changed.connect(this._emit, this);
+        this._segmentation.saved.connect(this._onMaskSaved, this);
+      }
+      await this._fetchItems();
+    } catch (error) {
+      this._loadError = errorMessage(error);
+      this._changed.emit();
+      return;
+    }
+    this._loaded = true;
+    const start = this._items.findIndex(item =>
+      this._startItemId === null ? !isAnnotated(item) : item.id === this._startItemId
+    );
+    await this.goTo(Math.max(start, 0));
+  }
+
+  /** Show the item `delta` places away. */
+  go(delta: number): Promise<boolean> {
+    return this.goTo(this._position + delta);
+  }
+
+  /** Show the item with this id, if it is in the list (once loaded: at once). */
+  goToItem(itemId: number): Promise<boolean> {
+    if (!this._loaded) {
+      this._startItemId = itemId;
+      return Promise.resolve(true);
+    }
+    const position = this._items.findIndex(item => item.id === itemId);
+    return position < 0 ? Promise.resolve(false) : this.goTo(position);
+  }
+
+  /**
+   * Show the item at `position`, after saving the one on show. Stays put (and
+   * resolves false) while a class or strokes wait on a conflict or an error.
+   */
+  async goTo(position: number): Promise<boolean> {
+    if (position < 0 || position >= this._items.length || !(await this.save())) {
+      return false;
+    }
+    const request = ++this._moves;
+    let item: IItem;
+    try {
+      item = await getItem(this._items[position].id);
+    } catch (error) {
+      this._labelState = 'error';
+      this._labelMessage = errorMessage(error);
+      this._changed.emit();
+      return false;
+    }
+    if (request !== this._moves) {
+      return false;
+    }
+    this._position = position;
+    this._item = item;
+    this._items[position] = item;
+    this._labelState = 'saved';
+    this._labelMessage = null;
+    this._changed.emit();
+    this._itemChanged.emit(item);
+    if (this.mode === 'segment' && this._segmentation) {
+      await this._segmentation.open(item);
+    }
+    return true;
+  }
+
+  /** Walk through all items, or only those without a label or mask. */
+  async setUnlabelledOnly(value: boolean): Promise<void> {
+    if (value === this._unlabelledOnly || !(await this.save())) {
+      return;
+    }
+    this._unlabelledOnly = value;
+    const current = this._item?.id;
+    try {
+      await this._fetchItems();
+    } catch (error) {
+      this._labelState = 'error';
+      this._labelMessage = errorMessage(error);
+      this._changed.emit();
+      return;
+    }
+    const position = this._items.findIndex(item => item.id === current);
+    if (this._items.length === 0) {
+      this._item = null;
+      this._position = 0;
+      this._changed.emit();
+      this._itemChanged.emit(null);
+      return;
+    }
+    await this.goTo(Math.max(position, 0));
+  }
+
+  /** Assign a class (null: none) to the item on show; saved at once. */
+  async assign(label: string | null): Promise<void> {
+    if (!this._item || this.mode !== 'classify') {
+      return;
+    }
+    this._pendingLabel = label;
+    if (this._labelState === 'conflict') {
+      // The choice waits, shown as pending, until the user reloads or keeps it.
+      this._changed.emit();
+      return;
+    }
+    this._labelState = 'saving';
+    this._changed.emit();
+    this._labelSaves = this._labelSaves.then(() => this._saveLabel());
+    if ((await this._labelSaves) && this._advance) {
+      await this.go(1);
+    }
+  }
+
+  /** After a conflict: drop the pending class and show the item as the server has it. */
+  async reload(): Promise<void> {
+    if (this._segmentation && this.mode === 'segment') {
+      return this._segmentation.reloadTheirs();
+    }
+    if (!this._item) {
+      return;
+    }
+    await this._labelSaves;
+    try {
+      this._setItem(await getItem(this._item.id));
+      this._pendingLabel = undefined;
+      this._labelState = 'saved';
+      this._labelMessage = null;
+    } catch (error) {
+      this._labelMessage = errorMessage(error);
+    }
+    this._changed.emit();
+  }
+
+  /** After a conflict: save the pending class (or strokes) over the newer version. */
+  async keepMine(): Promise<void> {
+    if (this._segmentation && this.mode === 'segment') {
+      await this._segmentation.keepMine();
+      return;
+    }
+    const item = this._item;
+    if (!item) {
+      return;
+    }
+    await this._labelSaves;
+    try {
+      this._setItem({ ...item, annotation: await getAnnotation(item.id) });
+    } catch (error) {
+      this._labelMessage = errorMessage(error);
+      this._changed.emit();
+      return;
+    }
+    this._labelState = 'saving';
+    this._labelMessage = null;
+    this._changed.emit();
+    this._labelSaves = this._labelSaves.then(() => this._saveLabel());
+    await this._labelSaves;
+  }
+
+  /** Save what is pending, then freeze the dataset and its labels into a new version. */
+  async freeze(): Promise<IVersion> {
+    if (!(await this.save())) {
+      throw new Error('Save or reload the pending annotation before freezing a version.');
+    }
+    this._frozen = await freezeVersion(this.datasetId);
+    this._changed.emit();
+    return this._frozen;
+  }
+
+  /** Save what is pending, then export images and masks for MONAI and nnU-Net. */
+  async exportDecathlon(): ReturnType<typeof exportDecathlon> {
+    if (!(await this.save())) {
+      throw new Error('Save or reload the pending masks before exporting.');
+    }
+    return exportDecathlon(this.datasetId);
+  }
+
+  /** The URL of the dataset's class labels as CSV (a download). */
+  get labelsCSVURL(): string {
+    return labelsCSVURL(this.datasetId);
+  }
+
+  /** Save what is pending; true when nothing waits on a conflict or an error. */
+  async save(): Promise<boolean> {
+    await this._labelSaves;
+    if (this._pendingLabel !== undefined) {
+      return false;
+    }
+    return this._segmentation && this.mode === 'segment' ? this._segmentation.flush() : true;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._segmentation?.dispose();
+    Signal.clearData(this);
+  }
+
+  /** Fetch the list of items to walk through, a page at a time. */
+  private async _fetchItems(): Promise<void> {
+    const items: IItem[] = [];
+    const unlabelled = this._unlabelledOnly;
+    let page = await listItems(this.datasetId, { offset: 0, limit: PAGE_SIZE, unlabelled });
+    items.push(...page.items);
+    while (page.items.length > 0 && items.length < page.total) {
+      page = await listItems(this.datasetId, { offset: items.length, limit: PAGE_SIZE, unlabelled });
+      items.push(...page.items);
+    }
+    this._items = items;
+    this._labelled = page.labelled;
+  }
+
+  /** PUT the latest pending class from the version the item is at. True when saved. */
+  private async _saveLabel(): Promise<boolean> {
+    const item = this._item;
+    const label = this._pendingLabel;
+    if (!item || label === undefined) {
+      return true;
+    }
+    try {
+      const annotation = await saveLabel(item.id, label, item.annotation?.version ?? 0);
+      this._setItem({ ...item, annotation });
+      if (this._pendingLabel === label) {
+        this._pendingLabel = undefined;
+        this._labelState = 'saved';
+      }
+      this._labelMessage = null;
+      void this._refreshProgress();
+      return this._pendingLabel === undefined || this._saveLabel();
+    } catch (error) {
+      this._labelState = isConflict(error) ? 'conflict' : 'error';
+      this._labelMessage = errorMessage(error);
+      return false;
+    } finally {
+      this._changed.emit();
+    }
+  }
+
+  /** Replace the item on show (and its entry in the list) with a fresher copy. */
+  private _setItem(item: IItem): void {
+    if (this._item?.id !== item.id) {
+      return;
+    }
+    this._item = item;
+    this._items[this._position] = item;
+  }
+
+  private _onMaskSaved(_: SegmentationModel, annotation: IAnnotation): void {
+    if (this._item?.id !== annotation.item_id) {
+      return;
+    }
+    const first = !this._item.annotation?.has_mask;
+    this._setItem({ ...this._item, annotation });
+    if (first) {
+      void this._refreshProgress();
+    }
+    this._changed.emit();
+  }
+
+  /** Fetch how many items are labelled now. */
+  private async _refreshProgress(): Promise<void> {
+    try {
+      this._labelled = (await listItems(this.datasetId, { offset: 0, limit: 1 })).labelled;
+      this._changed.emit();
+    } catch {
+      // Progress catches up on the next save.
+    }
+  }
+
+  private _emit(): void {
+    this._changed.emit();
+  }
+
+  private _advance = false;
+  private _changed = new Signal<this, void>(this);
+  private _dataset: IDataset | null = null;
+  private _frozen: IVersion | null = null;
+  private _isDisposed = false;
+  private _item: IItem | null = null;
+  private _itemChanged = new Signal<this, IItem | null>(this);
+  private _items: IItem[] = [];
+  private _labelled = 0;
+  private _labelMessage: string | null = null;
+  private _labelSaves: Promise<boolean> = Promise.resolve(true);
+  private _labelState: SaveState = 'saved';
+  private _loaded = false;
+  private _loadError: string | null = null;
+  private _moves = 0;
+  private _pendingLabel: string | null | undefined = undefined;
+  private _position = 0;
+  private _scheme: AnnotationScheme | null = null;
+  private _segmentation: SegmentationModel | null = null;
+  private _startItemId: number | null;
+  private _unlabelledOnly = false;
+}
+
+/** Whether an item has a class or a mask. */
+function isAnnotated(item: IItem): boolean {
+  return item.annotation ? item.annotation.label !== null || item.annotation.has_mask : false;
+}

@@ -1,0 +1,606 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { errorMessage } from '../api';
+import {
+  Axis,
+  getAnnotation,
+  IAnnotation,
+  IItem,
+  IMaskClass,
+  isConflict,
+  ISliceRef,
+  maskEndPoint,
+  requestBlob,
+  saveMaskSlice,
+  sliceEndPoint
+} from './api';
+import { floodFill, IMaskSlice, IPoint, IRegion, paintLine } from './masks';
+import { decodeGreyPNG, encodeGreyPNG } from './png';
+import { IMAGE_WINDOW, ISliceGeometry, IWindow, sliceGeometry, VOLUME_WINDOW, windowArgument } from './slices';
+
+/** What a left-button drag or click does. */
+export type Tool = 'brush' | 'eraser' | 'fill';
+
+/** Where the page's strokes stand against the server. */
+export type SaveState = 'saved' | 'unsaved' | 'saving' | 'conflict' | 'error';
+
+/** Save this long after the last stroke ends. */
+const AUTOSAVE_DELAY_MS = 500;
+/** Re-render the slice this long after the window last changed (while dragging). */
+const WINDOW_DELAY_MS = 120;
+/** Undo steps kept per slice. */
+const HISTORY_LIMIT = 50;
+export const MIN_BRUSH = 1;
+export const MAX_BRUSH = 64;
+
+/** A slice's local values that the server does not have yet. */
+interface IPendingSlice {
+  itemId: number;
+  slice: ISliceRef;
+  mask: IMaskSlice;
+  /** Bumped by every edit, so a save knows whether the slice changed while it ran. */
+  edits: number;
+}
+
+/** Undo and redo snapshots of one slice. */
+interface IHistory {
+  undo: Uint8Array[];
+  redo: Uint8Array[];
+}
+
+/**
+ * The segmentation of one item at a time: the slice on show, its mask, the
+ * painting tools, undo/redo per slice, and autosave with optimistic concurrency.
+ *
+ * Strokes change the mask slice in place and land in a pending list; a save
+ * PUTs each pending slice with the annotation version it started from. On a
+ * 409 nothing local is dropped: the pending slices stay until the user picks
+ * `reloadTheirs()` or `keepMine()`.
+ */
+export class SegmentationModel implements IDisposable {
+  constructor(readonly classes: readonly IMaskClass[]) {
+    this._activeClass = classes.find(option => option.value !== 0)?.value ?? 1;
+  }
+
+  /** Emitted when anything the controls show changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted when the slice picture is replaced. */
+  get imageChanged(): ISignal<this, void> {
+    return this._imageChanged;
+  }
+
+  /** Emitted when mask pixels change: the region, or null for the whole slice. */
+  get maskChanged(): ISignal<this, IRegion | null> {
+    return this._maskChanged;
+  }
+
+  /** Emitted with the annotation after each successful save. */
+  get saved(): ISignal<this, IAnnotation> {
+    return this._saved;
+  }
+
+  get item(): IItem | null {
+    return this._item;
+  }
+
+  get axis(): Axis {
+    return this._axis;
+  }
+
+  /** The slice index, 0-based. */
+  get index(): number {
+    return this._index;
+  }
+
+  /** The slices along the current axis (null until an item with a known size is open). */
+  get geometry(): ISliceGeometry | null {
+    return this._geometry;
+  }
+
+  /** Whether the item has coronal and sagittal slices too. */
+  get isVolume(): boolean {
+    return this._item?.kind === 'volume';
+  }
+
+  /** The rendered slice, or null while the first one loads. */
+  get image(): ImageBitmap | null {
+    return this._image;
+  }
+
+  /** The mask of the slice on show. */
+  get mask(): IMaskSlice | null {
+    return this._mask;
+  }
+
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  /** Why the slice could not be shown, or null. */
+  get loadError(): string | null {
+    return this._loadError;
+  }
+
+  get tool(): Tool {
+    return this._tool;
+  }
+
+  /** Brush and eraser diameter in slice pixels. */
+  get brushSize(): number {
+    return this._brushSize;
+  }
+
+  /** The mask value the brush and flood fill paint. */
+  get activeClass(): number {
+    return this._activeClass;
+  }
+
+  /** How opaque the mask overlay is, 0–1. */
+  get opacity(): number {
+    return this._opacity;
+  }
+
+  get window(): IWindow {
+    return this._window;
+  }
+
+  get saveState(): SaveState {
+    return this._saveState;
+  }
+
+  /** The server's conflict or error message, or null. */
+  get message(): string | null {
+    return this._message;
+  }
+
+  /** Whether some strokes are not saved yet. */
+  get hasUnsaved(): boolean {
+    return this._pending.size > 0;
+  }
+
+  /** The annotation version the next save starts from. */
+  get version(): number {
+    return this._version;
+  }
+
+  get canUndo(): boolean {
+    return (this._history.get(this._key)?.undo.length ?? 0) > 0;
+  }
+
+  get canRedo(): boolean {
+    return (this._history.get(this._key)?.redo.length ?? 0) > 0;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Show `item` from its middle axial slice. The caller saves the previous
+   * item first (`flush()`); what was not saved is dropped here.
+   */
+  async open(item: IItem): Promise<void> {
+    const kindChanged = this._item?.kind !== item.kind;
+    this._item = item;
+    this._version = item.annotation?.version ?? 0;
+    this._pending.clear();
+    this._history.clear();
+    this._setSaveState('saved', null);
+    if (kindChanged) {
+      this._window = item.kind === 'volume' ? VOLUME_WINDOW : IMAGE_WINDOW;
+    }
+    this._axis = 'axial';
+    this._geometry = sliceGeometry(item, this._axis);
+    this._index = Math.floor((this._geometry?.count ?? 1) / 2);
+    await this._load();
+  }
+
+  /** Show the slices along another axis, after saving the current ones (which cross them). */
+  async setAxis(axis: Axis): Promise<void> {
+    if (!this._item || axis === this._axis || (!this.isVolume && axis !== 'axial')) {
+      return;
+    }
+    this.endStroke();
+    if (!(await this.flush())) {
+      return;
+    }
+    const geometry = sliceGeometry(this._item, axis);
+    this._history.clear();
+    this._axis = axis;
+    this._geometry = geometry;
+    this._index = Math.floor((geometry?.count ?? 1) / 2);
+    await this._load();
+  }
+
+  /** Show slice `index` (clamped), saving the current one's strokes in the background. */
+  async setIndex(index: number): Promise<void> {
+    const count = this._geometry?.count ?? 1;
+    const next = Math.min(Math.max(Math.round(index), 0), count - 1);
+    if (!this._item || next === this._index) {
+      return;
+    }
+    this.endStroke();
+    if (this._pending.size > 0) {
+      this._scheduleSave(0);
+    }
+    this._index = next;
+    await this._load();
+  }
+
+  /** Move `delta` slices. */
+  step(delta: number): Promise<void> {
+    return this.setIndex(this._index + delta);
+  }
+
+  setTool(tool: Tool): void {
+    this._tool = tool;
+    this._changed.emit();
+  }
+
+  setBrushSize(size: number): void {
+    this._brushSize = Math.min(Math.max(Math.round(size), MIN_BRUSH), MAX_BRUSH);
+    this._changed.emit();
+  }
+
+  /** Paint with the class of mask value `value` (the eraser gives way to the brush). */
+  setActiveClass(value: number): void {
+    if (!this.classes.some(option => option.value === value)) {
+      return;
+    }
+    this._activeClass = value;
+    if (this._tool === 'eraser') {
+      this._tool = 'brush';
+    }
+    this._changed.emit();
+  }
+
+  setOpacity(opacity: number): void {
+    this._opacity = Math.min(Math.max(opacity, 0), 1);
+    this._changed.emit();
+  }
+
+  /** Change the display window; the slice is re-rendered by the server shortly after. */
+  setWindow(next: IWindow): void {
+    this._window = { ...next, width: Math.max(next.width, 1) };
+    this._changed.emit();
+    if (next.preset === null) {
+      this._scheduleImage();
+    } else {
+      void this._loadImage();
+    }
+  }
+
+  /** The window the item opened with. */
+  resetWindow(): void {
+    this.setWindow(this.isVolume ? VOLUME_WINDOW : IMAGE_WINDOW);
+  }
+
+  /** Start a stroke: remember the slice for undo. False when there is nothing to paint on. */
+  beginStroke(): boolean {
+    if (!this._mask || this._stroke) {
+      return false;
+    }
+    this._pushUndo();
+    this._stroke = { changed: false };
+    return true;
+  }
+
+  /** Paint the stroke's segment `from` → `to` with the brush or the eraser. */
+  strokeTo(from: IPoint, to: IPoint): void {
+    if (!this._mask || !this._stroke) {
+      return;
+    }
+    const value = this._tool === 'eraser' ? 0 : this._activeClass;
+    const region = paintLine(this._mask, from, to, this._brushSize, value);
+    if (region) {
+      this._stroke.changed = true;
+      this._maskChanged.emit(region);
+    }
+  }
+
+  /** End the stroke; its slice is saved shortly after. */
+  endStroke(): void {
+    if (!this._stroke) {
+      return;
+    }
+    const { changed } = this._stroke;
+    this._stroke = null;
+    if (changed) {
+      this._edited();
+    } else {
+      this._history.get(this._key)?.undo.pop();
+    }
+  }
+
+  /** Fill the connected region under `at` with the active class. */
+  fill(at: IPoint): void {
+    if (!this._mask || this._stroke) {
+      return;
+    }
+    this._pushUndo();
+    const region = floodFill(this._mask, at, this._activeClass);
+    if (region) {
+      this._maskChanged.emit(region);
+      this._edited();
+    } else {
+      this._history.get(this._key)?.undo.pop();
+    }
+  }
+
+  undo(): void {
+    this._restore('undo', 'redo');
+  }
+
+  redo(): void {
+    this._restore('redo', 'undo');
+  }
+
+  /**
+   * Save every pending slice now. Resolves true when the server has all of
+   * them, false on a conflict or an error (the slices stay pending).
+   */
+  flush(): Promise<boolean> {
+    window.clearTimeout(this._saveTimer);
+    this._saves = this._saves.then(() => this._saveAll());
+    return this._saves;
+  }
+
+  /** After a conflict: drop the local strokes and show what the server has. */
+  async reloadTheirs(): Promise<void> {
+    if (!this._item) {
+      return;
+    }
+    await this._saves;
+    const annotation = await getAnnotation(this._item.id);
+    this._version = annotation.version;
+    this._pending.clear();
+    this._history.clear();
+    this._setSaveState('saved', null);
+    await this._load();
+  }
+
+  /** After a conflict: take the server's newest version number and save the local strokes over it. */
+  async keepMine(): Promise<boolean> {
+    if (!this._item) {
+      return false;
+    }
+    await this._saves;
+    try {
+      this._version = (await getAnnotation(this._item.id)).version;
+    } catch (error) {
+      this._setSaveState('error', errorMessage(error));
+      return false;
+    }
+    this._setSaveState('unsaved', null);
+    return this.flush();
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    window.clearTimeout(this._saveTimer);
+    window.clearTimeout(this._imageTimer);
+    this._image?.close();
+    Signal.clearData(this);
+  }
+
+  /** The pending-list key of the slice on show. */
+  private get _key(): string {
+    return `${this._item?.id}:${this._axis}:${this._index}`;
+  }
+
+  private _pushUndo(): void {
+    if (!this._mask) {
+      return;
+    }
+    let history = this._history.get(this._key);
+    if (!history) {
+      history = { undo: [], redo: [] };
+      this._history.set(this._key, history);
+    }
+    history.undo.push(this._mask.values.slice());
+    history.undo.splice(0, history.undo.length - HISTORY_LIMIT);
+    history.redo.length = 0;
+  }
+
+  /** Undo or redo: swap the slice with the newest snapshot of `from`, keeping it in `to`. */
+  private _restore(from: keyof IHistory, to: keyof IHistory): void {
+    const history = this._history.get(this._key);
+    const snapshot = history?.[from].pop();
+    if (!history || !snapshot || !this._mask || this._stroke) {
+      return;
+    }
+    history[to].push(this._mask.values.slice());
+    this._mask.values.set(snapshot);
+    this._maskChanged.emit(null);
+    this._edited();
+  }
+
+  /** Record that the slice on show changed, and save it soon. */
+  private _edited(): void {
+    if (!this._item || !this._mask) {
+      return;
+    }
+    const pending = this._pending.get(this._key);
+    if (pending) {
+      pending.edits++;
+    } else {
+      this._pending.set(this._key, {
+        itemId: this._item.id,
+        slice: { axis: this._axis, index: this._index },
+        mask: this._mask,
+        edits: 1
+      });
+    }
+    if (this._saveState === 'conflict') {
+      // Kept in the page until the user picks "Reload theirs" or "Keep mine".
+      this._changed.emit();
+      return;
+    }
+    this._setSaveState('unsaved', null);
+    this._scheduleSave(AUTOSAVE_DELAY_MS);
+  }
+
+  private _scheduleSave(delay: number): void {
+    window.clearTimeout(this._saveTimer);
+    this._saveTimer = window.setTimeout(() => void this.flush(), delay);
+  }
+
+  /** PUT the pending slices one by one, each from the version the last one returned. */
+  private async _saveAll(): Promise<boolean> {
+    if (this._saveState === 'conflict') {
+      return false;
+    }
+    for (const [key, pending] of this._pending) {
+      if (this._isDisposed) {
+        return false;
+      }
+      const edits = pending.edits;
+      this._setSaveState('saving', null);
+      try {
+        const { values, columns, rows } = pending.mask;
+        const png = await encodeGreyPNG(values, columns, rows);
+        const annotation = await saveMaskSlice(pending.itemId, pending.slice, png, this._version);
+        this._version = annotation.version;
+        if (pending.edits === edits) {
+          this._pending.delete(key);
+        }
+        this._saved.emit(annotation);
+      } catch (error) {
+        this._setSaveState(isConflict(error) ? 'conflict' : 'error', errorMessage(error));
+        return false;
+      }
+    }
+    if (this._pending.size > 0) {
+      // Painted on while saving: save those strokes too.
+      return this._saveAll();
+    }
+    this._setSaveState('saved', null);
+    return true;
+  }
+
+  private _setSaveState(state: SaveState, message: string | null): void {
+    this._saveState = state;
+    this._message = message;
+    this._changed.emit();
+  }
+
+  /** Fetch the slice on show and its mask (the local one when it has unsaved strokes). */
+  private async _load(): Promise<void> {
+    const item = this._item;
+    const geometry = this._geometry;
+    const request = ++this._loads;
+    this._loading = !!item && !!geometry;
+    this._loadError = geometry ? null : 'This item does not say its size, so it cannot be painted.';
+    this._changed.emit();
+    if (!item || !geometry) {
+      return;
+    }
+    const slice = { axis: this._axis, index: this._index };
+    const pending = this._pending.get(this._key);
+    try {
+      const [image, mask] = await Promise.all([
+        this._fetchImage(item.id, slice),
+        pending ? Promise.resolve(pending.mask) : this._fetchMask(item.id, slice)
+      ]);
+      if (request !== this._loads) {
+        image.close();
+        return;
+      }
+      if (mask.rows !== geometry.rows || mask.columns !== geometry.columns) {
+        throw new Error(
+          `the mask slice is ${mask.columns}×${mask.rows} pixels, the item ${geometry.columns}×${geometry.rows}`
+        );
+      }
+      this._image?.close();
+      this._image = image;
+      this._mask = mask;
+      this._loadError = null;
+      this._imageChanged.emit();
+      this._maskChanged.emit(null);
+    } catch (error) {
+      if (request === this._loads) {
+        this._loadError = errorMessage(error);
+      }
+    } finally {
+      if (request === this._loads) {
+        this._loading = false;
+        this._changed.emit();
+      }
+    }
+  }
+
+  /** Re-render only the picture (the window changed). */
+  private async _loadImage(): Promise<void> {
+    const item = this._item;
+    if (!item || !this._image) {
+      return;
+    }
+    const request = ++this._images;
+    const loads = this._loads;
+    try {
+      const image = await this._fetchImage(item.id, { axis: this._axis, index: this._index });
+      if (request !== this._images || loads !== this._loads) {
+        image.close();
+        return;
+      }
+      this._image?.close();
+      this._image = image;
+      this._imageChanged.emit();
+    } catch (error) {
+      this._loadError = errorMessage(error);
+      this._changed.emit();
+    }
+  }
+
+  private _scheduleImage(): void {
+    window.clearTimeout(this._imageTimer);
+    this._imageTimer = window.setTimeout(() => void this._loadImage(), WINDOW_DELAY_MS);
+  }
+
+  private async _fetchImage(itemId: number, slice: ISliceRef): Promise<ImageBitmap> {
+    const png = await requestBlob(sliceEndPoint(itemId, slice, windowArgument(this._window)));
+    return createImageBitmap(png);
+  }
+
+  private async _fetchMask(itemId: number, slice: ISliceRef): Promise<IMaskSlice> {
+    const { values, columns, rows } = await decodeGreyPNG(await requestBlob(maskEndPoint(itemId, slice)));
+    return { values, columns, rows };
+  }
+
+  private _activeClass: number;
+  private _axis: Axis = 'axial';
+  private _brushSize = 4;
+  private _changed = new Signal<this, void>(this);
+  private _geometry: ISliceGeometry | null = null;
+  private _history = new Map<string, IHistory>();
+  private _image: ImageBitmap | null = null;
+  private _imageChanged = new Signal<this, void>(this);
+  private _images = 0;
+  private _imageTimer = 0;
+  private _index = 0;
+  private _isDisposed = false;
+  private _item: IItem | null = null;
+  private _loadError: string | null = null;
+  private _loading = false;
+  private _loads = 0;
+  private _mask: IMaskSlice | null = null;
+  private _maskChanged = new Signal<this, IRegion | null>(this);
+  private _message: string | null = null;
+  private _opacity = 0.5;
+  private _pending = new Map<string, IPendingSlice>();
+  private _saved = new Signal<this, IAnnotation>(this);
+  private _saves: Promise<boolean> = Promise.resolve(true);
+  private _saveState: SaveState = 'saved';
+  private _saveTimer = 0;
+  private _stroke: { changed: boolean } | null = null;
+  private _tool: Tool = 'brush';
+  private _version = 0;
+  private _window: IWindow = VOLUME_WINDOW;
+}
