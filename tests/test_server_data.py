@@ -66,7 +66,7 @@ async def test_painted_mask_survives_a_reload_and_a_stale_save_gets_409(jp_fetch
     assert np.array_equal(pixels(reloaded.body), stroke)
     message = await error_of(jp_fetch, 409, "items", item_id, "mask", method="PUT", body=png(stroke),
                              params={**where, "version": "0"})
-    assert "reload it and redo your change" in message
+    assert "load theirs, or keep yours" in message
     assert "not a readable PNG" in await error_of(jp_fetch, 400, "items", item_id, "mask", method="PUT",
                                                   body=b"not a png", params={**where, "version": "1"})
 

@@ -72,7 +72,8 @@ def _save(ws: Workspace, item: Item, *, expected_version: int, user: str, fields
         if expected_version != current.version:
             raise Conflict(
                 f"item {item.id} was saved by {current.updated_by} at {current.updated_at} (version "
-                f"{current.version}) after the version {expected_version} you started from; reload it and redo your change"
+                f"{current.version}) after the version {expected_version} your change started from: load theirs, "
+                "or keep yours and save it over theirs"
             )
         if write is not None:
             write()
