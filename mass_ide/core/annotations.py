@@ -35,11 +35,14 @@ class Annotation:
 
 
 def label_classes(ws: Workspace, project_id: str) -> dict:
-    """What annotators assign in this project: ``{"kind": "label"|"mask", "classes": [...]}``."""
+    """What annotators assign in this project: ``{"kind": "label"|"mask", "classes": [...]}``.
+
+    For tables, ``target`` names the column that already holds the class, when the configuration says so.
+    """
     config = json.loads((get_project(ws, project_id).folder / "config.json").read_text(encoding="utf-8"))
     if config.get("task") == "segmentation":
         return {"kind": "mask", "classes": [{"value": int(v), "name": n} for v, n in config["labels"].items()]}
-    return {"kind": "label", "classes": [str(c) for c in config.get("classes", [])]}
+    return {"kind": "label", "classes": [str(c) for c in config.get("classes", [])], "target": config.get("target")}
 
 
 def get_annotation(ws: Workspace, item_id: int) -> Annotation:

@@ -62,7 +62,9 @@ PROJECT_DETAIL = {
                     "type": "object",
                     "description": "What annotators assign: kind 'label' with class names, or 'mask' with "
                     "{value, name} label classes.",
-                    "properties": {"kind": {"type": "string", "enum": ["label", "mask"]}, "classes": {"type": "array"}},
+                    "properties": {"kind": {"type": "string", "enum": ["label", "mask"]}, "classes": {"type": "array"},
+                                   "target": {"type": ["string", "null"],
+                                              "description": "The table column that already holds the class."}},
                 },
                 "datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
                 "runs": {"type": "array", "items": {"type": "object"}},
