@@ -1,0 +1,275 @@
+"""Ignite handlers for everything a training run does besides training: each has ``attach(engine)``.
+
+The loop (MONAI's ``SupervisedTrainer``) knows nothing about where metrics go,
+where checkpoints live or how a run is stopped; these handlers do, and the
+caller's :class:`~mass_ide.core.training.api.RunCallbacks` are only ever called
+from here. Attach them in this order after the ``ValidationHandler``:
+:class:`ResumeHandler`, :class:`StopHandler`, :class:`MetricsHandler`,
+:class:`CheckpointHandler`, :class:`LogHandler`.
+"""
+
+import math
+import os
+from pathlib import Path
+
+import torch
+from ignite.engine import Engine, Events
+
+from mass_ide.core.errors import InvalidInput
+from mass_ide.core.training.api import RunCallbacks
+
+LAST, BEST = "last.pt", "best.pt"
+CHECKPOINT_FORMAT = 1
+
+
+def bare(network: torch.nn.Module) -> torch.nn.Module:
+    """The network inside a DistributedDataParallel wrapper (or the network itself)."""
+    return getattr(network, "module", network)
+
+
+def higher_is_better(name: str) -> bool:
+    """Losses improve downwards, every other metric upwards."""
+    return not name.endswith("loss")
+
+
+def improved(name: str, value: float, best: float | None) -> bool:
+    """Whether ``value`` of metric ``name`` beats ``best`` (anything beats None)."""
+    if value is None or not math.isfinite(value):
+        return False
+    if best is None:
+        return True
+    return value > best if higher_is_better(name) else value < best
+
+
+def save_atomically(state: dict, path: Path) -> Path:
+    """``torch.save`` into a temporary file, then rename it over ``path``."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(state, temporary)
+    os.replace(temporary, path)
+    return path
+
+
+def load_checkpoint(path: Path, *, map_location="cpu") -> dict:
+    """A checkpoint written by :class:`CheckpointHandler`, loaded without executing code."""
+    return torch.load(Path(path), map_location=map_location, weights_only=True)
+
+
+class MetricsHandler:
+    """Report train/loss and train/lr every iteration, and the epoch's figures after validation.
+
+    After each epoch ``engine.state.metrics`` holds the epoch's mean ``train/loss``
+    and the evaluator's ``val/…`` figures, for the handlers attached after this one.
+    """
+
+    def __init__(self, callbacks: RunCallbacks, *, evaluator: Engine | None = None):
+        self.callbacks = callbacks
+        self.evaluator = evaluator
+        self.losses: list[float] = []
+
+    def attach(self, engine: Engine) -> None:
+        engine.add_event_handler(Events.EPOCH_STARTED, self.epoch_started)
+        engine.add_event_handler(Events.ITERATION_COMPLETED, self.iteration_completed)
+        engine.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
+
+    def epoch_started(self, engine: Engine) -> None:
+        self.losses = []
+
+    def iteration_completed(self, engine: Engine) -> None:
+        state = engine.state
+        loss = float(state.output["loss"].detach())
+        self.losses.append(loss)
+        self.callbacks.on_metric("train/loss", loss, step=state.iteration, epoch=state.epoch)
+        self.callbacks.on_metric("train/lr", float(engine.optimizer.param_groups[0]["lr"]),
+                                 step=state.iteration, epoch=state.epoch)
+
+    def validation_metrics(self) -> dict:
+        """The evaluator's last scalar ``val/…`` figures."""
+        if self.evaluator is None:
+            return {}
+        return {name: float(value) for name, value in self.evaluator.state.metrics.items()
+                if name.startswith("val/") and isinstance(value, int | float)}
+
+    def epoch_completed(self, engine: Engine) -> None:
+        state = engine.state
+        metrics = {"train/loss": sum(self.losses) / len(self.losses)} if self.losses else {}
+        metrics.update(self.validation_metrics())
+        state.metrics.update(metrics)
+        for name, value in metrics.items():
+            if name.startswith("val/"):
+                self.callbacks.on_metric(name, value, step=state.iteration, epoch=state.epoch)
+        self.callbacks.on_epoch(state.epoch, state.max_epochs, dict(metrics))
+
+
+class ResumeHandler:
+    """Load a checkpoint at the start: weights, optimizer, AMP scaler, epoch counter and best metric."""
+
+    def __init__(self, path: Path, *, network: torch.nn.Module, optimizer, scaler=None):
+        self.path = Path(path)
+        self.network, self.optimizer, self.scaler = network, optimizer, scaler
+        self.epoch = 0
+
+    def attach(self, engine: Engine) -> None:
+        engine.add_event_handler(Events.STARTED, self)
+
+    def __call__(self, engine: Engine) -> None:
+        checkpoint = load_checkpoint(self.path, map_location=engine.state.device)
+        try:
+            bare(self.network).load_state_dict(checkpoint["model"])
+        except RuntimeError as error:
+            raise InvalidInput(f"{self.path.name} does not fit this run's model; resume with the config "
+                               f"it was trained with ({str(error).splitlines()[0]})") from None
+        if checkpoint.get("optimizer"):
+            self.optimizer.load_state_dict(checkpoint["optimizer"])
+        if self.scaler is not None and checkpoint.get("scaler"):
+            self.scaler.load_state_dict(checkpoint["scaler"])
+        self.epoch = int(checkpoint["epoch"])
+        engine.state.epoch = self.epoch
+        engine.state.iteration = self.epoch * (engine.state.epoch_length or 0)
+        best = checkpoint.get("best") or {}
+        engine.state.best_metric = best.get("value", -1)
+        engine.state.best_metric_epoch = best.get("epoch", -1)
+
+
+class StopHandler:
+    """Poll ``should_stop`` every iteration; when it says so (on any rank), terminate the run.
+
+    Under DDP every rank polls and the flags are combined, so all ranks stop at the same iteration.
+    """
+
+    def __init__(self, should_stop, *, distributed: bool = False, device: torch.device | str = "cpu"):
+        self.should_stop = should_stop
+        self.distributed = distributed
+        self.device = device
+        self.stopped = False
+
+    def attach(self, engine: Engine) -> None:
+        engine.add_event_handler(Events.ITERATION_COMPLETED, self)
+
+    def __call__(self, engine: Engine) -> None:
+        flag = bool(self.should_stop())
+        if self.distributed:
+            flag_tensor = torch.tensor([int(flag)], device=self.device)
+            torch.distributed.all_reduce(flag_tensor, op=torch.distributed.ReduceOp.MAX)
+            flag = bool(flag_tensor.item())
+        if flag:
+            self.stopped = True
+            engine.terminate()
+
+    @property
+    def status(self) -> str:
+        """"cancelled" once a stop was asked for, else "completed"."""
+        return "cancelled" if self.stopped else "completed"
+
+
+class CheckpointHandler:
+    """Save ``epoch-NNNN.pt`` and ``last.pt`` after every epoch, ``best.pt`` when ``key_metric`` improves.
+
+    A terminated run saves ``last.pt`` with the epochs it completed, so it can resume.
+    Checkpoints are plain dicts of tensors and JSON values: they load with
+    ``torch.load(..., weights_only=True)``. ``meta`` (task, classes, preprocessing,
+    config) goes into every file so a checkpoint alone can serve predictions.
+    """
+
+    def __init__(self, folder: Path, *, network: torch.nn.Module, optimizer, key_metric: str, meta: dict,
+                 scaler=None, keep: int = 3, callbacks: RunCallbacks | None = None):
+        self.folder = Path(folder)
+        self.network, self.optimizer, self.scaler = network, optimizer, scaler
+        self.key_metric = key_metric
+        self.meta = meta
+        self.keep = max(1, int(keep))
+        self.callbacks = callbacks or RunCallbacks()
+        self.best: dict | None = None
+
+    def attach(self, engine: Engine) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        engine.add_event_handler(Events.STARTED, self.started)
+        engine.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
+        engine.add_event_handler(Events.TERMINATE, self.terminated)
+
+    def started(self, engine: Engine) -> None:
+        if getattr(engine.state, "best_metric_epoch", -1) > 0:
+            self.best = {"name": self.key_metric, "value": float(engine.state.best_metric),
+                         "epoch": int(engine.state.best_metric_epoch)}
+
+    def state(self, engine: Engine, *, epoch: int) -> dict:
+        """Everything needed to resume after ``epoch`` or to serve the model."""
+        return {"format": CHECKPOINT_FORMAT, "epoch": epoch, "iteration": int(engine.state.iteration),
+                "model": bare(self.network).state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scaler": self.scaler.state_dict() if self.scaler is not None else {},
+                "best": dict(self.best or {}), "metrics": {k: float(v) for k, v in engine.state.metrics.items()
+                                                           if isinstance(v, int | float)},
+                "meta": self.meta}
+
+    def epoch_completed(self, engine: Engine) -> None:
+        epoch = engine.state.epoch
+        value = engine.state.metrics.get(self.key_metric)
+        is_best = improved(self.key_metric, value, self.best and self.best["value"])
+        if is_best:
+            self.best = {"name": self.key_metric, "value": float(value), "epoch": epoch}
+            engine.state.best_metric, engine.state.best_metric_epoch = float(value), epoch
+        state = self.state(engine, epoch=epoch)
+        save_atomically(state, self.folder / f"epoch-{epoch:04d}.pt")
+        save_atomically(state, self.folder / LAST)
+        if is_best:
+            save_atomically(state, self.folder / BEST)
+            self.callbacks.on_log(f"epoch {epoch}: best {self.key_metric} so far ({value:.4f}); saved {BEST}")
+        for old in sorted(self.folder.glob("epoch-*.pt"))[:-self.keep]:
+            old.unlink(missing_ok=True)
+
+    def terminated(self, engine: Engine) -> None:
+        length = engine.state.epoch_length or 1
+        done = engine.state.iteration // length
+        save_atomically(self.state(engine, epoch=done), self.folder / LAST)
+        self.callbacks.on_log(f"stopped during epoch {engine.state.epoch} after {done} complete epochs; "
+                              f"saved {LAST}")
+
+
+class LogHandler:
+    """Human-readable progress lines: the start, each epoch's figures, the end."""
+
+    def __init__(self, callbacks: RunCallbacks, *, intro: str = ""):
+        self.callbacks = callbacks
+        self.intro = intro
+
+    def attach(self, engine: Engine) -> None:
+        engine.add_event_handler(Events.STARTED, self.started)
+        engine.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
+        engine.add_event_handler(Events.COMPLETED, self.completed)
+
+    def started(self, engine: Engine) -> None:
+        if self.intro:
+            self.callbacks.on_log(self.intro)
+        if engine.state.epoch:
+            self.callbacks.on_log(f"resuming after epoch {engine.state.epoch} of {engine.state.max_epochs}")
+
+    def epoch_completed(self, engine: Engine) -> None:
+        figures = ", ".join(f"{name} {value:.4f}" for name, value in sorted(engine.state.metrics.items())
+                            if isinstance(value, int | float))
+        self.callbacks.on_log(f"epoch {engine.state.epoch}/{engine.state.max_epochs}: {figures}")
+
+    def completed(self, engine: Engine) -> None:
+        if not engine.should_terminate:
+            self.callbacks.on_log(f"finished {engine.state.epoch} epochs")
+
+
+class CosineLrHandler:
+    """Set the learning rate each epoch on a cosine from ``base_lr`` down to ``base_lr * floor``.
+
+    It keeps no state (the rate follows from the epoch), so a resumed run continues the same curve.
+    """
+
+    def __init__(self, optimizer, *, base_lr: float, epochs: int, floor: float = 0.01):
+        self.optimizer = optimizer
+        self.base_lr, self.epochs, self.floor = base_lr, epochs, floor
+
+    def attach(self, engine: Engine) -> None:
+        engine.add_event_handler(Events.EPOCH_STARTED, self)
+
+    def rate(self, epoch: int) -> float:
+        """The learning rate of ``epoch`` (1-based)."""
+        progress = (epoch - 1) / max(1, self.epochs - 1)
+        return self.base_lr * (self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def __call__(self, engine: Engine) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.rate(engine.state.epoch)
