@@ -191,6 +191,8 @@ def test_config_must_fit_the_data(liver_function, cancer):
         load_training_data(ws, table.id, 1, template_config("liver-function", target="grade", positive_when=None))
     with pytest.raises(InvalidInput, match="column 'albumen' not in the table"):
         load_training_data(ws, table.id, 1, template_config("liver-function", features=["bili", "albumen"]))
+    with pytest.raises(InvalidInput, match="needs 'classes'"):
+        load_training_data(ws, table.id, 1, template_config("liver-function", positive_when=None, classes=[]))
     with pytest.raises(InvalidInput, match="holds text"):
         load_training_data(ws, table.id, 1, template_config("liver-function", features=["bili", "sex"]))
     with pytest.raises(NotFound, match="no version 7"):
@@ -350,6 +352,19 @@ def test_resume_continues_at_the_next_epoch(breast_cancer_data, tmp_path):
         train(other_model, breast_cancer_data, run_dir=tmp_path / "b", resume_from=first.last_checkpoint)
     with pytest.raises(InvalidInput, match="no checkpoint"):
         train(BREAST_CANCER, breast_cancer_data, run_dir=tmp_path / "c", resume_from=tmp_path / "missing.pt")
+
+
+def test_bad_run_settings_are_refused_before_training(breast_cancer_data, tmp_path):
+    import torch
+
+    bad = [({"epochs": 0}, "'epochs' must be a whole number"), ({"lr_schedule": "step"}, "unknown lr_schedule"),
+           ({"device": "tpu"}, "unknown device")]
+    if not torch.cuda.is_available():
+        bad.append(({"device": "cuda"}, "no CUDA GPU"))
+    for change, message in bad:
+        with pytest.raises(InvalidInput, match=message):
+            train({**BREAST_CANCER, **change}, breast_cancer_data, run_dir=tmp_path)
+    assert not (tmp_path / "checkpoints").exists()
 
 
 def test_image_classification_runs_and_reports(cancer, tmp_path):

@@ -144,6 +144,8 @@ def _tabular(entries: list[dict], config: dict, columns: list[str]) -> dict:
     if not features:
         raise InvalidInput("the table has no numeric feature columns; list the columns to use in 'features'")
     classes = ["negative", "positive"] if condition else [str(c) for c in config.get("classes", [])]
+    if len(classes) < 2:
+        raise InvalidInput("a classifier needs 'classes' (two or more) or a 'positive_when' condition")
     if not target:
         _unlabelled(entries, [e for e in entries if _is_missing(e["label"])], what="label", config=config)
     kept, targets, skipped = [], [], []
