@@ -10,8 +10,6 @@
 
 import io
 import json
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -115,13 +115,14 @@ def resume_run(ws: Workspace, run_id: int, *, user: str) -> dict:
     return get_run(ws, run_id)
 
 
-def record_metrics(ws: Workspace, run_id: int, rows: list[tuple[str, float, int, int]]) -> None:
-    """Store a batch of (name, value, step, epoch) in one transaction."""
+def record_metrics(ws: Workspace, run_id: int, rows: list[tuple]) -> None:
+    """Store a batch of (name, value, step, epoch[, logged at, in seconds since the epoch]) in one transaction."""
     now = time.time()
     with ws.db.atomic():
         ws.db["metrics"].insert_all(
-            {"run_id": run_id, "name": name, "value": float(value), "step": step, "epoch": epoch, "at": now}
-            for name, value, step, epoch in rows
+            {"run_id": run_id, "name": row[0], "value": float(row[1]), "step": row[2], "epoch": row[3],
+             "at": row[4] if len(row) > 4 else now}
+            for row in rows
         )
 
 

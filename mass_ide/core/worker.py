@@ -29,17 +29,19 @@ class RunRecorder:
 
     def __init__(self, ws: Workspace, run: dict, *, writer: bool, watch=None):
         self.ws, self.run, self.writer, self.watch = ws, run, writer, watch
-        self.pending: list[tuple[str, float, int, int]] = []
+        self.pending: list[tuple[str, float, int, int, float]] = []
         self.flushed_at = self.checked_at = time.monotonic()
         self.stop_requested = self.pruned = False
         self.log_path = runs.run_dir(ws, run) / "log.txt"
+        if writer:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
 
     def on_metric(self, name: str, value: float, *, step: int, epoch: int) -> None:
         """Keep a metric; write the batch when it is big or old enough."""
         if self.watch is not None:
             self.watch.on_metric(name, value, step=step, epoch=epoch)
         if self.writer:
-            self.pending.append((name, value, step, epoch))
+            self.pending.append((name, value, step, epoch, time.time()))
             if len(self.pending) >= FLUSH_ROWS or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
                 self.flush()
 
