@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mass_ide.core import annotations, datasets, projects
+from mass_ide.core import annotations, datasets, projects, runs
 from mass_ide.core.errors import InvalidInput, NotFound
 from mass_ide.core.sample_data import add_sample_data
-from mass_ide.core.training import RunCallbacks, TrainingData, load_training_data, train
+from mass_ide.core.scheduler import worker_command
+from mass_ide.core.training import RunCallbacks, load_training_data, train
 from mass_ide.core.training.conditions import parse_condition
 from mass_ide.core.training.evaluation import classification_report, roc_auc, roc_curve
 from mass_ide.core.training.split import split_samples
@@ -235,17 +236,6 @@ def test_segmentation_data_points_at_frozen_mask_snapshots(segmentation):
         load_training_data(ws, volumes.id, 1, template_config("liver-segmentation", spatial_dims=2))
 
 
-def test_training_data_round_trips_through_files(breast_cancer_data, tmp_path):
-    path = breast_cancer_data.save(tmp_path / "data.json")
-    loaded = TrainingData.load(path)
-    assert loaded.keys == breast_cancer_data.keys and loaded.feature_names == breast_cancer_data.feature_names
-    np.testing.assert_array_equal(loaded.features, breast_cancer_data.features)
-    np.testing.assert_array_equal(loaded.targets, breast_cancer_data.targets)
-
-
-# --- accuracy floors ---------------------------------------------------------------------------------------------
-
-
 def test_liver_function_reaches_auc_075(liver_function, tmp_path):
     ws, table = liver_function
     config = template_config("liver-function", device="cpu")
@@ -420,24 +410,20 @@ def test_segmentation_in_2d_on_pictures(segmentation, tmp_path):
     assert len(result.report["overlays"]) == 3
 
 
-def test_torchrun_with_two_processes(breast_cancer_data, tmp_path):
-    config_file = tmp_path / "config.json"
-    config_file.write_text(json.dumps({**BREAST_CANCER, "epochs": 3}))
-    data_file = breast_cancer_data.save(tmp_path / "data.json")
-    run_dir = tmp_path / "run"
-    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-               "-m", "mass_ide.core.training.ddp_entry", "--config", str(config_file), "--data", str(data_file),
-               "--run-dir", str(run_dir)]
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=120, env=environment)
+def test_torchrun_with_two_processes(cancer):
+    """The IDE's own scale-out path: the run's worker under torchrun, DDP with gloo on CPU."""
+    ws, _, table = cancer
+    run = runs.create_run(ws, table.project_id, dataset_id=table.id, version=1, user="ana", processes=2,
+                          overrides={**BREAST_CANCER, "epochs": 3})
+    finished = subprocess.run(worker_command(ws, run), capture_output=True, text=True, timeout=180,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert finished.returncode == 0, finished.stderr[-3000:]
-    result = json.loads((run_dir / "result.json").read_text())
-    assert (result["status"], result["epochs_done"]) == ("completed", 3)
-    assert 0.9 <= result["report"]["roc_auc"] <= 1.0
-    lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    names = {line["name"] for line in lines}
-    assert {"train/loss", "train/lr", "val/auc", "epoch"} <= names
-    steps = [line["step"] for line in lines if line["name"] == "train/loss"]
-    assert len(steps) == 3 * 8  # each of 2 ranks sees half of 456 rows: 228 / 32 per batch
-    assert "in 2 processes" in (run_dir / "train.log").read_text()
-    assert (run_dir / "checkpoints" / "best.pt").exists()
+    done = runs.get_run(ws, run["id"])
+    assert (done["status"], done["epochs_done"]) == ("completed", 3)
+    assert 0.9 <= done["result"]["report"]["roc_auc"] <= 1.0
+    metrics = runs.metrics_since(ws, run["id"])
+    assert {"train/loss", "train/lr", "val/auc"} <= {m["name"] for m in metrics}
+    steps = [m["step"] for m in metrics if m["name"] == "train/loss"]
+    assert len(steps) == 3 * 8  # each of 2 ranks sees half of 456 rows: 228 / 32 per batch; only rank 0 records
+    assert any("in 2 processes" in line for line in runs.log_tail(ws, done, lines=500))
+    assert (runs.run_dir(ws, done) / "checkpoints" / "best.pt").exists()

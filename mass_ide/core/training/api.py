@@ -6,7 +6,6 @@ handlers tell the caller about metrics, epochs and log lines;
 :class:`TrainingResult` is what :func:`~mass_ide.core.training.engine.train` returns.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,32 +89,3 @@ class TrainingData:
             return list(zip(self.images, self.targets.tolist()))
         return list(zip(self.features, self.targets.tolist()))
 
-    def save(self, path: Path) -> Path:
-        """Write the data as ``path`` (JSON) plus, for tables, ``path`` with suffix ``.npz``."""
-        path = Path(path)
-        meta = {"task": self.task, "keys": self.keys, "classes": self.classes, "dataset_id": self.dataset_id,
-                "version": self.version, "digest": self.digest, "feature_names": self.feature_names,
-                "images": [str(p) for p in self.images], "masks": [str(p) for p in self.masks],
-                "skipped": self.skipped,
-                "targets": None if self.targets is None else [int(t) for t in self.targets]}
-        if self.features is not None:
-            np.savez(path.with_suffix(".npz"), features=self.features)
-            meta["features_file"] = path.with_suffix(".npz").name
-        path.write_text(json.dumps(meta), encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, path: Path) -> "TrainingData":
-        """Read data written by :meth:`save`."""
-        path = Path(path)
-        meta = json.loads(path.read_text(encoding="utf-8"))
-        features = None
-        if meta.get("features_file"):
-            with np.load(path.with_name(meta["features_file"]), allow_pickle=False) as arrays:
-                features = arrays["features"].astype(np.float32)
-        targets = None if meta["targets"] is None else np.asarray(meta["targets"], dtype=np.int64)
-        return cls(task=meta["task"], keys=meta["keys"], classes=meta["classes"], dataset_id=meta["dataset_id"],
-                   version=meta["version"], digest=meta["digest"], features=features,
-                   feature_names=meta["feature_names"], targets=targets,
-                   images=[Path(p) for p in meta["images"]], masks=[Path(p) for p in meta["masks"]],
-                   skipped=meta["skipped"])
