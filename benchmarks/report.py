@@ -11,8 +11,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def figure(value: float, *, goal: str, unit: str) -> dict:
     """One figure; ``goal`` is '<= 1.15' or '>= 0.95' and decides ``met``."""
     operator, target = goal.split()
+    value = float(value)
     met = value <= float(target) if operator == "<=" else value >= float(target)
-    return {"value": round(value, 4), "goal": goal, "unit": unit, "met": met}
+    return {"value": round(value, 4), "goal": goal, "unit": unit, "met": bool(met)}
 
 
 def write_report(name: str, *, title: str, figures: dict[str, dict], table: list[list], notes: str) -> Path:
