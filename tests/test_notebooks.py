@@ -22,3 +22,4 @@ def test_template_notebook_runs_in_its_project(workspace, template):
     assert "training device: cpu" in printed or "training device: cuda" in printed
     assert "project.create" in printed
     assert "dataset 1:" in printed and "version 1:" in printed
+    assert "completed: best val/" in printed
