@@ -10,6 +10,7 @@ import { setupDataPanels } from './data/commands';
 import { ProjectsModel } from './model';
 import { ProjectPanel } from './projectPanel';
 import { ProjectsSidebar } from './sidebar';
+import { setupTraining } from './training';
 
 /** The Launcher section holding one card per project template. */
 const LAUNCHER_CATEGORY = 'Mass IDE';
@@ -75,6 +76,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     registerCommands({ app, model, sidebar, tracker });
     setupDataPanels({ app, model, restorer, palette, category: PALETTE_CATEGORY });
     registerAnnotation({ app, restorer });
+    setupTraining({ app, model, restorer, palette, category: PALETTE_CATEGORY });
 
     if (restorer) {
       restorer.add(sidebar, sidebar.id);

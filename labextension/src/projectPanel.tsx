@@ -10,6 +10,7 @@ import { DatasetList, ImportButton } from './data/datasetList';
 import { entryName, formatDate } from './format';
 import { templateIcon } from './icons';
 import { ProjectsModel } from './model';
+import { RunsSection } from './training';
 
 /** The four lists of a project, with what an empty one means today. */
 const SECTIONS: { key: SectionKey; title: string; empty: string; hint: string }[] = [
@@ -23,7 +24,7 @@ const SECTIONS: { key: SectionKey; title: string; empty: string; hint: string }[
     key: 'runs',
     title: 'Runs',
     empty: 'No training runs yet.',
-    hint: 'Each training run, with its curves and evaluation, will be listed here. Training arrives in a later release.'
+    hint: 'Train a model with the Train button: each run, with its live curves and evaluation report, is listed here.'
   },
   {
     key: 'models',
@@ -118,6 +119,10 @@ function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
       </dl>
       <div className="mass-ProjectPanel-sections">
         {SECTIONS.map(section => {
+          if (section.key === 'runs') {
+            // The runs come from their own route and stay live while they train.
+            return <RunsSection key={section.key} projectId={detail.id} commands={commands} />;
+          }
           const entries = detail[section.key];
           return (
             <section key={section.key} className="mass-Section" data-section={section.key}>

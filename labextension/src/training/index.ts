@@ -1,0 +1,2 @@
+export { setupTraining } from './commands';
+export { RunsSection } from './runList';

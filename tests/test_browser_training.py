@@ -1,0 +1,137 @@
+"""Training in a real JupyterLab, driven in Debian's Chromium: the Train panel, live curves, the report.
+
+The JupyterLab server and the browser come from ``test_browser`` (a
+module-scoped server per test module, with pytest-jupyter's loop kept away
+from Playwright's). The run trains for real, in a worker process, on the
+liver-function template's sample data.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+from test_browser import (  # noqa: F401 (fixtures)
+    OUTPUT,
+    TOKEN,
+    browser,
+    jp_asyncio_loop,
+    jp_server_cleanup,
+    lab,
+    page,
+)
+from test_browser_import import switch_theme
+
+from mass_ide.core import projects
+from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.workspace import Workspace
+
+PROJECT = "Training study"
+EPOCHS = 8
+
+# The number of points of the training loss curve of the open training panel (Plotly's graph div holds its data).
+LOSS_POINTS = "(document.querySelector('.mass-TrainingPanel .mass-Chart[data-chart=\"loss\"]')?.data?.[0].x.length ?? 0)"
+
+# Counts the points of the loss curve every 50 ms until the run ends (the counts seen, in order), in the
+# background: the answer waits in `window.massLossWatch`.
+WATCH_LOSS_CURVE = """
+() => { window.massLossWatch = (async () => {
+  const counts = [];
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    const count = LOSS_POINTS;
+    if (counts[counts.length - 1] !== count) {
+      counts.push(count);
+    }
+    const status = document.querySelector('.mass-TrainingPanel .mass-RunHeader .mass-StatusBadge')?.dataset.status;
+    if (status && !['queued', 'running', 'cancelling'].includes(status)) {
+      return {counts, status};
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  return {counts, status: 'timeout'};
+})(); }
+""".replace("LOSS_POINTS", LOSS_POINTS)
+
+
+@pytest.fixture(scope="module")
+def project_id(lab):
+    """A liver-function project with the template's sample data, made through the core API."""
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        project = projects.create_project(workspace, name=PROJECT, template="liver-function", user="browser-test")
+        add_sample_data(workspace, project.id, user="browser-test")
+        return project.id
+    finally:
+        workspace.close()
+
+
+def dismiss_news(page) -> None:
+    """Answer JupyterLab's question about news, whose toast would cover the panels in screenshots."""
+    try:
+        page.get_by_role("button", name="No", exact=True).click(timeout=3_000)
+    except PlaywrightTimeout:
+        pass
+
+
+def test_train_from_the_form_watch_the_curve_grow_and_read_the_report(page, lab, project_id):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    dismiss_news(page)
+    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:train', {projectId})", project_id)
+    form = page.locator(".mass-TrainPanel")
+    epochs = form.locator('input[data-path="epochs"]')
+    expect(epochs).to_have_value("60")  # the template's config.json
+    expect(form.locator(".mass-DatasetPicker")).to_contain_text("PBC trial lab values")
+    expect(form.locator(".mass-VersionPicker")).to_have_value("")  # freeze a new version
+    epochs.fill(str(EPOCHS))
+    form.locator('input[data-path="batch_size"]').fill("8")  # more steps: the curve grows longer
+    expect(form.locator(".mass-ConfigField", has=page.locator('input[data-path="epochs"]'))).to_have_class(
+        "mass-ConfigField mass-mod-changed")
+    page.screenshot(path=OUTPUT / "train-form.png")
+
+    form.get_by_role("button", name="Start training").click()
+    panel = page.locator(".mass-TrainingPanel")
+    panel.locator('.mass-Chart[data-chart="loss"]').wait_for()
+    page.evaluate(WATCH_LOSS_CURVE)
+    page.wait_for_function(f"() => {LOSS_POINTS} > 60", timeout=60_000)
+    page.screenshot(path=OUTPUT / "training-live.png")
+    watched = page.evaluate("() => window.massLossWatch")
+    counts, status = watched["counts"], watched["status"]
+    assert status == "completed", watched
+    growing = [count for count in counts if count > 0]
+    assert len(growing) >= 3, f"the loss curve did not grow step by step while training: {counts}"
+    assert growing == sorted(growing), counts
+    run_id = int(panel.get_attribute("data-run-id"))
+    logged = page.request.get(f"{lab['url']}/mass-ide/api/runs/{run_id}/metrics?since=0&token={TOKEN}").json()
+    steps = [metric for metric in logged["metrics"] if metric["name"] == "train/loss"]
+    final = growing[-1]
+    assert final == len(steps) >= EPOCHS, counts  # every step, once, whatever came over the websocket
+
+    report = panel.locator(".mass-Report")
+    auc = report.locator(".mass-Tile", has_text="ROC AUC").locator(".mass-Tile-value")
+    expect(auc).to_have_text(re.compile(r"^(0\.\d+|1)$"))
+    expect(report.locator(".mass-Confusion-cell")).to_have_count(4)  # stage 4 against the rest
+    expect(panel.locator(".mass-RunProgress-epochs")).to_contain_text(f"Epoch {EPOCHS} of {EPOCHS}")
+    expect(panel.locator(".mass-Log")).to_contain_text("evaluated best.pt")
+    panel.locator('.mass-Chart[data-chart="roc"] .main-svg').first.wait_for()
+    page.screenshot(path=OUTPUT / "training-done.png")
+    report.scroll_into_view_if_needed()
+    page.screenshot(path=OUTPUT / "training-report.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "training-report-dark.png")
+    panel.evaluate("node => node.scrollTo(0, 0)")
+    page.screenshot(path=OUTPUT / "training-dark.png")
+    switch_theme(page, "JupyterLab Light")
+
+    # Closed and opened again, the panel gets the whole curve back from the server.
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.close()")
+    expect(panel).to_have_count(0)
+    page.evaluate("runId => window.jupyterapp.commands.execute('mass-ide:open-run', {runId})", run_id)
+    page.wait_for_function(f"final => {LOSS_POINTS} === final", arg=final)
+
+    # The project panel lists the run with its status and best metric.
+    page.evaluate("id => window.jupyterapp.commands.execute('mass-ide:open-project', {id})", project_id)
+    row = page.locator(f'.mass-ProjectPanel [data-section="runs"] .mass-RunList-item[data-run-id="{run_id}"]')
+    expect(row.locator(".mass-StatusBadge")).to_have_text("Completed")
+    expect(row).to_contain_text("val/auc")
+    page.screenshot(path=OUTPUT / "project-runs.png")
