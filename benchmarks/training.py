@@ -28,7 +28,7 @@ import numpy as np
 
 from benchmarks.report import figure, write_report
 
-REPEATS = 2
+REPEATS = 3
 
 
 def workspace_with(root: Path, template: str):
@@ -111,7 +111,7 @@ def measure_logging(root: Path) -> dict:
     from mass_ide.core.training import RunCallbacks, train
     from mass_ide.core.worker import RunRecorder
 
-    overrides = {"epochs": 6, "batch_size": 8, "device": "cpu"}
+    overrides = {"epochs": 40, "batch_size": 8, "device": "cpu"}
     ws, project_id, (table,) = workspace_with(root, "liver-function")
     config, data = training_data(ws, project_id, table.id, overrides)
     times = {"with": [], "without": []}

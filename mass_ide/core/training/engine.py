@@ -22,7 +22,12 @@ from monai.utils import set_determinism
 from torch.nn.parallel import DistributedDataParallel
 
 from mass_ide.core.errors import InvalidInput
-from mass_ide.core.training.api import SEGMENTATION, RunCallbacks, TrainingData, TrainingResult
+from mass_ide.core.training.api import (
+    SEGMENTATION,
+    RunCallbacks,
+    TrainingData,
+    TrainingResult,
+)
 from mass_ide.core.training.handlers import (
     BEST,
     LAST,
