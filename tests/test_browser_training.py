@@ -9,7 +9,6 @@ liver-function template's sample data.
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_browser import (  # noqa: F401 (fixtures)
     OUTPUT,
@@ -27,7 +26,7 @@ from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.workspace import Workspace
 
 PROJECT = "Training study"
-EPOCHS = 8
+EPOCHS = 20  # with batches of 8, about 840 steps: long enough to watch the curve grow
 
 # The number of points of the training loss curve of the open training panel (Plotly's graph div holds its data).
 LOSS_POINTS = "(document.querySelector('.mass-TrainingPanel .mass-Chart[data-chart=\"loss\"]')?.data?.[0].x.length ?? 0)"
@@ -66,17 +65,14 @@ def project_id(lab):
         workspace.close()
 
 
-def dismiss_news(page) -> None:
-    """Answer JupyterLab's question about news, whose toast would cover the panels in screenshots."""
-    try:
-        page.get_by_role("button", name="No", exact=True).click(timeout=3_000)
-    except PlaywrightTimeout:
-        pass
+def hide_toasts(page) -> None:
+    """Keep JupyterLab's notifications (its question about news) from covering the panels in screenshots."""
+    page.add_style_tag(content=".Toastify { display: none !important; }")
 
 
 def test_train_from_the_form_watch_the_curve_grow_and_read_the_report(page, lab, project_id):
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    dismiss_news(page)
+    hide_toasts(page)
     page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:train', {projectId})", project_id)
     form = page.locator(".mass-TrainPanel")
     epochs = form.locator('input[data-path="epochs"]')
@@ -88,6 +84,9 @@ def test_train_from_the_form_watch_the_curve_grow_and_read_the_report(page, lab,
     expect(form.locator(".mass-ConfigField", has=page.locator('input[data-path="epochs"]'))).to_have_class(
         "mass-ConfigField mass-mod-changed")
     page.screenshot(path=OUTPUT / "train-form.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "train-form-dark.png")
+    switch_theme(page, "JupyterLab Light")
 
     form.get_by_role("button", name="Start training").click()
     panel = page.locator(".mass-TrainingPanel")

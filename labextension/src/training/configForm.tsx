@@ -148,7 +148,7 @@ function ParsedInput(
       invalid={invalid}
     >
       <input
-        className="jp-mod-styled mass-ConfigField-input"
+        className="mass-ConfigField-input"
         type="text"
         inputMode={props.numeric ? 'decimal' : undefined}
         aria-invalid={invalid !== null}
@@ -183,7 +183,7 @@ function ChoiceField(props: IFieldProps & { choices: string[] }): JSX.Element {
       defaultValue={props.defaultValue}
     >
       <select
-        className="jp-mod-styled mass-ConfigField-input"
+        className="mass-ConfigField-input"
         data-path={path.join('.')}
         value={current}
         onChange={event => onChange(path, event.target.value)}

@@ -48,7 +48,7 @@ function DataPicker(props: {
       <label className="mass-ConfigField">
         <span className="mass-ConfigField-label">Dataset</span>
         <select
-          className="jp-mod-styled mass-ConfigField-input mass-DatasetPicker"
+          className="mass-ConfigField-input mass-DatasetPicker"
           value={datasetId ?? ''}
           onChange={event => props.onDataset(Number(event.target.value))}
         >
@@ -62,7 +62,7 @@ function DataPicker(props: {
       <label className="mass-ConfigField">
         <span className="mass-ConfigField-label">Version</span>
         <select
-          className="jp-mod-styled mass-ConfigField-input mass-VersionPicker"
+          className="mass-ConfigField-input mass-VersionPicker"
           value={version ?? ''}
           onChange={event => props.onVersion(event.target.value ? Number(event.target.value) : null)}
         >
@@ -96,7 +96,7 @@ function CountAction(props: {
       <label className="mass-ConfigField mass-mod-compact">
         <span className="mass-ConfigField-label">{props.label}</span>
         <input
-          className="jp-mod-styled mass-ConfigField-input"
+          className="mass-ConfigField-input"
           data-path={props.label.toLowerCase()}
           inputMode="numeric"
           value={props.value}
