@@ -68,6 +68,8 @@ class RunScheduler:
                 continue
             del self.children[run_id]
             run = runs.get_run(self.ws, run_id)
+            if run["pid"] != child.pid:  # the run was resumed meanwhile and belongs to a newer worker
+                continue
             if run["status"] == "cancelling":
                 self._finish(run, "cancelled", "cancelled")
             elif code < 0:

@@ -6,10 +6,10 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from mass_ide.core import annotations, datasets, projects
+from mass_ide.core import annotations, datasets, projects, runs
 from mass_ide.core.templates import list_templates
 from mass_ide.server.base import MassHandler
-from mass_ide.server.views import dataset_json, project_json
+from mass_ide.server.views import dataset_json, project_json, run_json
 
 API_PREFIX = "mass-ide/api"
 
@@ -68,7 +68,7 @@ class ProjectHandler(MassHandler):
             **project_json(project, self.root_dir),
             "annotation": annotations.label_classes(self.workspace, project.id),
             "datasets": [dataset_json(dataset) for dataset in datasets.list_datasets(self.workspace, project.id)],
-            "runs": [],
+            "runs": [run_json(run) for run in runs.list_runs(self.workspace, project.id)],
             "models": [],
             "deployments": [],
         })

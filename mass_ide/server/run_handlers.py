@@ -15,16 +15,9 @@ from mass_ide.core.errors import MassError
 from mass_ide.server.base import SCHEDULER_SETTING, WORKSPACE_SETTING, MassHandler
 from mass_ide.server.data_handlers import int_argument
 from mass_ide.server.handlers import API_PREFIX
+from mass_ide.server.views import run_json
 
 STREAM_INTERVAL_MS = 200
-
-
-def run_json(run: dict) -> dict:
-    """A run as the API shows it."""
-    fields = ("id", "project_id", "dataset_id", "dataset_version", "config", "processes", "status", "created_at",
-              "created_by", "started_at", "finished_at", "epochs_done", "epochs_total", "error", "result", "study_id",
-              "trial_number")
-    return {field: run[field] for field in fields}
 
 
 class ProjectConfigHandler(MassHandler):

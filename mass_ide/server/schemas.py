@@ -67,7 +67,7 @@ PROJECT_DETAIL = {
                                               "description": "The table column that already holds the class."}},
                 },
                 "datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
-                "runs": {"type": "array", "items": {"type": "object"}},
+                "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
                 "models": {"type": "array", "items": {"type": "object"}},
                 "deployments": {"type": "array", "items": {"type": "object"}},
             },

@@ -57,3 +57,11 @@ def annotation_json(annotation: annotations.Annotation) -> dict:
     return {"item_id": annotation.item_id, "kind": annotation.kind, "label": annotation.label,
             "has_mask": annotation.mask_file is not None, "version": annotation.version,
             "updated_at": annotation.updated_at, "updated_by": annotation.updated_by}
+
+
+def run_json(run: dict) -> dict:
+    """A run as the API shows it."""
+    fields = ("id", "project_id", "dataset_id", "dataset_version", "config", "processes", "status", "created_at",
+              "created_by", "started_at", "finished_at", "epochs_done", "epochs_total", "error", "result", "study_id",
+              "trial_number")
+    return {field: run[field] for field in fields}
