@@ -70,7 +70,6 @@ def _save(ws: Workspace, item: Item, *, expected_version: int, user: str, fields
           detail: dict, write=None) -> Annotation:
     """Check the version, run ``write`` (the file change), bump the version: one transaction."""
     with ws.db.atomic():
-        ws.db.execute("UPDATE annotations SET version = version WHERE item_id = ?", [item.id])  # take the write lock
         current = get_annotation(ws, item.id)
         if expected_version != current.version:
             raise Conflict(

@@ -5,12 +5,39 @@ alter the schema anywhere else.
 """
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("mass_ide")
+
+
+class Store(Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin.
+
+    The server, training workers and notebooks write to one database. A deferred
+    transaction that reads first (sqlite-utils looks up table columns before it
+    writes) and then writes fails at once with "database is locked" when another
+    process committed in between; ``BEGIN IMMEDIATE`` waits for the lock instead.
+    """
+
+    @contextmanager
+    def atomic(self) -> Iterator["Store"]:
+        """A transaction (a savepoint when nested) that holds the write lock from its start."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        self.conn.execute("COMMIT")
 
 
 @MIGRATIONS()
@@ -170,13 +197,13 @@ def m004_tuning_studies(db: Database) -> None:
     db["runs"].add_column("trial_number", int)
 
 
-def open_store(path: str | Path = ":memory:") -> Database:
+def open_store(path: str | Path = ":memory:") -> Store:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     if str(path) == ":memory:":
-        db = Database(memory=True)
+        db = Store(memory=True)
     else:
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        db = Database(conn)
+        db = Store(conn)
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     MIGRATIONS.apply(db)
