@@ -41,7 +41,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_loading_the_server_extension_imports_neither_torch_nor_monai(tmp_path):
+def test_loading_the_server_extension_imports_no_heavy_library(tmp_path):
     loaded = run_python(
         f"""
         import json, sys
@@ -53,7 +53,7 @@ def test_loading_the_server_extension_imports_neither_torch_nor_monai(tmp_path):
         ])
         print(json.dumps({{
             "loaded": "mass_ide_workspace" in app.web_app.settings,
-            "heavy": sorted(m for m in ("torch", "monai") if m in sys.modules),
+            "heavy": sorted(m for m in ("torch", "monai", "nibabel", "pydicom", "optuna") if m in sys.modules),
         }}))
         """,
         cwd=tmp_path,

@@ -9,7 +9,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from mass_ide.core import annotations, samples
+from mass_ide.core import annotations
 from mass_ide.core.datasets import Dataset, import_dataset, list_items
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
@@ -48,6 +48,8 @@ def _masks_from_files(ws: Workspace, dataset: Dataset, labels_dir: Path, *, user
 
 def add_sample_data(ws: Workspace, project_id: str, *, user: str) -> list[Dataset]:
     """Import the project template's sample data as labelled datasets; returns them."""
+    from mass_ide.core import samples  # nibabel and pydicom: loaded when sample data is asked for
+
     project = get_project(ws, project_id)
     with _scratch(ws) as folder:
         if project.template == "liver-function":
