@@ -1,44 +1,20 @@
 """Datasets for annotation tests, recorded through the same commit step as a real import.
 
 The format importers have their own tests; here a staged import is built by hand
-(real NIfTI and PNG files in a staging folder) so annotation, rendering and export
-are tested on their own.
+(real NIfTI and PNG files in a staging folder, described with the importers' own
+report classes) so annotation, rendering and export are tested on their own.
 """
 
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from mass_ide.core import datasets, projects
+from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.workspace import Workspace
 
 SPACING = (1.5, 1.5, 2.0)
-
-
-@dataclass
-class StagedItem:
-    """What an importer reports about one stored file."""
-
-    key: str
-    kind: str
-    path: str
-    meta: dict
-    sha256: str
-
-
-@dataclass
-class StagedReport:
-    """What an importer reports about one import."""
-
-    source_name: str
-    kind: str
-    items: list[StagedItem]
-    deidentification: dict = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        return {"source_name": self.source_name, "kind": self.kind, "items": len(self.items)}
 
 
 def _sha(path: Path) -> str:
@@ -66,9 +42,9 @@ def volume_dataset(ws: Workspace, *, user: str = "ana", cases: int = 2) -> datas
     for case in range(cases):
         path = staging / "volumes" / f"case{case}.nii.gz"
         nibabel.save(nibabel.Nifti1Image(ct_volume(), affine), path)
-        items.append(StagedItem(f"case{case}.nii.gz", "volume", f"volumes/case{case}.nii.gz",
+        items.append(ImportedItem(f"case{case}.nii.gz", "volume", f"volumes/case{case}.nii.gz",
                                 {"shape": [16, 12, 8]}, _sha(path)))
-    staged = datasets.StagedImport(project.id, staging, StagedReport("cases.zip", "volume", items))
+    staged = datasets.StagedImport(project.id, staging, ImportReport(kind="volume", items=items, source_name="cases.zip"))
     return datasets.commit_import(ws, staged, user=user)
 
 
@@ -83,7 +59,7 @@ def image_dataset(ws: Workspace, *, user: str = "ana") -> datasets.Dataset:
     for index in range(3):
         path = staging / "images" / f"img{index}.png"
         Image.fromarray(np.full((10, 20), 50 * index, dtype=np.uint8)).save(path)
-        items.append(StagedItem(f"img{index}.png", "image", f"images/img{index}.png",
+        items.append(ImportedItem(f"img{index}.png", "image", f"images/img{index}.png",
                                 {"width": 20, "height": 10, "mode": "L"}, _sha(path)))
-    staged = datasets.StagedImport(project.id, staging, StagedReport("images.zip", "image", items))
+    staged = datasets.StagedImport(project.id, staging, ImportReport(kind="image", items=items, source_name="images.zip"))
     return datasets.commit_import(ws, staged, user=user)
