@@ -205,6 +205,11 @@ def list_items(ws: Workspace, dataset_id: int, *, unlabelled_only: bool = False,
     return [_to_item(ws, row, dataset.folder) for row in rows], total
 
 
+def all_items(ws: Workspace, dataset_id: int) -> list[Item]:
+    """Every item of the dataset, in import order."""
+    return list_items(ws, dataset_id, limit=-1)[0]
+
+
 def count_labelled(ws: Workspace, dataset_id: int) -> int:
     """How many of the dataset's items have a label or a mask."""
     return ws.db.execute(

@@ -14,16 +14,14 @@ import numpy as np
 
 from mass_ide.core import audit
 from mass_ide.core.annotations import get_annotation, item_grid, label_classes
-from mass_ide.core.datasets import get_dataset, list_items
+from mass_ide.core.datasets import all_items, get_dataset
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.workspace import Workspace
-
-ALL = 10**9  # a page size that takes every item
 
 
 def labels_csv(ws: Workspace, dataset_id: int) -> str:
     """Every item's key and class, with who labelled it and when, as CSV text."""
-    items, _ = list_items(ws, dataset_id, limit=ALL)
+    items = all_items(ws, dataset_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["key", "label", "labelled_by", "labelled_at"])
@@ -54,7 +52,7 @@ def export_msd(ws: Workspace, dataset_id: int, *, user: str) -> Path:
     (staging / "labelsTr").mkdir()
     training = []
     try:
-        items, _ = list_items(ws, dataset_id, limit=ALL)
+        items = all_items(ws, dataset_id)
         for item in items:
             annotation = get_annotation(ws, item.id)
             if annotation.mask_file is None:

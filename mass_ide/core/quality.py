@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core.datasets import get_dataset, list_items
+from mass_ide.core.datasets import all_items, get_dataset
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
 
@@ -82,7 +82,8 @@ def dataset_quality(ws: Workspace, dataset_id: int) -> dict:
         quality = table_quality(read_table(dataset.folder / "table.csv"), target=config.get("target"))
         quality["class_balance"] = quality["class_balance"] or _label_balance(ws, dataset_id)
         return quality
-    items, total = list_items(ws, dataset_id, limit=10**9)
+    items = all_items(ws, dataset_id)
+    total = len(items)
     if dataset.kind == "image":
         sizes = Counter(f"{item.meta.get('width')}x{item.meta.get('height')}" for item in items)
         suggested = Counter(item.meta["suggested_label"] for item in items if item.meta.get("suggested_label"))

@@ -24,6 +24,7 @@ from mass_ide.core.data.tabular import record_sha256
 from mass_ide.core.datasets import (
     Dataset,
     StagedImport,
+    all_items,
     commit_import,
     file_sha256,
     get_dataset,
@@ -294,24 +295,10 @@ def preview(ws: Workspace, dataset_id: int, *, steps: object) -> dict:
     items, _ = list_items(ws, dataset_id, limit=1)
     if not items:
         raise InvalidInput("the dataset has no items to preview")
-    with _scratch(ws) as scratch:
+    with ws.scratch() as scratch:
         cleaned = _clean_file(dataset.kind, items[0].file, scratch / items[0].file.name, steps)
         summary = volume_summary if dataset.kind == "volume" else image_summary
         return {"item": items[0].key, "before": summary(items[0].file), "after": summary(cleaned)}
-
-
-class _scratch:
-    """A temporary folder inside the workspace, removed afterwards."""
-
-    def __init__(self, ws: Workspace):
-        self.path = ws.root / "uploads" / f"scratch-{uuid.uuid4().hex}"
-
-    def __enter__(self) -> Path:
-        self.path.mkdir(parents=True)
-        return self.path
-
-    def __exit__(self, *exc) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def _clean_file(kind: str, source: Path, target: Path, steps: list[dict]) -> Path:
@@ -349,8 +336,7 @@ def _cleaned_items(ws: Workspace, dataset: Dataset, staging: Path, steps: list[d
             items.append(ImportedItem(f"row-{number:06d}", "record", None, values, record_sha256(values)))
         return items, table.columns
     items = []
-    source_items, _ = list_items(ws, dataset.id, limit=10**9)
-    for item in source_items:
+    for item in all_items(ws, dataset.id):
         relative = item.file.relative_to(dataset.folder).as_posix()
         cleaned = _clean_file(dataset.kind, item.file, staging / relative, steps)
         meta = dict(item.meta)

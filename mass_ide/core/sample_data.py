@@ -4,33 +4,17 @@ The files come from :mod:`mass_ide.core.samples` (real tables and CT, generated
 phantoms); they go through the same importers as the user's own data.
 """
 
-import shutil
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 from mass_ide.core import annotations
-from mass_ide.core.datasets import Dataset, import_dataset, list_items
+from mass_ide.core.datasets import Dataset, all_items, import_dataset
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
-
-ALL = 10**9
-
-
-@contextmanager
-def _scratch(ws: Workspace):
-    """A temporary folder inside the workspace, removed afterwards."""
-    folder = ws.root / "uploads" / f"samples-{uuid.uuid4().hex}"
-    folder.mkdir(parents=True)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _label_from_folders(ws: Workspace, dataset: Dataset, *, user: str) -> None:
     """Record each image's class folder ('no_tumour' → 'no tumour') as its label."""
-    for item in list_items(ws, dataset.id, limit=ALL)[0]:
+    for item in all_items(ws, dataset.id):
         label = item.meta.get("suggested_label", "").replace("_", " ")
         if label:
             annotations.set_label(ws, item.id, label=label, expected_version=0, user=user)
@@ -41,17 +25,19 @@ def _masks_from_files(ws: Workspace, dataset: Dataset, labels_dir: Path, *, user
     import nibabel
     import numpy as np
 
-    for item in list_items(ws, dataset.id, limit=ALL)[0]:
+    for item in all_items(ws, dataset.id):
         values = np.asanyarray(nibabel.load(labels_dir / Path(item.key).name).dataobj).astype(np.uint8)
         annotations.write_mask_volume(ws, item.id, values=values, expected_version=0, user=user)
 
 
 def add_sample_data(ws: Workspace, project_id: str, *, user: str) -> list[Dataset]:
     """Import the project template's sample data as labelled datasets; returns them."""
-    from mass_ide.core import samples  # nibabel and pydicom: loaded when sample data is asked for
+    from mass_ide.core import (
+        samples,  # nibabel and pydicom: loaded when sample data is asked for
+    )
 
     project = get_project(ws, project_id)
-    with _scratch(ws) as folder:
+    with ws.scratch("samples") as folder:
         if project.template == "liver-function":
             table = samples.write_pbc_table(folder)
             return [import_dataset(ws, project.id, source=table, name="PBC trial lab values (real)", user=user)]

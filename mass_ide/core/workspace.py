@@ -4,6 +4,9 @@ Nothing outside the workspace is written by the core.
 """
 
 import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +55,16 @@ class Workspace:
         """Delete unfinished uploads (only the server, at start, may call this)."""
         shutil.rmtree(self.root / "uploads", ignore_errors=True)
         (self.root / "uploads").mkdir()
+
+    @contextmanager
+    def scratch(self, prefix: str = "scratch") -> Iterator[Path]:
+        """A temporary folder inside the workspace, removed afterwards."""
+        folder = self.root / "uploads" / f"{prefix}-{uuid.uuid4().hex}"
+        folder.mkdir(parents=True)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
         """Close the database connection."""

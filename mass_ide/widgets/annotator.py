@@ -15,7 +15,6 @@ from mass_ide.core.errors import MassError
 from mass_ide.core.workspace import Workspace
 
 MASK_COLOURS = np.array([[0, 0, 0], [230, 60, 60], [60, 140, 230], [80, 200, 120], [240, 200, 60]], dtype=np.uint8)
-ALL = 10**9
 
 
 def overlay(grey_png: bytes, mask: np.ndarray, *, opacity: float = 0.45) -> bytes:
@@ -42,7 +41,7 @@ class Annotator(widgets.VBox):
         self.workspace, self.user = workspace, user or getpass.getuser()
         self.dataset = datasets.get_dataset(workspace, dataset_id)
         self.scheme = annotations.label_classes(workspace, self.dataset.project_id)
-        self.items, _ = datasets.list_items(workspace, dataset_id, unlabelled_only=unlabelled_only, limit=ALL)
+        self.items, _ = datasets.list_items(workspace, dataset_id, unlabelled_only=unlabelled_only, limit=-1)
         self.position, self.shown_version = 0, 0
         self.title = widgets.HTML()
         self.progress = widgets.IntProgress(min=0, max=max(self.dataset.item_count, 1), description="Labelled")
