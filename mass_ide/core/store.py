@@ -197,6 +197,65 @@ def m004_tuning_studies(db: Database) -> None:
     db["runs"].add_column("trial_number", int)
 
 
+@MIGRATIONS()
+def m005_model_registry(db: Database) -> None:
+    """Registered models, their versions (artifacts in MONAI-bundle layout) and aliases."""
+    db["models"].create(
+        {"id": int, "name": str, "project_id": str, "task": str, "description": str,
+         "created_at": str, "created_by": str, "deleted_at": str},
+        pk="id",
+        not_null={"name", "project_id", "task", "created_at", "created_by"},
+        foreign_keys=[("project_id", "projects", "id")],
+    )
+    db["models"].create_index(["name"], unique=True)
+    db["model_versions"].create(
+        {"id": int, "model_id": int, "number": int, "run_id": int, "dataset_id": int, "dataset_version": int,
+         "dataset_digest": str, "digest": str, "folder": str, "metrics": str, "signature": str, "config": str,
+         "package_version": str, "created_at": str, "created_by": str, "deleted_at": str},
+        pk="id",
+        not_null={"model_id", "number", "digest", "folder", "signature", "created_at", "created_by"},
+        foreign_keys=[("model_id", "models", "id"), ("run_id", "runs", "id")],
+    )
+    db["model_versions"].create_index(["model_id", "number"], unique=True)
+    db["model_aliases"].create(
+        {"model_id": int, "alias": str, "version_id": int, "updated_at": str, "updated_by": str},
+        pk=("model_id", "alias"),
+        foreign_keys=[("model_id", "models", "id"), ("version_id", "model_versions", "id")],
+    )
+
+
+@MIGRATIONS()
+def m006_prelabel(db: Database) -> None:
+    """Model suggestions for unlabelled items (pre-labelling) and the jobs that make them."""
+    db["prelabel_jobs"].create(
+        {"id": int, "dataset_id": int, "version_id": int, "status": str, "done": int, "total": int,
+         "error": str, "pid": int, "created_at": str, "created_by": str, "finished_at": str},
+        pk="id",
+        not_null={"dataset_id", "version_id", "status", "done", "total", "created_at", "created_by"},
+        foreign_keys=[("dataset_id", "datasets", "id"), ("version_id", "model_versions", "id")],
+    )
+    db["suggestions"].create(
+        {"item_id": int, "version_id": int, "label": str, "probabilities": str, "uncertainty": float,
+         "mask_path": str, "created_at": str},
+        pk="item_id",
+        not_null={"version_id", "uncertainty", "created_at"},
+        foreign_keys=[("item_id", "items", "id"), ("version_id", "model_versions", "id")],
+    )
+
+
+@MIGRATIONS()
+def m007_deployments(db: Database) -> None:
+    """Deployed model versions: one worker process each, with request counts and latency."""
+    db["deployments"].create(
+        {"id": int, "version_id": int, "status": str, "port": int, "pid": int, "secret": str, "runtime": str,
+         "requests": int, "errors": int, "latency_ms_p50": float, "created_at": str, "created_by": str,
+         "stopped_at": str, "error": str},
+        pk="id",
+        not_null={"version_id", "status", "requests", "errors", "created_at", "created_by"},
+        foreign_keys=[("version_id", "model_versions", "id")],
+    )
+
+
 def open_store(path: str | Path = ":memory:") -> Store:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     if str(path) == ":memory:":
