@@ -2,7 +2,8 @@
 
 Missing values are imputed with the training median and flagged by an indicator
 column for every feature that had missing values in training; everything is then
-standardised with the training mean and standard deviation. The fitted values
+standardised with the training mean and standard deviation. The training range of
+each feature is kept too, so serving can tell a value in the wrong unit. The fitted values
 are plain lists, stored in every checkpoint so serving applies the same steps.
 """
 
@@ -22,8 +23,10 @@ def fit_preprocessing(features: np.ndarray, *, names: list[str]) -> dict:
     stacked = np.concatenate([imputed, missing[:, indicators].astype(np.float64)], axis=1)
     means, stds = stacked.mean(axis=0), stacked.std(axis=0)
     stds[stds < 1e-8] = 1.0
+    minimums = [float(np.nanmin(features[:, j])) if counts[j] else None for j in range(features.shape[1])]
+    maximums = [float(np.nanmax(features[:, j])) if counts[j] else None for j in range(features.shape[1])]
     return {"features": list(names), "medians": medians.tolist(), "indicators": indicators,
-            "means": means.tolist(), "stds": stds.tolist()}
+            "means": means.tolist(), "stds": stds.tolist(), "minimums": minimums, "maximums": maximums}
 
 
 def apply_preprocessing(features: np.ndarray, preprocessing: dict) -> np.ndarray:

@@ -24,6 +24,62 @@ from mass_ide.core.training.transforms import (
 )
 
 
+def tabular_network(config: dict, *, classes: int, inputs: int) -> torch.nn.Module:
+    """An MLP with ``config["model"]["hidden"]`` layer widths, ReLU and dropout."""
+    model = config.get("model", {})
+    layers: list[torch.nn.Module] = []
+    width = inputs
+    for hidden in model.get("hidden", [64, 32]):
+        layers += [torch.nn.Linear(width, int(hidden)), torch.nn.ReLU(), torch.nn.Dropout(float(model.get("dropout", 0.0)))]
+        width = int(hidden)
+    layers.append(torch.nn.Linear(width, classes))
+    return torch.nn.Sequential(*layers)
+
+
+def image_network(config: dict, *, classes: int) -> torch.nn.Module:
+    """A MONAI DenseNet121 or ResNet classifier."""
+    from monai.networks import nets
+
+    model = config.get("model", {})
+    name = str(model.get("name", "densenet121")).lower()
+    dims, channels = int(model.get("spatial_dims", 2)), int(model.get("in_channels", 1))
+    if name == "densenet121":
+        return nets.DenseNet121(spatial_dims=dims, in_channels=channels, out_channels=classes)
+    if name in ("resnet10", "resnet18", "resnet34"):
+        return getattr(nets, name)(spatial_dims=dims, n_input_channels=channels, num_classes=classes)
+    raise InvalidInput(f"unknown image model {name!r}; choose densenet121, resnet10, resnet18 or resnet34")
+
+
+def segmentation_network(config: dict, *, classes: int) -> torch.nn.Module:
+    """A MONAI UNet or SegResNet."""
+    from monai.networks import nets
+
+    model = config.get("model", {})
+    name = str(model.get("name", "unet")).lower()
+    dims, channels = int(config.get("spatial_dims", 3)), int(model.get("in_channels", 1))
+    if name == "unet":
+        return nets.UNet(spatial_dims=dims, in_channels=channels, out_channels=classes,
+                         channels=[int(c) for c in model.get("channels", [16, 32, 64, 128])],
+                         strides=[int(s) for s in model.get("strides", [2, 2, 2])],
+                         num_res_units=int(model.get("num_res_units", 1)))
+    if name == "segresnet":
+        return nets.SegResNet(spatial_dims=dims, in_channels=channels, out_channels=classes,
+                              init_filters=int(model.get("init_filters", 8)))
+    raise InvalidInput(f"unknown segmentation model {name!r}; choose unet or segresnet")
+
+
+def network_for(meta: dict) -> torch.nn.Module:
+    """The (untrained) network a checkpoint's ``meta`` describes, ready for its weights."""
+    config, classes = meta["config"], len(meta["classes"])
+    if meta["task"] == TABULAR:
+        return tabular_network(config, classes=classes, inputs=input_width(meta["preprocessing"]))
+    if meta["task"] == IMAGE:
+        return image_network(config, classes=classes)
+    if meta["task"] == SEGMENTATION:
+        return segmentation_network(config, classes=classes)
+    raise InvalidInput(f"unknown task {meta['task']!r} in the model's metadata")
+
+
 class Task:
     """The parts of one task kind; subclasses fill them in."""
 
@@ -90,15 +146,7 @@ class TabularTask(Task):
         return md.Dataset(self.records(self.split.train)), md.Dataset(self.records(self.split.validation))
 
     def network(self) -> torch.nn.Module:
-        model = self.config.get("model", {})
-        layers: list[torch.nn.Module] = []
-        width = input_width(self.preprocessing)
-        for hidden in model.get("hidden", [64, 32]):
-            layers += [torch.nn.Linear(width, int(hidden)), torch.nn.ReLU(),
-                       torch.nn.Dropout(float(model.get("dropout", 0.0)))]
-            width = int(hidden)
-        layers.append(torch.nn.Linear(width, len(self.data.classes)))
-        return torch.nn.Sequential(*layers)
+        return tabular_network(self.config, classes=len(self.data.classes), inputs=input_width(self.preprocessing))
 
     def meta(self) -> dict:
         return {**super().meta(), "preprocessing": self.preprocessing}
@@ -122,17 +170,7 @@ class ImageTask(Task):
                 md.Dataset(self.records(self.split.validation), transform=val))
 
     def network(self) -> torch.nn.Module:
-        from monai.networks import nets
-
-        model = self.config.get("model", {})
-        name = str(model.get("name", "densenet121")).lower()
-        dims, channels = int(model.get("spatial_dims", 2)), int(model.get("in_channels", 1))
-        classes = len(self.data.classes)
-        if name == "densenet121":
-            return nets.DenseNet121(spatial_dims=dims, in_channels=channels, out_channels=classes)
-        if name in ("resnet10", "resnet18", "resnet34"):
-            return getattr(nets, name)(spatial_dims=dims, n_input_channels=channels, num_classes=classes)
-        raise InvalidInput(f"unknown image model {name!r}; choose densenet121, resnet10, resnet18 or resnet34")
+        return image_network(self.config, classes=len(self.data.classes))
 
 
 class SegmentationTask(Task):
@@ -166,21 +204,7 @@ class SegmentationTask(Task):
         return roi
 
     def network(self) -> torch.nn.Module:
-        from monai.networks import nets
-
-        model = self.config.get("model", {})
-        name = str(model.get("name", "unet")).lower()
-        dims, classes = int(self.config.get("spatial_dims", 3)), len(self.data.classes)
-        channels = int(model.get("in_channels", 1))
-        if name == "unet":
-            return nets.UNet(spatial_dims=dims, in_channels=channels, out_channels=classes,
-                             channels=[int(c) for c in model.get("channels", [16, 32, 64, 128])],
-                             strides=[int(s) for s in model.get("strides", [2, 2, 2])],
-                             num_res_units=int(model.get("num_res_units", 1)))
-        if name == "segresnet":
-            return nets.SegResNet(spatial_dims=dims, in_channels=channels, out_channels=classes,
-                                  init_filters=int(model.get("init_filters", 8)))
-        raise InvalidInput(f"unknown segmentation model {name!r}; choose unet or segresnet")
+        return segmentation_network(self.config, classes=len(self.data.classes))
 
     def loss(self):
         from monai.losses import DiceCELoss

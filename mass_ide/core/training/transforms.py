@@ -93,7 +93,7 @@ def classification_transforms(config: dict, *, train: bool) -> mt.Compose:
     return mt.Compose(chain + [mt.EnsureTyped("image", dtype=torch.float32, track_meta=False)])
 
 
-def _intensity(config: dict) -> list:
+def intensity_transforms(config: dict) -> list:
     """CT windowing (``ct_window`` level and width, HU) to 0..1, or min-max scaling without one."""
     window = config.get("ct_window")
     if not window:
@@ -103,21 +103,32 @@ def _intensity(config: dict) -> list:
                                     b_min=0.0, b_max=1.0, clip=True)]
 
 
+def volume_loading(config: dict, keys: list[str]) -> list:
+    """Load NIfTI volumes channel-first, orient them to LPS and resample them to ``spacing_mm``."""
+    chain = [mt.LoadImaged(keys, image_only=True, ensure_channel_first=True),
+             mt.Orientationd(keys, axcodes="LPS", labels=LABELS)]
+    if config.get("spacing_mm"):
+        modes = ("bilinear", "nearest")[: len(keys)]
+        chain.append(mt.Spacingd(keys, pixdim=[float(s) for s in config["spacing_mm"]], mode=modes))
+    return chain
+
+
+def volume_inference_transforms(config: dict) -> mt.Compose:
+    """A volume prepared as for validation, keeping its metadata so the steps can be undone on a prediction."""
+    return mt.Compose(volume_loading(config, ["image"]) + intensity_transforms(config))
+
+
 def segmentation_transforms(config: dict, *, train: bool) -> mt.Compose:
     """Load image and mask, resample to ``spacing_mm``, window, and (training) crop ``roi_size`` and augment."""
     dims = int(config.get("spatial_dims", 3))
     keys = ["image", "label"]
     roi = [int(s) for s in config["roi_size"]][:dims]
     if dims == 3:
-        chain = [mt.LoadImaged(keys, image_only=True, ensure_channel_first=True),
-                 mt.Orientationd(keys, axcodes="LPS", labels=LABELS)]
-        if config.get("spacing_mm"):
-            chain.append(mt.Spacingd(keys, pixdim=[float(s) for s in config["spacing_mm"]],
-                                     mode=("bilinear", "nearest")))
+        chain = volume_loading(config, keys)
     else:
         channels = int(config.get("model", {}).get("in_channels", 1))
         chain = [LoadPictured("image", channels=channels, mask_key="label")]
-    chain += _intensity(config)
+    chain += intensity_transforms(config)
     chain.append(mt.EnsureTyped(keys, dtype=(torch.float32, torch.int64), track_meta=False))
     if train:
         chain += [mt.SpatialPadd(keys, spatial_size=roi),
