@@ -77,13 +77,15 @@ function decodeAnswer<T>(status: number, statusText: string, text: string): T {
 /**
  * Call the Mass IDE REST API at `{base_url}mass-ide/api/{endPoint}` with the
  * Jupyter credentials (token and XSRF), and return its decoded JSON body
- * (null for an empty answer). A 4xx or 5xx answer throws an `APIError`
+ * (null for an empty answer). A JSON body is sent as JSON, a `FormData` as
+ * multipart. A 4xx or 5xx answer throws an `APIError`
  * carrying the server's `message`.
  */
 export async function requestAPI<T>(endPoint: string, init: RequestInit = {}): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, 'mass-ide/api', endPoint);
-  if (init.body !== undefined) {
+  // A form (a file upload) sets its own multipart content type.
+  if (init.body !== undefined && !(init.body instanceof FormData)) {
     init = { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } };
   }
   let response: Response;

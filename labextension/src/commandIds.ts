@@ -24,4 +24,10 @@ export namespace CommandIDs {
   export const openRun = 'mass-ide:open-run';
   /** Compare runs of a project; args `{projectId?: string, runIds?: number[]}`. */
   export const compareRuns = 'mass-ide:compare-runs';
+  /** Open a project's Models panel; args `{projectId?: string, model?: string, version?: number}`. */
+  export const openModels = 'mass-ide:open-models';
+  /** Register a completed run as a model version and show it; args `{runId: number}`. */
+  export const registerRun = 'mass-ide:register-run';
+  /** Open a deployment's online test page; args `{deploymentId: number}`. */
+  export const testDeployment = 'mass-ide:test-deployment';
 }

@@ -14,12 +14,3 @@ export function formatDate(iso: string, short = false): string {
     year: short && thisYear ? undefined : 'numeric'
   });
 }
-
-/** What to call an entry of a project's list: its name, else its id. */
-export function entryName(entry: unknown): string {
-  if (typeof entry !== 'object' || entry === null) {
-    return String(entry);
-  }
-  const { name, id } = entry as { name?: unknown; id?: unknown };
-  return String(name ?? id ?? '');
-}

@@ -1,6 +1,7 @@
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget, showErrorMessage, WidgetTracker } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { registerAnnotation } from './annotation';
 import { errorMessage, ITemplate } from './api';
@@ -8,6 +9,7 @@ import { CommandIDs } from './commandIds';
 import { PALETTE_CATEGORY, registerCommands } from './commands';
 import { setupDataPanels } from './data/commands';
 import { ProjectsModel } from './model';
+import { setupModels } from './models';
 import { ProjectPanel } from './projectPanel';
 import { ProjectsSidebar } from './sidebar';
 import { setupTraining } from './training';
@@ -56,18 +58,20 @@ async function addTemplateEntries(
 
 /**
  * Mass IDE in JupyterLab: the Mass sidebar, one panel per open project,
- * Launcher cards for the project templates and command-palette entries.
+ * Launcher cards for the project templates and command-palette entries; the
+ * data, annotation, training and model panels set themselves up.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'mass-ide:plugin',
   description: 'Mass IDE: medical AI from raw data to a deployed model.',
   autoStart: true,
-  optional: [ILauncher, ICommandPalette, ILayoutRestorer],
+  optional: [ILauncher, ICommandPalette, ILayoutRestorer, IRenderMimeRegistry],
   activate: (
     app: JupyterFrontEnd,
     launcher: ILauncher | null,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    rendermime: IRenderMimeRegistry | null
   ): void => {
     const model = new ProjectsModel();
     const sidebar = new ProjectsSidebar(model, app.commands);
@@ -77,6 +81,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     setupDataPanels({ app, model, restorer, palette, category: PALETTE_CATEGORY });
     registerAnnotation({ app, restorer });
     setupTraining({ app, model, restorer, palette, category: PALETTE_CATEGORY });
+    setupModels({ app, model, restorer, palette, rendermime, category: PALETTE_CATEGORY });
 
     if (restorer) {
       restorer.add(sidebar, sidebar.id);

@@ -7,12 +7,13 @@ import { AnnotateButton } from './annotation';
 import { errorMessage, IProjectDetail, SectionKey } from './api';
 import { CommandIDs } from './commandIds';
 import { DatasetList, ImportButton } from './data/datasetList';
-import { entryName, formatDate } from './format';
+import { formatDate } from './format';
 import { templateIcon } from './icons';
 import { ProjectsModel } from './model';
+import { RegistrySections } from './models';
 import { RunsSection } from './training';
 
-/** The four lists of a project, with what an empty one means today. */
+/** The lists of a project drawn here, with what an empty one means (models and deployments come after). */
 const SECTIONS: { key: SectionKey; title: string; empty: string; hint: string }[] = [
   {
     key: 'datasets',
@@ -25,18 +26,6 @@ const SECTIONS: { key: SectionKey; title: string; empty: string; hint: string }[
     title: 'Runs',
     empty: 'No training runs yet.',
     hint: 'Train a model with the Train button: each run, with its live curves and evaluation report, is listed here.'
-  },
-  {
-    key: 'models',
-    title: 'Models',
-    empty: 'No models yet.',
-    hint: 'Trained models and their versions will be registered here. The model registry arrives in a later release.'
-  },
-  {
-    key: 'deployments',
-    title: 'Deployments',
-    empty: 'No deployments yet.',
-    hint: 'Deployed models, each with a test page, will be listed here. Deployment arrives in a later release.'
   }
 ];
 
@@ -135,22 +124,17 @@ function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
                 <div className="mass-Section-empty">
                   <strong>{section.empty}</strong> {section.hint}
                 </div>
-              ) : section.key === 'datasets' ? (
+              ) : (
                 <DatasetList
                   entries={entries}
                   commands={commands}
                   actions={dataset => <AnnotateButton datasetId={dataset.id} commands={commands} />}
                 />
-              ) : (
-                <ul className="mass-Section-list">
-                  {entries.map((entry, index) => (
-                    <li key={index}>{entryName(entry)}</li>
-                  ))}
-                </ul>
               )}
             </section>
           );
         })}
+        <RegistrySections projectId={detail.id} commands={commands} />
       </div>
     </div>
   );

@@ -2,13 +2,12 @@ import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget, showErrorMessage, WidgetTracker } from '@jupyterlab/apputils';
 import { Contents } from '@jupyterlab/services';
 import { fileUploadIcon, imageIcon, LabIcon, spreadsheetIcon } from '@jupyterlab/ui-components';
-import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from '../commandIds';
-import { pickProject } from '../dialogs';
 import { liverIcon } from '../icons';
 import { ProjectsModel } from '../model';
+import { openOrFocusPanel, positiveInteger, projectArg } from '../panels';
 import { DatasetModel } from './datasetModel';
 import { DatasetView } from './datasetView';
 import { ImportModel } from './importModel';
@@ -69,13 +68,6 @@ function fileBrowserSelection(shell: JupyterFrontEnd.IShell): string[] {
   return [];
 }
 
-/** A positive whole-number argument of a command, if given (as a number or digits). */
-function idArg(args: ReadonlyPartialJSONObject, name: string): number | undefined {
-  const value = args[name];
-  const id = typeof value === 'string' ? Number(value) : value;
-  return typeof id === 'number' && Number.isInteger(id) && id > 0 ? id : undefined;
-}
-
 /** The main-area id of a dataset's view. */
 export function datasetViewId(datasetId: number): string {
   return `mass-ide-dataset-${datasetId}`;
@@ -97,41 +89,34 @@ export function setupDataPanels({ app, model, restorer, palette, category }: IDa
     caption: 'Upload tables, images, NIfTI volumes or DICOM series into a project',
     icon: fileUploadIcon,
     execute: async args => {
-      const given = args.projectId;
-      const projectId =
-        typeof given === 'string' && given ? given : (await pickProject(model, 'Import data into'))?.id;
+      const projectId = await projectArg(model, args, 'Import data into');
       if (!projectId) {
         return;
       }
-      let panel = imports.find(widget => widget.content.projectId === projectId);
-      if (!panel) {
-        const importModel = new ImportModel(projectId);
-        // The project panel lists datasets: refresh it after each import.
-        importModel.imported.connect(() => void model.refresh());
-        const content = new ImportPanel({
-          model: importModel,
-          projects: model,
-          commands,
-          fileBrowserSelection: () => fileBrowserSelection(shell)
-        });
-        panel = new MainAreaWidget({ content });
-        panel.id = `mass-ide-import-${projectId}`;
-        panel.title.icon = fileUploadIcon;
-        panel.title.closable = true;
-        const updateTitle = (): void => {
-          const name = model.project(projectId)?.name ?? projectId;
-          if (panel) {
-            panel.title.label = `Import · ${name}`;
-            panel.title.caption = `Import data into ${name}`;
-          }
-        };
-        updateTitle();
-        model.changed.connect(updateTitle);
-        panel.disposed.connect(() => model.changed.disconnect(updateTitle));
-        void imports.add(panel);
-        shell.add(panel, 'main');
-      }
-      shell.activateById(panel.id);
+      openOrFocusPanel(
+        app,
+        imports,
+        content => content.projectId === projectId,
+        {
+          create: () => {
+            const importModel = new ImportModel(projectId);
+            // The project panel lists datasets: refresh it after each import.
+            importModel.imported.connect(() => void model.refresh());
+            return new ImportPanel({
+              model: importModel,
+              projects: model,
+              commands,
+              fileBrowserSelection: () => fileBrowserSelection(shell)
+            });
+          },
+          id: `mass-ide-import-${projectId}`,
+          icon: fileUploadIcon,
+          caption: name => `Import data into ${name}`,
+          label: name => `Import · ${name}`
+        },
+        model,
+        projectId
+      );
     }
   });
 
@@ -139,7 +124,7 @@ export function setupDataPanels({ app, model, restorer, palette, category }: IDa
     label: 'Open dataset',
     caption: "A dataset's items, quality, cleaning recipe, versions and exports",
     execute: async args => {
-      const datasetId = idArg(args, 'datasetId');
+      const datasetId = positiveInteger(args.datasetId);
       if (datasetId === undefined) {
         await showErrorMessage('No dataset to open', 'Give the dataset to open as {"datasetId": 1}.');
         return;

@@ -1,12 +1,9 @@
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, IThemeManager, MainAreaWidget, showErrorMessage, WidgetTracker } from '@jupyterlab/apputils';
-import { LabIcon } from '@jupyterlab/ui-components';
-import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from '../commandIds';
-import { pickProject } from '../dialogs';
 import { ProjectsModel } from '../model';
+import { openOrFocusPanel, positiveInteger, projectArg } from '../panels';
 import { chartTheme } from './chart';
 import { ComparePanel } from './compare';
 import { runTitle } from './format';
@@ -23,42 +20,6 @@ export interface ITrainingOptions {
   palette: ICommandPalette | null;
   /** The command-palette category. */
   category: string;
-}
-
-/** The project named by `args.projectId`, else the one the user picks. */
-async function projectArg(model: ProjectsModel, args: ReadonlyPartialJSONObject, title: string): Promise<string | undefined> {
-  const given = args.projectId;
-  return typeof given === 'string' && given ? given : (await pickProject(model, title))?.id;
-}
-
-/** A positive whole number (a run id), given as a number or as digits. */
-function positiveInteger(value: unknown): number | undefined {
-  const id = typeof value === 'string' ? Number(value) : value;
-  return typeof id === 'number' && Number.isInteger(id) && id > 0 ? id : undefined;
-}
-
-/** Open a panel of a project in the main area, tracked, its title following the project's name. */
-function openProjectPanel<T extends Widget>(
-  app: JupyterFrontEnd,
-  tracker: WidgetTracker<MainAreaWidget<T>>,
-  options: { content: T; id: string; icon: LabIcon; caption: string; label: (name: string) => string },
-  model: ProjectsModel,
-  projectId: string
-): MainAreaWidget<T> {
-  const panel = new MainAreaWidget({ content: options.content });
-  panel.id = options.id;
-  panel.title.icon = options.icon;
-  panel.title.caption = options.caption;
-  panel.title.closable = true;
-  const update = (): void => {
-    panel.title.label = options.label(model.project(projectId)?.name ?? projectId);
-  };
-  update();
-  model.changed.connect(update);
-  panel.disposed.connect(() => model.changed.disconnect(update));
-  void tracker.add(panel);
-  app.shell.add(panel, 'main');
-  return panel;
 }
 
 /**
@@ -84,22 +45,20 @@ export function setupTraining({ app, model, restorer, palette, category }: ITrai
       if (!projectId) {
         return;
       }
-      const panel =
-        trains.find(widget => widget.content.projectId === projectId) ??
-        openProjectPanel(
-          app,
-          trains,
-          {
-            content: new TrainPanel(projectId, model, commands),
-            id: `mass-ide-train-${projectId}`,
-            icon: trainIcon,
-            caption: 'Train a model',
-            label: name => `Train · ${name}`
-          },
-          model,
-          projectId
-        );
-      shell.activateById(panel.id);
+      openOrFocusPanel(
+        app,
+        trains,
+        content => content.projectId === projectId,
+        {
+          create: () => new TrainPanel(projectId, model, commands),
+          id: `mass-ide-train-${projectId}`,
+          icon: trainIcon,
+          caption: name => `Train a model in ${name}`,
+          label: name => `Train · ${name}`
+        },
+        model,
+        projectId
+      );
     }
   });
 
@@ -148,24 +107,21 @@ export function setupTraining({ app, model, restorer, palette, category }: ITrai
       }
       const given = Array.isArray(args.runIds) ? args.runIds : [];
       const runIds = given.map(positiveInteger).filter((id): id is number => id !== undefined);
-      const open = compares.find(widget => widget.content.projectId === projectId);
-      open?.content.addRuns(runIds);
-      const panel =
-        open ??
-        openProjectPanel(
-          app,
-          compares,
-          {
-            content: new ComparePanel(projectId, model, commands, runIds),
-            id: `mass-ide-compare-${projectId}`,
-            icon: compareIcon,
-            caption: 'Compare runs',
-            label: name => `Compare · ${name}`
-          },
-          model,
-          projectId
-        );
-      shell.activateById(panel.id);
+      compares.find(widget => widget.content.projectId === projectId)?.content.addRuns(runIds);
+      openOrFocusPanel(
+        app,
+        compares,
+        content => content.projectId === projectId,
+        {
+          create: () => new ComparePanel(projectId, model, commands, runIds),
+          id: `mass-ide-compare-${projectId}`,
+          icon: compareIcon,
+          caption: name => `Compare runs of ${name}`,
+          label: name => `Compare · ${name}`
+        },
+        model,
+        projectId
+      );
     }
   });
 

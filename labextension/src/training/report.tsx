@@ -6,7 +6,7 @@ import { formatScore, formatShare } from './format';
 import { IClassificationReport, IRunResult, ISegmentationReport, PerClass } from './types';
 
 /** One headline figure. */
-function Tile({ label, value, note }: { label: string; value: string; note?: string }): JSX.Element {
+export function Tile({ label, value, note }: { label: string; value: string; note?: string }): JSX.Element {
   return (
     <div className="mass-Tile" title={note}>
       <div className="mass-Tile-value">{value}</div>
@@ -108,7 +108,7 @@ function ROCChart({ report }: { report: IClassificationReport }): JSX.Element | 
 }
 
 /** The report of a classifier: figures at the threshold, confusion matrix, ROC curve. */
-function ClassificationReport({ report }: { report: IClassificationReport }): JSX.Element {
+export function ClassificationReport({ report }: { report: IClassificationReport }): JSX.Element {
   const binary = report.sensitivity !== null && report.specificity !== null;
   const at = `at threshold ${report.threshold}${report.positive_class ? `, “${report.positive_class}” positive` : ''}`;
   return (
@@ -159,7 +159,7 @@ function pictureURL(projectPath: string | null, runId: number, folder: string, n
 }
 
 /** The report of a segmentation model: Dice per class, per-case Dice and HD95, overlay pictures. */
-function SegmentationReport(props: {
+export function SegmentationReport(props: {
   report: ISegmentationReport;
   runId: number;
   projectPath: string | null;

@@ -1,17 +1,16 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 /**
- * Tells every list of runs that a project's runs changed here (a run started,
- * cancelled or resumed, or ended), so that it refreshes at once rather than
- * on its next poll.
+ * Tells every list of a project's things (runs, models, deployments) that
+ * they changed here, so that it refreshes at once rather than on its next poll.
  */
-class RunEvents {
-  /** Emitted with the id of the project whose runs changed. */
+export class ProjectEvents {
+  /** Emitted with the id of the project whose things changed. */
   get changed(): ISignal<this, string> {
     return this._changed;
   }
 
-  /** Say that the runs of `projectId` changed. */
+  /** Say that the things of `projectId` changed. */
   emit(projectId: string | undefined): void {
     if (projectId) {
       this._changed.emit(projectId);
@@ -21,5 +20,5 @@ class RunEvents {
   private _changed = new Signal<this, string>(this);
 }
 
-/** The one `RunEvents` of this page. */
-export const runEvents = new RunEvents();
+/** Says when a project's runs changed (a run started, cancelled or resumed, or ended). */
+export const runEvents = new ProjectEvents();

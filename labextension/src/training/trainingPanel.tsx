@@ -225,6 +225,18 @@ function TrainingView({ model, projects, commands }: IViewProps): JSX.Element {
               Resume
             </button>
           )}
+          {run.status === 'completed' && run.result?.checkpoint && (
+            <button
+              className="jp-mod-styled jp-mod-accept mass-RegisterButton"
+              disabled={busy}
+              title="Register the best checkpoint as a new model version and open the Models panel"
+              onClick={() =>
+                act(() => commands.execute(CommandIDs.registerRun, { runId: run.id, projectId: run.project_id }))
+              }
+            >
+              Register
+            </button>
+          )}
           <button
             className="jp-mod-styled mass-CompareButton"
             onClick={() =>

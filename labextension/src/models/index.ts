@@ -1,0 +1,2 @@
+export { setupModels } from './commands';
+export { RegistrySections } from './sections';

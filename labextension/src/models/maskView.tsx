@@ -1,0 +1,159 @@
+import React, { useEffect, useMemo, useRef, useState } from 'react';
+
+import { themeColours } from '../training/chart';
+import { IEncodedMask, IMaskPrediction } from './types';
+
+/** A decoded mask: its values in C order and its shape ([H, W], or the volume's [X, Y, Z]). */
+interface IMask {
+  values: Uint8Array;
+  shape: number[];
+}
+
+/** Decode a mask sent as base64 of gzip-compressed uint8 values. */
+async function decodeMask(mask: IEncodedMask): Promise<IMask> {
+  const bytes = Uint8Array.from(atob(mask.data), char => char.charCodeAt(0));
+  let values = bytes;
+  if (mask.encoding.includes('gzip')) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    values = new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  return { values, shape: mask.shape };
+}
+
+/** A colour of the theme as RGB, for the label `value` (background has none). */
+function labelColour(value: number, colours: string[]): [number, number, number] {
+  const hex = /^#?([0-9a-f]{6})$/i.exec(colours[(value - 1) % colours.length]?.trim() ?? '');
+  const number = hex ? parseInt(hex[1], 16) : 0x2ecc71;
+  return [(number >> 16) & 255, (number >> 8) & 255, number & 255];
+}
+
+/**
+ * One slice of the mask as RGBA: 2D masks as they are, 3D ones at depth
+ * `index` of their last axis (x across, y upwards, as radiology shows axial
+ * slices of a RAS volume).
+ */
+function sliceRGBA(mask: IMask, index: number, colours: string[]): ImageData {
+  const is3D = mask.shape.length === 3;
+  const [rows, columns] = is3D ? [mask.shape[1], mask.shape[0]] : [mask.shape[0], mask.shape[1]];
+  const image = new ImageData(columns, rows);
+  const depth = is3D ? mask.shape[2] : 1;
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) {
+      // 3D: voxel (x = column, y = rows - 1 - row, z = index) of a C-ordered [X, Y, Z] array.
+      const at = is3D ? (column * mask.shape[1] + (rows - 1 - row)) * depth + index : row * columns + column;
+      const value = mask.values[at];
+      if (value > 0) {
+        const [r, g, b] = labelColour(value, colours);
+        const pixel = (row * columns + column) * 4;
+        image.data.set([r, g, b, 140], pixel);
+      }
+    }
+  }
+  return image;
+}
+
+/** The slice of a 3D mask with the most foreground, to show first. */
+function busiestSlice(mask: IMask): number {
+  if (mask.shape.length !== 3) {
+    return 0;
+  }
+  const depth = mask.shape[2];
+  const counts = new Array<number>(depth).fill(0);
+  mask.values.forEach((value, at) => {
+    if (value > 0) {
+      counts[at % depth] += 1;
+    }
+  });
+  return counts.indexOf(Math.max(...counts));
+}
+
+/**
+ * The predicted mask over the input: a 2D picture under its mask, or a 3D
+ * volume's mask slice by slice with a slider (over the server's rendering of
+ * the input slice when it offers one).
+ */
+export function MaskView(props: { prediction: IMaskPrediction; deploymentId: number; file: File | null }): JSX.Element {
+  const { prediction, file } = props;
+  const [mask, setMask] = useState<IMask | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [index, setIndex] = useState(0);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const colours = useMemo(() => themeColours(), []);
+  const picture = useMemo(
+    () => (file && /\.(png|jpe?g)$/i.test(file.name) ? URL.createObjectURL(file) : null),
+    [file]
+  );
+  useEffect(
+    () => () => {
+      if (picture) {
+        URL.revokeObjectURL(picture);
+      }
+    },
+    [picture]
+  );
+
+  useEffect(() => {
+    let live = true;
+    decodeMask(prediction.mask).then(
+      decoded => {
+        if (live) {
+          setMask(decoded);
+          setIndex(busiestSlice(decoded));
+        }
+      },
+      reason => live && setError(String(reason))
+    );
+    return () => {
+      live = false;
+    };
+  }, [prediction]);
+
+  useEffect(() => {
+    const node = canvas.current;
+    if (!node || !mask) {
+      return;
+    }
+    const image = sliceRGBA(mask, index, colours);
+    node.width = image.width;
+    node.height = image.height;
+    node.getContext('2d')?.putImageData(image, 0, 0);
+  }, [mask, index, colours]);
+
+  if (error) {
+    return <div className="mass-Message mass-mod-error">Cannot show the mask: {error}</div>;
+  }
+  const depth = mask && mask.shape.length === 3 ? mask.shape[2] : 0;
+  return (
+    <div className="mass-MaskView">
+      <div className="mass-MaskView-stack">
+        {picture && <img className="mass-MaskView-image" src={picture} alt="The uploaded image" />}
+        <canvas ref={canvas} className="mass-MaskView-mask" data-slice={index} aria-label="Predicted mask" />
+      </div>
+      {depth > 1 && (
+        <label className="mass-MaskView-slider">
+          Slice {index + 1} of {depth}
+          <input
+            type="range"
+            min={0}
+            max={depth - 1}
+            value={index}
+            onChange={event => setIndex(Number(event.target.value))}
+          />
+        </label>
+      )}
+      <ul className="mass-MaskView-legend">
+        {Object.entries(prediction.classes)
+          .filter(([value]) => value !== '0')
+          .map(([value, name]) => {
+            const [r, g, b] = labelColour(Number(value), colours);
+            return (
+              <li key={value}>
+                <span className="mass-MaskView-swatch" style={{ background: `rgb(${r}, ${g}, ${b})` }} />
+                {name}
+              </li>
+            );
+          })}
+      </ul>
+    </div>
+  );
+}

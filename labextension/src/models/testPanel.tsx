@@ -1,0 +1,249 @@
+import { ReactWidget } from '@jupyterlab/apputils';
+import React, { useEffect, useState } from 'react';
+
+import { listDatasets, listVersions } from '../training/client';
+import { useSignal } from '../training/hooks';
+import { ClassificationReport, SegmentationReport } from '../training/report';
+import { IDatasetChoice, IVersionChoice } from '../training/types';
+import { getModel } from './client';
+import { DeploymentModel } from './deploymentModel';
+import { DeploymentBadge } from './deployments';
+import { formatLatency, predictURL } from './format';
+import { PredictionView } from './result';
+import { TryForm } from './tryForm';
+import { EvaluationReport, IDeployment } from './types';
+
+/** The datasets of the project a model belongs to, for Evaluate. */
+function useProjectDatasets(modelName: string | undefined): IDatasetChoice[] {
+  const [datasets, setDatasets] = useState<IDatasetChoice[]>([]);
+  useEffect(() => {
+    let live = true;
+    if (modelName) {
+      getModel(modelName)
+        .then(model => listDatasets(model.project_id))
+        .then(
+          found => live && setDatasets(found),
+          () => live && setDatasets([])
+        );
+    }
+    return () => {
+      live = false;
+    };
+  }, [modelName]);
+  return datasets;
+}
+
+/** The frozen versions of a dataset, newest first. */
+function useDatasetVersions(datasetId: number | null): IVersionChoice[] {
+  const [versions, setVersions] = useState<IVersionChoice[]>([]);
+  useEffect(() => {
+    let live = true;
+    setVersions([]);
+    if (datasetId !== null) {
+      listVersions(datasetId).then(
+        found => live && setVersions(found),
+        () => live && setVersions([])
+      );
+    }
+    return () => {
+      live = false;
+    };
+  }, [datasetId]);
+  return versions;
+}
+
+/** The report of an evaluation, as training shows its own. */
+function EvaluationView({ report }: { report: EvaluationReport }): JSX.Element {
+  if (report.kind === 'classification') {
+    return <ClassificationReport report={report} />;
+  }
+  return <SegmentationReport report={report} runId={0} projectPath={null} />;
+}
+
+/** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */
+function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: IDeployment }): JSX.Element {
+  const datasets = useProjectDatasets(deployment.model);
+  const [datasetId, setDatasetId] = useState<number | null>(null);
+  const versions = useDatasetVersions(datasetId);
+  const [version, setVersion] = useState<number | null>(null);
+  useEffect(() => {
+    if (datasetId === null && datasets.length > 0) {
+      setDatasetId(datasets[0].id);
+    }
+  }, [datasets, datasetId]);
+  useEffect(() => setVersion(versions[0]?.number ?? null), [versions]);
+  const failed = model.workError?.work === 'evaluate' ? model.workError.message : null;
+  return (
+    <section className="mass-RunSection mass-Evaluate">
+      <h2 className="mass-RunSection-title">
+        Evaluate
+        <span className="mass-RunSection-note">every labelled item of a frozen dataset version, through this deployment</span>
+      </h2>
+      <div className="mass-Evaluate-form">
+        <select
+          className="mass-ConfigField-input mass-Select mass-EvaluateDataset"
+          aria-label="Dataset"
+          value={datasetId ?? ''}
+          onChange={event => setDatasetId(Number(event.target.value))}
+        >
+          {datasets.length === 0 && <option value="">no datasets</option>}
+          {datasets.map(dataset => (
+            <option key={dataset.id} value={dataset.id}>
+              {dataset.name}
+            </option>
+          ))}
+        </select>
+        <select
+          className="mass-ConfigField-input mass-Select mass-EvaluateVersion"
+          aria-label="Dataset version"
+          value={version ?? ''}
+          onChange={event => setVersion(event.target.value ? Number(event.target.value) : null)}
+        >
+          {versions.length === 0 && <option value="">no frozen version: freeze one in the dataset view</option>}
+          {versions.map(choice => (
+            <option key={choice.number} value={choice.number}>
+              version {choice.number}
+            </option>
+          ))}
+        </select>
+        <button
+          className="jp-mod-styled jp-mod-accept mass-EvaluateButton"
+          disabled={datasetId === null || version === null || model.working !== null || deployment.status !== 'running'}
+          onClick={() => datasetId !== null && version !== null && void model.evaluate(datasetId, version)}
+        >
+          {model.working === 'evaluate' ? 'Evaluating…' : 'Evaluate'}
+        </button>
+        {model.working === 'evaluate' && (
+          <span className="mass-Busy" role="status">
+            <span className="mass-Spinner" aria-hidden="true" />
+            predicting every labelled item…
+          </span>
+        )}
+      </div>
+      {failed && (
+        <div className="mass-Message mass-mod-error" role="alert">
+          {failed}
+        </div>
+      )}
+      {model.evaluation && (
+        <div className="mass-Report">
+          <EvaluationView report={model.evaluation} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** How to call the endpoint from code. */
+function CurlExample({ deployment }: { deployment: IDeployment }): JSX.Element {
+  const url = predictURL(deployment);
+  const { inputs } = deployment.signature;
+  const body =
+    inputs.kind === 'table'
+      ? `-H 'Content-Type: application/json' -d '${JSON.stringify({
+          records: [Object.fromEntries(inputs.columns.map(column => [column.name, column.min ?? 0]))]
+        })}'`
+      : `-F file=@${inputs.kind === 'volume' ? 'volume.nii.gz' : 'image.png'}`;
+  return (
+    <details className="mass-CurlExample">
+      <summary>Call it from code</summary>
+      <pre>{`curl -X POST '${url}' \\\n  -H "Authorization: token $JUPYTER_TOKEN" \\\n  ${body}`}</pre>
+    </details>
+  );
+}
+
+/** The online test page of a deployment: its state, the form built from its signature, the answer, Evaluate. */
+function TestView({ model }: { model: DeploymentModel }): JSX.Element {
+  useSignal(model.changed);
+  const [file, setFile] = useState<File | null>(null);
+  const deployment = model.deployment;
+  if (!deployment) {
+    return model.error ? (
+      <div className="mass-Message mass-mod-error">Cannot show deployment {model.deploymentId}: {model.error}</div>
+    ) : (
+      <div className="mass-Message">Loading deployment {model.deploymentId}…</div>
+    );
+  }
+  const running = deployment.status === 'running';
+  const failed = model.workError?.work === 'predict' ? model.workError.message : null;
+  const prediction = model.prediction?.predictions[0];
+  return (
+    <div className="mass-TestPanel-content">
+      <header className="mass-RunHeader">
+        <div className="mass-RunHeader-heading">
+          <h1 className="mass-RunHeader-title">
+            Test {deployment.model} <span className="mass-VersionTag">v{deployment.version}</span>
+            <DeploymentBadge deployment={deployment} />
+          </h1>
+          <div className="mass-RunHeader-sub">
+            Deployment {deployment.id} · {deployment.runtime} · <code>{deployment.url}</code> · {deployment.requests}{' '}
+            request{deployment.requests === 1 ? '' : 's'}
+            {deployment.errors ? ` (${deployment.errors} failed)` : ''} · median {formatLatency(deployment.latency_ms_p50)}
+          </div>
+        </div>
+      </header>
+      {model.error && <div className="mass-Message mass-mod-error">Cannot refresh this deployment: {model.error}</div>}
+      {deployment.status === 'starting' && (
+        <div className="mass-Busy" role="status">
+          <span className="mass-Spinner" aria-hidden="true" />
+          The deployment is starting: its worker is loading the model.
+        </div>
+      )}
+      {(deployment.status === 'failed' || deployment.status === 'stopped') && (
+        <div className="mass-Message mass-mod-error">
+          This deployment is {deployment.status}
+          {deployment.error ? `: ${deployment.error}` : '.'} Deploy the version again from the Models panel.
+        </div>
+      )}
+      <section className="mass-RunSection mass-TryIt">
+        <h2 className="mass-RunSection-title">
+          Try it
+          <span className="mass-RunSection-note">a form built from the model's input signature</span>
+        </h2>
+        <fieldset className="mass-TryIt-inputs" disabled={!running}>
+          <TryForm inputs={deployment.signature.inputs} model={model} onFile={setFile} />
+        </fieldset>
+        {model.working === 'predict' && (
+          <div className="mass-Busy" role="status">
+            <span className="mass-Spinner" aria-hidden="true" />
+            predicting…
+          </div>
+        )}
+        {failed && (
+          <div className="mass-Message mass-mod-error" role="alert">
+            {failed}
+          </div>
+        )}
+        {prediction && <PredictionView prediction={prediction} deploymentId={deployment.id} file={file} />}
+        <CurlExample deployment={deployment} />
+      </section>
+      <Evaluate model={model} deployment={deployment} />
+    </div>
+  );
+}
+
+/** The main-area content of a deployment's test page (class `mass-TestPanel`). */
+export class TestPanel extends ReactWidget {
+  constructor(readonly model: DeploymentModel) {
+    super();
+    this.addClass('mass-TestPanel');
+    this.node.dataset.deploymentId = String(model.deploymentId);
+  }
+
+  /** The deployment tested. */
+  get deploymentId(): number {
+    return this.model.deploymentId;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.model.dispose();
+    super.dispose();
+  }
+
+  render(): JSX.Element {
+    return <TestView model={this.model} />;
+  }
+}
