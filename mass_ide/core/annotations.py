@@ -87,8 +87,9 @@ def _save(ws: Workspace, item: Item, *, expected_version: int, user: str, fields
     return get_annotation(ws, item.id)
 
 
-def set_label(ws: Workspace, item_id: int, *, label: str | None, expected_version: int, user: str) -> Annotation:
-    """Assign a class (or clear it with None) to an item."""
+def set_label(ws: Workspace, item_id: int, *, label: str | None, expected_version: int, user: str,
+              source: dict | None = None) -> Annotation:
+    """Assign a class (or clear it with None) to an item; ``source`` names the model whose suggestion it was."""
     item = get_item(ws, item_id)
     allowed = label_classes(ws, _project_of(ws, item))
     if allowed["kind"] != "label":
@@ -96,7 +97,7 @@ def set_label(ws: Workspace, item_id: int, *, label: str | None, expected_versio
     if label is not None and allowed["classes"] and label not in allowed["classes"]:
         raise InvalidInput(f"unknown class {label!r}; choose one of: {', '.join(allowed['classes'])}")
     return _save(ws, item, expected_version=expected_version, user=user, fields={"kind": "label", "label": label},
-                 detail={"label": label})
+                 detail={"label": label, **({"suggested_by": source} if source else {})})
 
 
 def item_grid(item: Item) -> tuple[tuple[int, int, int], np.ndarray]:
@@ -111,8 +112,8 @@ def item_grid(item: Item) -> tuple[tuple[int, int, int], np.ndarray]:
     raise InvalidInput(f"item {item.id} is a {item.kind}; only images and volumes have masks")
 
 
-def _open_mask(path: Path, shape: tuple[int, int, int], affine: np.ndarray, mode: str) -> np.memmap:
-    """The mask's voxels as a writable memory map, creating an empty mask file first if needed."""
+def open_mask(path: Path, shape: tuple[int, int, int], affine: np.ndarray | None, mode: str) -> np.memmap:
+    """A mask file's voxels as a memory map, creating an empty mask file first if needed."""
     import nibabel
 
     if not path.exists():
@@ -138,15 +139,19 @@ def slice_index(shape: tuple[int, int, int], axis: str, index: int) -> tuple:
     return tuple(where)
 
 
+def read_slice(path: Path, item: Item, *, axis: str, index: int) -> np.ndarray:
+    """One slice of a mask file on the item's grid (zeros when the file does not exist), in voxel order."""
+    shape, _ = item_grid(item)
+    where = slice_index(shape, axis, index)
+    if not path.exists():
+        return np.zeros(np.empty(shape, dtype=bool)[where].shape, dtype=np.uint8)
+    return np.array(open_mask(path, shape, None, "r")[where])
+
+
 def read_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int) -> np.ndarray:
     """One slice of the item's mask (zeros when nothing is painted yet), in voxel order."""
     item = get_item(ws, item_id)
-    shape, _ = item_grid(item)
-    where = slice_index(shape, axis, index)
-    path = _mask_file(ws, item)
-    if not path.exists():
-        return np.zeros(np.empty(shape, dtype=bool)[where].shape, dtype=np.uint8)
-    return np.array(_open_mask(path, shape, None, "r")[where])
+    return read_slice(_mask_file(ws, item), item, axis=axis, index=index)
 
 
 def _write_mask(ws: Workspace, item: Item, *, where: tuple, values: np.ndarray, expected_version: int,
@@ -165,7 +170,7 @@ def _write_mask(ws: Workspace, item: Item, *, where: tuple, values: np.ndarray, 
     path = _mask_file(ws, item)
 
     def write() -> None:
-        mask = _open_mask(path, shape, affine, "r+")
+        mask = open_mask(path, shape, affine, "r+")
         mask[where] = values
         mask.flush()
 
@@ -183,8 +188,8 @@ def write_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int, valu
 
 
 def write_mask_volume(ws: Workspace, item_id: int, *, values: np.ndarray, expected_version: int,
-                      user: str) -> Annotation:
-    """Replace the item's whole mask (an imported ground truth, say)."""
+                      user: str, source: dict | None = None) -> Annotation:
+    """Replace the item's whole mask (an imported ground truth, or a model's accepted suggestion)."""
     item = get_item(ws, item_id)
     return _write_mask(ws, item, where=(slice(None),) * 3, values=values, expected_version=expected_version,
-                       user=user, detail={"whole": True})
+                       user=user, detail={"whole": True, **({"suggested_by": source} if source else {})})

@@ -193,15 +193,25 @@ def get_dataset(ws: Workspace, dataset_id: int) -> Dataset:
     return _to_dataset(ws, rows[0])
 
 
-def list_items(ws: Workspace, dataset_id: int, *, unlabelled_only: bool = False,
+ITEM_ORDERS = {
+    "import": "id",
+    # active learning: what the latest pre-labelling model was least sure of first, items without a suggestion last
+    "uncertainty": "(SELECT uncertainty FROM suggestions WHERE item_id = items.id) IS NULL, "
+                   "(SELECT uncertainty FROM suggestions WHERE item_id = items.id) DESC, id",
+}
+
+
+def list_items(ws: Workspace, dataset_id: int, *, unlabelled_only: bool = False, order: str = "import",
                offset: int = 0, limit: int = 100) -> tuple[list[Item], int]:
-    """A page of the dataset's items in import order, and how many match in all."""
+    """A page of the dataset's items (in import order, or most uncertain first), and how many match in all."""
+    if order not in ITEM_ORDERS:
+        raise InvalidInput(f"order must be one of {', '.join(ITEM_ORDERS)}, not {order!r}")
     dataset = get_dataset(ws, dataset_id)
     where = "dataset_id = ?"
     if unlabelled_only:
         where += " AND id NOT IN (SELECT item_id FROM annotations WHERE label IS NOT NULL OR mask_path IS NOT NULL)"
     total = ws.db.execute(f"SELECT count(*) FROM items WHERE {where}", [dataset_id]).fetchone()[0]
-    rows = ws.db["items"].rows_where(where, [dataset_id], order_by="id", offset=offset, limit=limit)
+    rows = ws.db["items"].rows_where(where, [dataset_id], order_by=ITEM_ORDERS[order], offset=offset, limit=limit)
     return [_to_item(ws, row, dataset.folder) for row in rows], total
 
 

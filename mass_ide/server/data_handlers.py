@@ -15,6 +15,7 @@ from mass_ide.core import (
     annotations,
     datasets,
     exports,
+    prelabel,
     quality,
     recipes,
     render,
@@ -145,10 +146,14 @@ class ItemsHandler(MassHandler):
     @web.authenticated
     @authorized
     def get(self, dataset_id: str) -> None:
-        """A page of items with their annotations: `?offset=0&limit=100&unlabelled=1`."""
+        """A page of items with their annotations: `?offset=0&limit=100&unlabelled=1&order=import|uncertainty`.
+
+        `order=uncertainty` lists what the pre-labelling model was least sure of first (active learning).
+        """
         page, total = datasets.list_items(
             self.workspace, int(dataset_id),
             unlabelled_only=self.get_query_argument("unlabelled", "0") in ("1", "true"),
+            order=self.get_query_argument("order", "import"),
             offset=int_argument(self, "offset", 0), limit=int_argument(self, "limit", 100, minimum=1),
         )
         found = [item_json(item, annotations.get_annotation(self.workspace, item.id)) for item in page]
@@ -254,6 +259,68 @@ class MaskHandler(MassHandler):
             values=render.from_display(item.kind, display), expected_version=int_argument(self, "version"),
             user=self.user_name,
         )
+        self.write_json(annotation_json(saved))
+
+
+class PrelabelHandler(MassHandler):
+    """Pre-labelling a dataset's unlabelled items with the project's latest fitting model."""
+
+    responses = {"get": {200: "PrelabelStatus", 404: None}, "post": {202: "PrelabelJob", 400: None, 404: None, 409: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, dataset_id: str) -> None:
+        """The newest pre-label job of the dataset (null when there was none), with its progress."""
+        self.write_json({"job": prelabel.latest_job(self.workspace, int(dataset_id))})
+
+    @web.authenticated
+    @authorized
+    def post(self, dataset_id: str) -> None:
+        """Start pre-labelling in a worker process; 404 when no registered model fits, 409 when one runs."""
+        job = prelabel.start(self.workspace, int(dataset_id), user=self.user_name)
+        self.write_json(job, status=HTTPStatus.ACCEPTED)
+
+
+class SuggestionHandler(MassHandler):
+    """The model's suggestion for one item."""
+
+    responses = {"get": {200: "Suggestion", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, item_id: str) -> None:
+        """The suggested class with probabilities, or word of a suggested mask, and the model's uncertainty."""
+        self.write_json(prelabel.get_suggestion(self.workspace, int(item_id)))
+
+
+class SuggestionMaskHandler(MassHandler):
+    """Slices of a suggested mask, as PNG in the same form as the item's own mask slices."""
+
+    responses = {"get": {200: PNG, 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, item_id: str) -> None:
+        """One slice of the suggested mask (`?axis=&index=`)."""
+        item = datasets.get_item(self.workspace, int(item_id))
+        values = prelabel.read_suggestion_slice(self.workspace, item.id, axis=self.get_query_argument("axis", "axial"),
+                                                index=int_argument(self, "index", 0))
+        self.set_header("Cache-Control", "no-store")
+        self.finish(render.encode_png(render.to_display(item.kind, values)), set_content_type="image/png")
+
+
+class SuggestionAcceptHandler(MassHandler):
+    """Accepting a suggestion: it becomes the item's label or mask, recorded as the user's, from the model."""
+
+    responses = {"post": {200: "Annotation", 400: None, 404: None, 409: None}}
+    request_bodies = {"post": "AcceptSuggestion"}
+
+    @web.authenticated
+    @authorized
+    def post(self, item_id: str) -> None:
+        """Save the suggestion as the annotation; 409 when someone saved a newer version."""
+        saved = prelabel.accept(self.workspace, int(item_id), expected_version=self.read_json()["version"],
+                                user=self.user_name)
         self.write_json(annotation_json(saved))
 
 

@@ -142,6 +142,53 @@ LABEL_UPDATE = {
     },
 }
 
+SUGGESTION = {
+    "type": "object",
+    "required": ["item_id", "uncertainty", "model", "version", "has_mask"],
+    "properties": {
+        "item_id": {"type": "integer"},
+        "label": {"type": ["string", "null"], "description": "The suggested class (null for masks)."},
+        "probabilities": {"type": ["object", "null"], "additionalProperties": {"type": "number"}},
+        "uncertainty": {"type": "number", "minimum": 0, "maximum": 1,
+                        "description": "Normalised entropy of the prediction: 0 sure, 1 unsure."},
+        "has_mask": {"type": "boolean", "description": "Whether a suggested mask is there (slices as PNG)."},
+        "model": {"type": "string"},
+        "version": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+ACCEPT_SUGGESTION = {
+    "type": "object",
+    "required": ["version"],
+    "additionalProperties": False,
+    "properties": {"version": {"type": "integer", "minimum": 0, "description": "The annotation version it replaces."}},
+}
+
+PRELABEL_JOB = {
+    "type": "object",
+    "required": ["id", "dataset_id", "status", "done", "total", "model", "version"],
+    "properties": {
+        "id": {"type": "integer"},
+        "dataset_id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["queued", "running", "completed", "failed"]},
+        "done": {"type": "integer"},
+        "total": {"type": "integer", "description": "Unlabelled items when the job started."},
+        "model": {"type": "string"},
+        "version": {"type": "integer"},
+        "error": {"type": ["string", "null"]},
+        "created_at": {"type": "string"},
+        "created_by": {"type": "string"},
+        "finished_at": {"type": ["string", "null"]},
+    },
+}
+
+PRELABEL_STATUS = {
+    "type": "object",
+    "required": ["job"],
+    "properties": {"job": {"oneOf": [{"$ref": "#/components/schemas/PrelabelJob"}, {"type": "null"}]}},
+}
+
 ITEM = {
     "type": "object",
     "required": ["id", "dataset_id", "key", "kind", "meta", "sha256"],
@@ -308,6 +355,10 @@ COMPONENTS = {
     "ItemPage": ITEM_PAGE,
     "Annotation": ANNOTATION,
     "LabelUpdate": LABEL_UPDATE,
+    "Suggestion": SUGGESTION,
+    "AcceptSuggestion": ACCEPT_SUGGESTION,
+    "PrelabelJob": PRELABEL_JOB,
+    "PrelabelStatus": PRELABEL_STATUS,
     "Version": VERSION,
     "VersionList": VERSION_LIST,
     "ExportResult": EXPORT_RESULT,

@@ -2,9 +2,10 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { errorMessage } from '../api';
-import { exportDecathlon, freezeVersion, getDataset, labelsCSVURL, listItems } from '../data/client';
+import { exportDecathlon, freezeVersion, getDataset, ItemOrder, labelsCSVURL, listItems } from '../data/client';
 import { IDataset, IVersion } from '../data/types';
 import { AnnotationScheme, getAnnotation, getItem, getScheme, IAnnotation, IItem, isConflict, saveLabel } from './api';
+import { PrelabelModel } from './prelabel';
 import { SaveState, SegmentationModel } from './segmentation';
 
 /** Items fetched per request while listing a dataset. */
@@ -24,6 +25,19 @@ export class AnnotationModel implements IDisposable {
     startItemId: number | null = null
   ) {
     this._startItemId = startItemId;
+    this._prelabel = new PrelabelModel(datasetId);
+    this._prelabel.changed.connect(this._emit, this);
+    this._prelabel.finished.connect(this._onPrelabelled, this);
+  }
+
+  /** Pre-labelling with the project's latest model, and its suggestion for the item on show. */
+  get prelabel(): PrelabelModel {
+    return this._prelabel;
+  }
+
+  /** The order items are walked through: as imported, or most uncertain (to the model) first. */
+  get order(): ItemOrder {
+    return this._order;
   }
 
   /** Emitted when anything the view shows changes. */
@@ -148,7 +162,7 @@ export class AnnotationModel implements IDisposable {
         this._segmentation.changed.connect(this._emit, this);
         this._segmentation.saved.connect(this._onMaskSaved, this);
       }
-      await this._fetchItems();
+      await Promise.all([this._fetchItems(), this._prelabel.load()]);
     } catch (error) {
       this._loadError = errorMessage(error);
       this._changed.emit();
@@ -204,6 +218,7 @@ export class AnnotationModel implements IDisposable {
     this._labelMessage = null;
     this._changed.emit();
     this._itemChanged.emit(item);
+    void this._prelabel.showItem(item.id);
     if (this.mode === 'segment' && this._segmentation) {
       await this._segmentation.open(item);
     }
@@ -216,7 +231,47 @@ export class AnnotationModel implements IDisposable {
       return;
     }
     this._unlabelledOnly = value;
-    const current = this._item?.id;
+    await this._refetchItems();
+  }
+
+  /** Walk through the items as imported, or the ones the model was least sure of first. */
+  async setOrder(order: ItemOrder): Promise<void> {
+    if (order === this._order || !(await this.save())) {
+      return;
+    }
+    this._order = order;
+    await this._refetchItems(false);
+  }
+
+  /**
+   * Make the model's suggestion the item's label or mask (recorded as the
+   * user's, from that model); the annotator corrects it from there.
+   */
+  async acceptSuggestion(): Promise<void> {
+    const item = this._item;
+    const suggestion = this._prelabel.suggestion;
+    if (!item || suggestion?.item_id !== item.id || !(await this.save())) {
+      return;
+    }
+    try {
+      const annotation = await this._prelabel.accept(item.id, item.annotation?.version ?? 0);
+      this._setItem({ ...item, annotation });
+      void this._refreshProgress();
+    } catch (error) {
+      this._prelabel.report(errorMessage(error));
+      return;
+    }
+    if (this.mode === 'segment' && this._segmentation && this._item) {
+      await this._segmentation.open(this._item);
+    } else if (this._advance) {
+      await this.go(1);
+    }
+    this._changed.emit();
+  }
+
+  /** Fetch the item list again (another filter or order); stay on the item on show, or start at the top. */
+  private async _refetchItems(keepItem = true): Promise<void> {
+    const current = keepItem ? this._item?.id : undefined;
     try {
       await this._fetchItems();
     } catch (error) {
@@ -338,6 +393,7 @@ export class AnnotationModel implements IDisposable {
     }
     this._isDisposed = true;
     this._segmentation?.dispose();
+    this._prelabel.dispose();
     Signal.clearData(this);
   }
 
@@ -345,10 +401,11 @@ export class AnnotationModel implements IDisposable {
   private async _fetchItems(): Promise<void> {
     const items: IItem[] = [];
     const unlabelled = this._unlabelledOnly;
-    let page = await listItems(this.datasetId, { offset: 0, limit: PAGE_SIZE, unlabelled });
+    const order = this._order;
+    let page = await listItems(this.datasetId, { offset: 0, limit: PAGE_SIZE, unlabelled, order });
     items.push(...page.items);
     while (page.items.length > 0 && items.length < page.total) {
-      page = await listItems(this.datasetId, { offset: items.length, limit: PAGE_SIZE, unlabelled });
+      page = await listItems(this.datasetId, { offset: items.length, limit: PAGE_SIZE, unlabelled, order });
       items.push(...page.items);
     }
     this._items = items;
@@ -416,6 +473,14 @@ export class AnnotationModel implements IDisposable {
     this._changed.emit();
   }
 
+  /** New suggestions arrived: show the one for this item, and re-order by the new uncertainties. */
+  private _onPrelabelled(): void {
+    void this._prelabel.showItem(this._item?.id ?? null);
+    if (this._order === 'uncertainty') {
+      void this._refetchItems();
+    }
+  }
+
   private _advance = false;
   private _changed = new Signal<this, void>(this);
   private _dataset: IDataset | null = null;
@@ -431,8 +496,10 @@ export class AnnotationModel implements IDisposable {
   private _loaded = false;
   private _loadError: string | null = null;
   private _moves = 0;
+  private _order: ItemOrder = 'import';
   private _pendingLabel: string | null | undefined = undefined;
   private _position = 0;
+  private _prelabel: PrelabelModel;
   private _scheme: AnnotationScheme | null = null;
   private _segmentation: SegmentationModel | null = null;
   private _startItemId: number | null;

@@ -105,6 +105,105 @@ function Progress({ model }: { model: AnnotationModel }): JSX.Element {
   );
 }
 
+/** Class probabilities as bars, the suggested class first. */
+function ProbabilityBars({ probabilities }: { probabilities: Record<string, number> }): JSX.Element {
+  const entries = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+  return (
+    <div className="mass-ProbabilityBars">
+      {entries.map(([name, p]) => (
+        <div key={name} className="mass-ProbabilityBars-row" title={`${name}: ${(100 * p).toFixed(1)}%`}>
+          <span className="mass-ProbabilityBars-name">{name}</span>
+          <span className="mass-ProbabilityBars-track">
+            <span className="mass-ProbabilityBars-fill" style={{ width: `${100 * p}%` }} />
+          </span>
+          <span className="mass-ProbabilityBars-value">{Math.round(100 * p)}%</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** The suggestion for the item on show, and the way to accept it. */
+function ItemSuggestion({ model, classes }: { model: AnnotationModel; classes: string[] }): JSX.Element | null {
+  const suggestion = model.prelabel.suggestion;
+  const item = model.item;
+  if (!suggestion || !item || suggestion.item_id !== item.id) {
+    return item && model.prelabel.job ? <div className="mass-AnnotationSide-note">No suggestion for this item.</div> : null;
+  }
+  const from = `${suggestion.model} v${suggestion.version}`;
+  const unknown = !suggestion.has_mask && suggestion.label !== null && !classes.includes(suggestion.label);
+  const accepted = !suggestion.has_mask && item.annotation?.label === suggestion.label;
+  let action = 'Accept';
+  if (suggestion.has_mask) {
+    action = item.annotation?.has_mask ? 'Replace my mask with it' : 'Accept the mask';
+  }
+  return (
+    <div className="mass-Suggestion">
+      <div className="mass-Suggestion-head">
+        {suggestion.has_mask ? (
+          <span>A suggested mask</span>
+        ) : (
+          <span>
+            Suggested: <strong>{suggestion.label}</strong>
+          </span>
+        )}
+        <span className="mass-Suggestion-from" title={`Uncertainty ${suggestion.uncertainty.toFixed(3)} (0 sure, 1 unsure)`}>
+          {from} · uncertainty {suggestion.uncertainty.toFixed(2)}
+        </span>
+      </div>
+      {suggestion.probabilities && <ProbabilityBars probabilities={suggestion.probabilities} />}
+      {unknown ? (
+        <div className="mass-AnnotationSide-note">
+          The model predicts “{suggestion.label}”, which is not one of this project’s classes; choose a class yourself.
+        </div>
+      ) : (
+        <ToolButton
+          label={accepted ? 'Accepted' : action}
+          shortcut="Enter"
+          disabled={accepted}
+          onClick={() => void model.acceptSuggestion()}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Pre-labelling with the project's latest model, its progress, and ordering by uncertainty. */
+function SuggestionSection({ model, classes }: { model: AnnotationModel; classes: string[] }): JSX.Element {
+  const prelabel = model.prelabel;
+  const job = prelabel.job;
+  return (
+    <Section heading="Model suggestions">
+      {prelabel.running && job ? (
+        <>
+          <div className="mass-AnnotationSide-note">
+            Pre-labelling with {job.model} v{job.version}: {job.done} / {job.total}
+          </div>
+          <div className="mass-Progress" role="progressbar" aria-valuemin={0} aria-valuemax={job.total} aria-valuenow={job.done}>
+            <div className="mass-Progress-fill" style={{ width: `${job.total ? (100 * job.done) / job.total : 0}%` }} />
+          </div>
+        </>
+      ) : (
+        <ToolButton
+          label="Pre-label"
+          title="Let the project's latest model suggest labels for the unlabelled items"
+          onClick={() => void prelabel.start()}
+        />
+      )}
+      {prelabel.error && <div className="mass-AnnotationSide-error">{prelabel.error}</div>}
+      <ItemSuggestion model={model} classes={classes} />
+      <label className="mass-AnnotationCheck">
+        <input
+          type="checkbox"
+          checked={model.order === 'uncertainty'}
+          onChange={event => void model.setOrder(event.currentTarget.checked ? 'uncertainty' : 'import')}
+        />
+        Most uncertain first <Key>O</Key>
+      </label>
+    </Section>
+  );
+}
+
 /** The conflict or error notice, with the ways out. It does not block the page. */
 function SaveNotice({ model }: { model: AnnotationModel }): JSX.Element | null {
   const state = model.saveState;
@@ -225,6 +324,7 @@ function ClassificationPane({ model, classes }: { model: AnnotationModel; classe
             </button>
           )}
         </Section>
+        <SuggestionSection model={model} classes={classes} />
         <Progress model={model} />
         <Section heading="Flow">
           <label className="mass-AnnotationCheck">
@@ -442,6 +542,7 @@ function SegmentationPane({ model, seg }: { model: AnnotationModel; seg: Segment
             />
           </div>
         </Section>
+        <SuggestionSection model={model} classes={[]} />
         <Progress model={model} />
         <div className="mass-AnnotationSide-hint">
           Press <Key>?</Key> for keyboard shortcuts
@@ -456,6 +557,8 @@ function shortcuts(model: AnnotationModel): [string[], string][] {
   const common: [string[], string][] = [
     [['←', '→'], 'Previous / next item'],
     [['U'], 'Show only unlabelled items, or all'],
+    [['Enter'], "Accept the model's suggestion"],
+    [['O'], 'Most uncertain items first, or import order'],
     [['?'], 'Show or hide this help'],
     [['Esc'], 'Close this help']
   ];
@@ -645,6 +748,14 @@ export class AnnotationView extends ReactWidget {
     }
     if (key === 'u' || key === 'U') {
       void model.setUnlabelledOnly(!model.unlabelledOnly);
+      return true;
+    }
+    if (key === 'o' || key === 'O') {
+      void model.setOrder(model.order === 'uncertainty' ? 'import' : 'uncertainty');
+      return true;
+    }
+    if (key === 'Enter' && model.prelabel.suggestion) {
+      void model.acceptSuggestion();
       return true;
     }
     const digit = /^[0-9]$/.test(key) ? Number(key) : null;

@@ -54,12 +54,20 @@ export function getDataset(datasetId: number): Promise<IDataset> {
   return requestAPI<IDataset>(datasetPath(datasetId));
 }
 
+/** Items in import order, or those the pre-labelling model was least sure of first. */
+export type ItemOrder = 'import' | 'uncertainty';
+
 /** A page of a dataset's items with their annotations. */
 export function listItems(
   datasetId: number,
-  { offset, limit, unlabelled }: { offset: number; limit: number; unlabelled?: boolean }
+  {
+    offset,
+    limit,
+    unlabelled,
+    order
+  }: { offset: number; limit: number; unlabelled?: boolean; order?: ItemOrder }
 ): Promise<IItemPage> {
-  const query = URLExt.objectToQueryString({ offset, limit, unlabelled: unlabelled ? 1 : 0 });
+  const query = URLExt.objectToQueryString({ offset, limit, unlabelled: unlabelled ? 1 : 0, order: order ?? 'import' });
   return requestAPI<IItemPage>(datasetPath(datasetId, `/items${query}`));
 }
 

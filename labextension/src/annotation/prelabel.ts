@@ -1,0 +1,181 @@
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+import { IDisposable } from '@lumino/disposable';
+
+import { APIError, errorMessage, requestAPI } from '../api';
+import { IAnnotation } from './api';
+
+/** A pre-labelling job of a dataset (`GET/POST datasets/{id}/prelabel`). */
+export interface IPrelabelJob {
+  id: number;
+  dataset_id: number;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  done: number;
+  total: number;
+  model: string;
+  version: number;
+  error: string | null;
+  finished_at: string | null;
+}
+
+/** The model's suggestion for one item (`GET items/{id}/suggestion`). */
+export interface ISuggestion {
+  item_id: number;
+  label: string | null;
+  probabilities: Record<string, number> | null;
+  uncertainty: number;
+  has_mask: boolean;
+  model: string;
+  version: number;
+}
+
+/** How often a running job's progress is fetched. */
+const POLL_MS = 1000;
+
+/**
+ * Pre-labelling a dataset with the project's latest model: the job's progress
+ * (polled while it runs) and the suggestion for the item on show.
+ */
+export class PrelabelModel implements IDisposable {
+  constructor(readonly datasetId: number) {
+    this._poll = new Poll({
+      factory: () => this._refreshJob(),
+      frequency: { interval: POLL_MS, backoff: true, max: 10 * POLL_MS },
+      standby: 'when-hidden',
+      auto: false
+    });
+  }
+
+  /** Emitted when the job or the suggestion changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted once when a job finishes, so item lists can be ordered by the new uncertainties. */
+  get finished(): ISignal<this, IPrelabelJob> {
+    return this._finished;
+  }
+
+  get job(): IPrelabelJob | null {
+    return this._job;
+  }
+
+  get running(): boolean {
+    return this._job?.status === 'queued' || this._job?.status === 'running';
+  }
+
+  /** Why pre-labelling cannot start or failed, or null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** The suggestion for the item on show, or null when there is none. */
+  get suggestion(): ISuggestion | null {
+    return this._suggestion;
+  }
+
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
+  }
+
+  /** Fetch the dataset's latest job; keep polling while it runs. */
+  async load(): Promise<void> {
+    await this._refreshJob();
+  }
+
+  /** Start pre-labelling the dataset's unlabelled items. */
+  async start(): Promise<void> {
+    this._error = null;
+    try {
+      this._job = await requestAPI<IPrelabelJob>(`datasets/${this.datasetId}/prelabel`, { method: 'POST' });
+      this._watch();
+    } catch (error) {
+      this._error = errorMessage(error);
+    }
+    this._changed.emit();
+  }
+
+  /** Fetch the suggestion for an item (none: null). */
+  async showItem(itemId: number | null): Promise<void> {
+    const request = ++this._requests;
+    let found: ISuggestion | null = null;
+    if (itemId !== null) {
+      try {
+        found = await requestAPI<ISuggestion>(`items/${itemId}/suggestion`);
+      } catch (error) {
+        if (!(error instanceof APIError && error.status === 404)) {
+          this._error = errorMessage(error);
+        }
+      }
+    }
+    if (request === this._requests) {
+      this._suggestion = found;
+      this._changed.emit();
+    }
+  }
+
+  /** Show why something went wrong (an accept refused by the server, say). */
+  report(message: string): void {
+    this._error = message;
+    this._changed.emit();
+  }
+
+  /** Make the suggestion the item's label or mask, starting from `version`; 409 when someone saved since. */
+  accept(itemId: number, version: number): Promise<IAnnotation> {
+    return requestAPI<IAnnotation>(`items/${itemId}/suggestion/accept`, {
+      method: 'POST',
+      body: JSON.stringify({ version })
+    });
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  private _watch(): void {
+    if (this.running) {
+      void this._poll.start();
+    }
+  }
+
+  private async _refreshJob(): Promise<void> {
+    const wasRunning = this.running;
+    try {
+      this._job = (await requestAPI<{ job: IPrelabelJob | null }>(`datasets/${this.datasetId}/prelabel`)).job;
+    } catch (error) {
+      this._error = errorMessage(error);
+      this._changed.emit();
+      return;
+    }
+    if (this._job?.status === 'failed') {
+      this._error = `Pre-labelling failed: ${lastLine(this._job.error)}`;
+    }
+    if (!this.running) {
+      void this._poll.stop();
+      if (wasRunning && this._job) {
+        this._finished.emit(this._job);
+      }
+    } else if (!wasRunning) {
+      this._watch();
+    }
+    this._changed.emit();
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _error: string | null = null;
+  private _finished = new Signal<this, IPrelabelJob>(this);
+  private _job: IPrelabelJob | null = null;
+  private _poll: Poll;
+  private _requests = 0;
+  private _suggestion: ISuggestion | null = null;
+}
+
+/** The last non-empty line of a traceback (the error itself). */
+function lastLine(text: string | null): string {
+  const lines = (text ?? '').trim().split('\n');
+  return lines[lines.length - 1] || 'unknown error';
+}

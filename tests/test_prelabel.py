@@ -1,0 +1,175 @@
+"""Pre-labelling: the project's latest registered model suggests labels and masks; uncertainty orders the items."""
+
+import json
+import subprocess
+import sys
+
+import nibabel
+import numpy as np
+import pytest
+
+from mass_ide.core import annotations, audit, datasets, prelabel, registry
+from mass_ide.core.errors import Conflict, InvalidInput, NotFound
+from mass_ide.core.samples import save_phantom
+from mass_ide.core.worker import train_in_process
+from tests.test_training import SEGMENTATION_FAST, sample  # noqa: F401
+
+API = "mass-ide/api"
+TINY_IMAGES = {"image_size": [32, 32], "epochs": 1, "device": "cpu",
+               "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}}
+
+
+def train_and_register(ws, dataset, **overrides) -> dict:
+    """Train a run on version 1 of ``dataset`` in this process and register it; the model version."""
+    run = train_in_process(ws, dataset.project_id, dataset_id=dataset.id, version=1, user="ana",
+                           overrides={**overrides, "register": False})
+    assert run["status"] == "completed", run["error"]
+    return registry.register_run(ws, run["id"], user="ana")
+
+
+def unlabel(ws, items) -> None:
+    """Clear the class of ``items`` so they count as unlabelled again."""
+    for item in items:
+        current = annotations.get_annotation(ws, item.id)
+        annotations.set_label(ws, item.id, label=None, expected_version=current.version, user="ana")
+
+
+@pytest.fixture(scope="module")
+def patches(sample):  # noqa: F811
+    """The cancer project's labelled patches, a tiny registered image classifier, and six patches unlabelled."""
+    ws, [images, _] = sample("cancer-prediction")
+    train_and_register(ws, images, **TINY_IMAGES)
+    items = datasets.all_items(ws, images.id)
+    unlabel(ws, items[:6])
+    return ws, images, items[:6]
+
+
+def test_pre_labelling_suggests_a_class_for_each_unlabelled_item(patches):
+    ws, images, cleared = patches
+    job = prelabel.start(ws, images.id, user="ana", launch=False)
+    assert job["status"] == "queued" and job["total"] == 6 and job["version"] == 1
+    assert prelabel.run(ws, job["id"]) == "completed"
+    finished = prelabel.latest_job(ws, images.id)
+    assert finished["status"] == "completed" and finished["done"] == finished["total"] == 6
+    for item in cleared:
+        suggestion = prelabel.get_suggestion(ws, item.id)
+        assert suggestion["label"] in ("no tumour", "tumour") and not suggestion["has_mask"]
+        assert sum(suggestion["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+        assert 0.0 <= suggestion["uncertainty"] <= 1.0 and suggestion["model"] == finished["model"]
+    labelled = datasets.all_items(ws, images.id)[10]
+    with pytest.raises(NotFound, match="no suggestion yet"):
+        prelabel.get_suggestion(ws, labelled.id)
+
+
+def test_unlabelled_items_come_most_uncertain_first(patches):
+    ws, images, cleared = patches
+    if prelabel.latest_job(ws, images.id) is None:
+        prelabel.run(ws, prelabel.start(ws, images.id, user="ana", launch=False)["id"])
+    ordered, total = datasets.list_items(ws, images.id, unlabelled_only=True, order="uncertainty")
+    assert total == 6 and {item.id for item in ordered} == {item.id for item in cleared}
+    uncertainties = [prelabel.get_suggestion(ws, item.id)["uncertainty"] for item in ordered]
+    assert uncertainties == sorted(uncertainties, reverse=True)
+    everything = datasets.list_items(ws, images.id, order="uncertainty", limit=-1)[0]
+    assert [item.id for item in everything[:6]] == [item.id for item in ordered]  # items without one follow
+    with pytest.raises(InvalidInput, match="order must be one of"):
+        datasets.list_items(ws, images.id, order="random")
+
+
+def test_accepting_a_suggestion_makes_it_the_label_and_says_so(patches):
+    ws, images, cleared = patches
+    if prelabel.latest_job(ws, images.id) is None:
+        prelabel.run(ws, prelabel.start(ws, images.id, user="ana", launch=False)["id"])
+    item = cleared[0]
+    suggestion = prelabel.get_suggestion(ws, item.id)
+    before = annotations.get_annotation(ws, item.id)
+    with pytest.raises(Conflict, match="load theirs"):
+        prelabel.accept(ws, item.id, expected_version=before.version - 1, user="ben")
+    accepted = prelabel.accept(ws, item.id, expected_version=before.version, user="ben")
+    assert accepted.label == suggestion["label"] and accepted.updated_by == "ben"
+    [event] = audit.events(ws.db, target=f"item:{item.id}", limit=1)
+    assert event["user"] == "ben" and event["detail"]["suggested_by"] == {"model": suggestion["model"],
+                                                                           "version": suggestion["version"]}
+
+
+def test_one_job_at_a_time_and_a_dead_worker_is_reported(patches):
+    ws, images, _ = patches
+    job = prelabel.start(ws, images.id, user="ana", launch=False)
+    with pytest.raises(Conflict, match="already queued"):
+        prelabel.start(ws, images.id, user="ana", launch=False)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    ws.db["prelabel_jobs"].update(job["id"], {"status": "running", "pid": int(finished.stdout)})
+    failed = prelabel.latest_job(ws, images.id)
+    assert failed["status"] == "failed" and "stopped before it finished" in failed["error"]
+
+
+def test_without_a_fitting_model_pre_labelling_says_what_to_do(patches):
+    ws, _, _ = patches
+    _, table = [d for d in datasets.list_datasets(ws, patches[1].project_id)]
+    with pytest.raises(NotFound, match="takes table records"):
+        prelabel.start(ws, table.id, user="ana", launch=False)
+
+
+def test_a_volume_gets_a_suggested_mask_on_its_own_grid(sample, tmp_path):  # noqa: F811
+    ws, [volumes] = sample("liver-segmentation")
+    train_and_register(ws, volumes, **SEGMENTATION_FAST)
+    ct, _ = save_phantom(tmp_path / "new" / "phantom_ct.nii.gz", tmp_path / "phantom_labels.nii.gz", seed=99)
+    new = datasets.import_dataset(ws, volumes.project_id, source=tmp_path / "new", user="ana")
+    [item] = datasets.all_items(ws, new.id)
+    job = prelabel.start(ws, new.id, user="ana", launch=False)
+    assert prelabel.run(ws, job["id"]) == "completed"
+    suggestion = prelabel.get_suggestion(ws, item.id)
+    assert suggestion["has_mask"] and suggestion["label"] is None and suggestion["probabilities"] is None
+    shape = nibabel.load(item.file).shape
+    middle = prelabel.read_suggestion_slice(ws, item.id, axis="axial", index=shape[2] // 2)
+    assert middle.shape == shape[:2] and set(np.unique(middle)) <= {0, 1, 2}
+    accepted = prelabel.accept(ws, item.id, expected_version=0, user="ana")
+    assert accepted.kind == "mask" and accepted.version == 1
+    mine = annotations.read_mask_slice(ws, item.id, axis="axial", index=shape[2] // 2)
+    assert np.array_equal(mine, middle)
+
+
+@pytest.fixture
+def served_patches(jp_serverapp):
+    """A cancer project in the running server's workspace with a registered tiny classifier; 4 patches unlabelled."""
+    from mass_ide.core import projects
+    from mass_ide.core.sample_data import add_sample_data
+
+    ws = jp_serverapp.web_app.settings["mass_ide_workspace"]
+    projects.create_project(ws, name="Patches", template="cancer-prediction", user="ana")
+    images, _ = add_sample_data(ws, "patches", user="ana")
+    datasets.freeze(ws, images.id, user="ana")
+    train_and_register(ws, images, **TINY_IMAGES)
+    unlabel(ws, datasets.all_items(ws, images.id)[:4])
+    return ws, images
+
+
+async def test_pre_labelling_through_the_api(jp_fetch, served_patches):
+    import asyncio
+
+    ws, images = served_patches
+    idle = json.loads((await jp_fetch(API, "datasets", str(images.id), "prelabel")).body)
+    assert idle == {"job": None}
+    started = await jp_fetch(API, "datasets", str(images.id), "prelabel", method="POST", body="")
+    assert started.code == 202 and json.loads(started.body)["total"] == 4
+    for _ in range(600):  # the worker process loads torch, then predicts four patches
+        job = json.loads((await jp_fetch(API, "datasets", str(images.id), "prelabel")).body)["job"]
+        if job["status"] not in ("queued", "running"):
+            break
+        await asyncio.sleep(0.2)
+    assert job["status"] == "completed" and job["done"] == 4, job.get("error")
+    page = json.loads((await jp_fetch(API, "datasets", str(images.id), "items",
+                                      params={"unlabelled": "1", "order": "uncertainty"})).body)
+    assert page["total"] == 4
+    first = page["items"][0]
+    suggestion = json.loads((await jp_fetch(API, "items", str(first["id"]), "suggestion")).body)
+    assert suggestion["label"] in ("no tumour", "tumour")
+    accepted = await jp_fetch(API, "items", str(first["id"]), "suggestion", "accept", method="POST",
+                              body=json.dumps({"version": first["annotation"]["version"]}))
+    assert json.loads(accepted.body)["label"] == suggestion["label"]
+    with pytest.raises(Exception) as stale:
+        await jp_fetch(API, "items", str(first["id"]), "suggestion", "accept", method="POST",
+                       body=json.dumps({"version": first["annotation"]["version"]}))
+    assert stale.value.code == 409
+    with pytest.raises(Exception) as bad_order:
+        await jp_fetch(API, "datasets", str(images.id), "items", params={"order": "random"})
+    assert bad_order.value.code == 400
