@@ -1,7 +1,8 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import { MainAreaWidget, ReactWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { pickProject } from './dialogs';
@@ -9,7 +10,8 @@ import { ProjectsModel } from './model';
 
 /*
  * What the commands that open main-area panels share: reading their
- * arguments and opening (or focusing) a tracked panel of a project.
+ * arguments, opening (or focusing) a tracked panel, and a panel that owns
+ * the model it shows.
  */
 
 /** A positive whole number (an id), given as a number or as digits. */
@@ -42,8 +44,28 @@ export interface IProjectPanelOptions<T extends Widget> {
 }
 
 /**
+ * Focus the panel of `tracker` whose content `matches`, or `create` one,
+ * track it and add it to the main area.
+ */
+export function openOrFocus<T extends Widget>(
+  app: JupyterFrontEnd,
+  tracker: WidgetTracker<MainAreaWidget<T>>,
+  matches: (content: T) => boolean,
+  create: () => MainAreaWidget<T>
+): MainAreaWidget<T> {
+  let panel = tracker.find(widget => matches(widget.content));
+  if (!panel) {
+    panel = create();
+    void tracker.add(panel);
+    app.shell.add(panel, 'main');
+  }
+  app.shell.activateById(panel.id);
+  return panel;
+}
+
+/**
  * Focus the panel of `tracker` whose content `matches`, or open a new one
- * in the main area, tracked, its title following the project's name.
+ * of the project, its title following the project's name.
  */
 export function openOrFocusPanel<T extends Widget>(
   app: JupyterFrontEnd,
@@ -53,8 +75,7 @@ export function openOrFocusPanel<T extends Widget>(
   model: ProjectsModel,
   projectId: string
 ): MainAreaWidget<T> {
-  let panel = tracker.find(widget => matches(widget.content));
-  if (!panel) {
+  return openOrFocus(app, tracker, matches, () => {
     const widget = new MainAreaWidget({ content: options.create() });
     widget.id = options.id;
     widget.title.icon = options.icon;
@@ -67,10 +88,25 @@ export function openOrFocusPanel<T extends Widget>(
     update();
     model.changed.connect(update);
     widget.disposed.connect(() => model.changed.disconnect(update));
-    void tracker.add(widget);
-    app.shell.add(widget, 'main');
-    panel = widget;
+    return widget;
+  });
+}
+
+/** A React panel that shows one model and disposes of it with itself. */
+export abstract class ModelPanel<M extends IDisposable> extends ReactWidget {
+  constructor(
+    readonly model: M,
+    className: string
+  ) {
+    super();
+    this.addClass(className);
   }
-  app.shell.activateById(panel.id);
-  return panel;
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.model.dispose();
+    super.dispose();
+  }
 }

@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commandIds';
 import { liverIcon } from '../icons';
 import { ProjectsModel } from '../model';
-import { openOrFocusPanel, positiveInteger, projectArg } from '../panels';
+import { openOrFocus, openOrFocusPanel, positiveInteger, projectArg } from '../panels';
 import { DatasetModel } from './datasetModel';
 import { DatasetView } from './datasetView';
 import { ImportModel } from './importModel';
@@ -129,31 +129,32 @@ export function setupDataPanels({ app, model, restorer, palette, category }: IDa
         await showErrorMessage('No dataset to open', 'Give the dataset to open as {"datasetId": 1}.');
         return;
       }
-      let view = views.find(widget => widget.content.datasetId === datasetId);
-      if (!view) {
-        const datasetModel = new DatasetModel(datasetId);
-        const content = new DatasetView(datasetModel, commands, created => {
-          void model.refresh();
-          openDataset(created.id);
-        });
-        const widget = new MainAreaWidget({ content });
-        widget.id = datasetViewId(datasetId);
-        widget.title.label = `Dataset ${datasetId}`;
-        widget.title.icon = datasetIcon(undefined);
-        widget.title.closable = true;
-        datasetModel.changed.connect(() => {
-          const dataset = datasetModel.dataset;
-          if (dataset) {
-            widget.title.label = dataset.name;
-            widget.title.caption = `${dataset.name} — dataset ${dataset.id}`;
-            widget.title.icon = datasetIcon(dataset.kind);
-          }
-        });
-        view = widget;
-        void views.add(view);
-        shell.add(view, 'main');
-      }
-      shell.activateById(view.id);
+      openOrFocus(
+        app,
+        views,
+        content => content.datasetId === datasetId,
+        () => {
+          const datasetModel = new DatasetModel(datasetId);
+          const content = new DatasetView(datasetModel, commands, created => {
+            void model.refresh();
+            openDataset(created.id);
+          });
+          const widget = new MainAreaWidget({ content });
+          widget.id = datasetViewId(datasetId);
+          widget.title.label = `Dataset ${datasetId}`;
+          widget.title.icon = datasetIcon(undefined);
+          widget.title.closable = true;
+          datasetModel.changed.connect(() => {
+            const dataset = datasetModel.dataset;
+            if (dataset) {
+              widget.title.label = dataset.name;
+              widget.title.caption = `${dataset.name} — dataset ${dataset.id}`;
+              widget.title.icon = datasetIcon(dataset.kind);
+            }
+          });
+          return widget;
+        }
+      );
     }
   });
 

@@ -1,15 +1,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
 import { apiURL, requestAPI } from '../api';
-import {
-  EvaluationReport,
-  IDeployment,
-  IExportReport,
-  IModel,
-  IModelDetail,
-  IPredictAnswer,
-  IVersion
-} from './types';
+import { EvaluationReport, IDeployment, IExportReport, IModel, IModelDetail, IPredictAnswer, IVersion } from './types';
 
 /** The path of a model route. */
 function modelPath(name: string, rest = ''): string {

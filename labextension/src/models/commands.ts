@@ -5,7 +5,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
-import { openOrFocusPanel, positiveInteger, projectArg } from '../panels';
+import { openOrFocus, openOrFocusPanel, positiveInteger, projectArg } from '../panels';
 import { getModel, registerRun } from './client';
 import { DeploymentModel } from './deploymentModel';
 import { modelIcon, testIcon } from './icons';
@@ -33,7 +33,7 @@ export interface IModelsOptions {
  * with the layout) and palette entries.
  */
 export function setupModels({ app, model, restorer, palette, rendermime, category }: IModelsOptions): void {
-  const { commands, shell } = app;
+  const { commands } = app;
   const panels = new WidgetTracker<MainAreaWidget<ModelsPanel>>({ namespace: 'mass-ide-models' });
   const tests = new WidgetTracker<MainAreaWidget<TestPanel>>({ namespace: 'mass-ide-test' });
 
@@ -79,7 +79,9 @@ export function setupModels({ app, model, restorer, palette, rendermime, categor
       try {
         const version = await registerRun(runId);
         const projectId =
-          typeof args.projectId === 'string' && args.projectId ? args.projectId : (await getModel(version.model)).project_id;
+          typeof args.projectId === 'string' && args.projectId
+            ? args.projectId
+            : (await getModel(version.model)).project_id;
         registryEvents.emit(projectId);
         await commands.execute(CommandIDs.openModels, { projectId, model: version.model, version: version.number });
       } catch (error) {
@@ -98,26 +100,28 @@ export function setupModels({ app, model, restorer, palette, rendermime, categor
         await showErrorMessage('No deployment to test', 'Give the deployment to test as {"deploymentId": 1}.');
         return;
       }
-      let panel = tests.find(widget => widget.content.deploymentId === deploymentId);
-      if (!panel) {
-        const deploymentModel = new DeploymentModel(deploymentId);
-        const widget = new MainAreaWidget({ content: new TestPanel(deploymentModel) });
-        widget.id = `mass-ide-test-${deploymentId}`;
-        widget.title.label = `Test · deployment ${deploymentId}`;
-        widget.title.icon = testIcon;
-        widget.title.closable = true;
-        deploymentModel.changed.connect(() => {
-          const deployment = deploymentModel.deployment;
-          if (deployment) {
-            widget.title.label = `Test · ${deployment.model} v${deployment.version}`;
-            widget.title.caption = `Deployment ${deployment.id} of ${deployment.model} v${deployment.version} — ${deployment.status}`;
-          }
-        });
-        panel = widget;
-        void tests.add(panel);
-        shell.add(panel, 'main');
-      }
-      shell.activateById(panel.id);
+      openOrFocus(
+        app,
+        tests,
+        content => content.deploymentId === deploymentId,
+        () => {
+          const deploymentModel = new DeploymentModel(deploymentId);
+          const widget = new MainAreaWidget({ content: new TestPanel(deploymentModel) });
+          widget.id = `mass-ide-test-${deploymentId}`;
+          widget.title.label = `Test · deployment ${deploymentId}`;
+          widget.title.icon = testIcon;
+          widget.title.closable = true;
+          deploymentModel.changed.connect(() => {
+            const deployment = deploymentModel.deployment;
+            if (deployment) {
+              const name = `${deployment.model} v${deployment.version}`;
+              widget.title.label = `Test · ${name}`;
+              widget.title.caption = `Deployment ${deployment.id} of ${name} — ${deployment.status}`;
+            }
+          });
+          return widget;
+        }
+      );
     }
   });
 

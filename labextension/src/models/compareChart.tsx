@@ -3,14 +3,19 @@ import React from 'react';
 import { Chart } from '../training/chart';
 import { IVersionSummary } from './types';
 
+/** Whether a value is a score between 0 and 1 (or missing). */
+function isScore(value: number | null | undefined): boolean {
+  return value === null || value === undefined || (value >= 0 && value <= 1);
+}
+
 /**
  * The metrics of several versions side by side: a grouped bar chart, one
- * bar group per metric, one colour per version (losses on their own axis
- * would dwarf scores, so they are left out when there are scores).
+ * bar group per metric, one colour per version. Only scores between 0 and 1
+ * are drawn when there are any (a loss or a case count would dwarf them).
  */
 export function VersionComparison({ versions }: { versions: IVersionSummary[] }): JSX.Element {
   const names = Array.from(new Set(versions.flatMap(version => Object.keys(version.metrics)))).sort();
-  const scores = names.filter(name => !name.includes('loss'));
+  const scores = names.filter(name => versions.every(version => isScore(version.metrics[name])));
   const shown = scores.length ? scores : names;
   const traces = versions.map(version => ({
     type: 'bar' as const,
@@ -21,9 +26,7 @@ export function VersionComparison({ versions }: { versions: IVersionSummary[] })
   }));
   return (
     <figure className="mass-ChartCard mass-VersionComparison">
-      <figcaption>
-        Metrics of {versions.map(version => `v${version.number}`).join(', ')}
-      </figcaption>
+      <figcaption>Metrics of {versions.map(version => `v${version.number}`).join(', ')}</figcaption>
       <Chart name="version-metrics" traces={traces} yTitle="value" height={260} layout={{ barmode: 'group' }} />
     </figure>
   );

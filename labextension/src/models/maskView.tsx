@@ -79,10 +79,7 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
   const [index, setIndex] = useState(0);
   const canvas = useRef<HTMLCanvasElement>(null);
   const colours = useMemo(() => themeColours(), []);
-  const picture = useMemo(
-    () => (file && /\.(png|jpe?g)$/i.test(file.name) ? URL.createObjectURL(file) : null),
-    [file]
-  );
+  const picture = useMemo(() => (file && /\.(png|jpe?g)$/i.test(file.name) ? URL.createObjectURL(file) : null), [file]);
   useEffect(
     () => () => {
       if (picture) {

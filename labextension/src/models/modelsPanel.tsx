@@ -1,4 +1,3 @@
-import { ReactWidget } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
@@ -6,6 +5,7 @@ import React from 'react';
 
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
+import { ModelPanel } from '../panels';
 import { formatDateTime } from '../training/format';
 import { useSignal } from '../training/hooks';
 import { VersionComparison } from './compareChart';
@@ -87,7 +87,9 @@ function ModelsView({ model, projects, commands, rendermime }: IViewProps): JSX.
   const { registry } = model;
   const detail = model.model;
   const projectName = projects.project(model.projectId)?.name ?? model.projectId;
-  const compared = detail ? detail.versions.filter(version => model.compared.includes(version.number)) : [];
+  const compared = (detail?.versions ?? [])
+    .filter(version => model.compared.includes(version.number))
+    .sort((a, b) => a.number - b.number);
   return (
     <div className="mass-ModelsPanel-content">
       <header className="mass-RunHeader">
@@ -178,15 +180,14 @@ function ModelsView({ model, projects, commands, rendermime }: IViewProps): JSX.
 }
 
 /** The main-area content of a project's Models panel (class `mass-ModelsPanel`). */
-export class ModelsPanel extends ReactWidget {
+export class ModelsPanel extends ModelPanel<ModelsPanelModel> {
   constructor(
-    readonly model: ModelsPanelModel,
+    model: ModelsPanelModel,
     private readonly _projects: ProjectsModel,
     private readonly _commands: CommandRegistry,
     private readonly _rendermime: IRenderMimeRegistry | null
   ) {
-    super();
-    this.addClass('mass-ModelsPanel');
+    super(model, 'mass-ModelsPanel');
     this.node.dataset.projectId = model.projectId;
   }
 
@@ -195,17 +196,14 @@ export class ModelsPanel extends ReactWidget {
     return this.model.projectId;
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.dispose();
-    super.dispose();
-  }
-
   render(): JSX.Element {
     return (
-      <ModelsView model={this.model} projects={this._projects} commands={this._commands} rendermime={this._rendermime} />
+      <ModelsView
+        model={this.model}
+        projects={this._projects}
+        commands={this._commands}
+        rendermime={this._rendermime}
+      />
     );
   }
 }

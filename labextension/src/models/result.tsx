@@ -76,7 +76,11 @@ function MaskResult(props: { prediction: IMaskPrediction; deploymentId: number; 
 }
 
 /** What the deployment answered for one input. */
-export function PredictionView(props: { prediction: Prediction; deploymentId: number; file: File | null }): JSX.Element {
+export function PredictionView(props: {
+  prediction: Prediction;
+  deploymentId: number;
+  file: File | null;
+}): JSX.Element {
   const { prediction } = props;
   return isClassPrediction(prediction) ? (
     <ClassResult prediction={prediction} />

@@ -38,7 +38,13 @@ function ModelRow({ entry, open }: { entry: IModel; open: () => void }): JSX.Ele
  * registry: the models (each opening the Models panel) and the deployments
  * with their URL, status, request count and latency.
  */
-export function RegistrySections({ projectId, commands }: { projectId: string; commands: CommandRegistry }): JSX.Element {
+export function RegistrySections({
+  projectId,
+  commands
+}: {
+  projectId: string;
+  commands: CommandRegistry;
+}): JSX.Element {
   const registry = useProjectRegistry(projectId);
   const openModels = (name?: string): void =>
     void commands.execute(CommandIDs.openModels, name ? { projectId, model: name } : { projectId });

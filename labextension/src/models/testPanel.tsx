@@ -1,6 +1,6 @@
-import { ReactWidget } from '@jupyterlab/apputils';
 import React, { useEffect, useState } from 'react';
 
+import { ModelPanel } from '../panels';
 import { listDatasets, listVersions } from '../training/client';
 import { useSignal } from '../training/hooks';
 import { ClassificationReport, SegmentationReport } from '../training/report';
@@ -77,7 +77,9 @@ function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: I
     <section className="mass-RunSection mass-Evaluate">
       <h2 className="mass-RunSection-title">
         Evaluate
-        <span className="mass-RunSection-note">every labelled item of a frozen dataset version, through this deployment</span>
+        <span className="mass-RunSection-note">
+          every labelled item of a frozen dataset version, through this deployment
+        </span>
       </h2>
       <div className="mass-Evaluate-form">
         <select
@@ -159,7 +161,9 @@ function TestView({ model }: { model: DeploymentModel }): JSX.Element {
   const deployment = model.deployment;
   if (!deployment) {
     return model.error ? (
-      <div className="mass-Message mass-mod-error">Cannot show deployment {model.deploymentId}: {model.error}</div>
+      <div className="mass-Message mass-mod-error">
+        Cannot show deployment {model.deploymentId}: {model.error}
+      </div>
     ) : (
       <div className="mass-Message">Loading deployment {model.deploymentId}…</div>
     );
@@ -178,7 +182,8 @@ function TestView({ model }: { model: DeploymentModel }): JSX.Element {
           <div className="mass-RunHeader-sub">
             Deployment {deployment.id} · {deployment.runtime} · <code>{deployment.url}</code> · {deployment.requests}{' '}
             request{deployment.requests === 1 ? '' : 's'}
-            {deployment.errors ? ` (${deployment.errors} failed)` : ''} · median {formatLatency(deployment.latency_ms_p50)}
+            {deployment.errors ? ` (${deployment.errors} failed)` : ''} · median{' '}
+            {formatLatency(deployment.latency_ms_p50)}
           </div>
         </div>
       </header>
@@ -223,24 +228,15 @@ function TestView({ model }: { model: DeploymentModel }): JSX.Element {
 }
 
 /** The main-area content of a deployment's test page (class `mass-TestPanel`). */
-export class TestPanel extends ReactWidget {
-  constructor(readonly model: DeploymentModel) {
-    super();
-    this.addClass('mass-TestPanel');
+export class TestPanel extends ModelPanel<DeploymentModel> {
+  constructor(model: DeploymentModel) {
+    super(model, 'mass-TestPanel');
     this.node.dataset.deploymentId = String(model.deploymentId);
   }
 
   /** The deployment tested. */
   get deploymentId(): number {
     return this.model.deploymentId;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.dispose();
-    super.dispose();
   }
 
   render(): JSX.Element {

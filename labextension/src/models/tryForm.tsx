@@ -16,7 +16,9 @@ function parseValue(text: string): number | null | undefined {
 
 /** A typical value of a column: the middle of the training data's range, to three significant digits. */
 function typical(column: IColumn): string {
-  return column.min === null || column.max === null ? '' : String(Number(((column.min + column.max) / 2).toPrecision(3)));
+  return column.min === null || column.max === null
+    ? ''
+    : String(Number(((column.min + column.max) / 2).toPrecision(3)));
 }
 
 /** The form of a table model: one field per lab value with its unit; empty fields are sent as missing. */
@@ -112,7 +114,11 @@ function accepted(formats: string[]): string {
 }
 
 /** The upload of an imaging model: an image, a NIfTI volume or a zip of one DICOM series. */
-function FileForm({ inputs, model, onFile }: {
+function FileForm({
+  inputs,
+  model,
+  onFile
+}: {
   inputs: SignatureInputs;
   model: DeploymentModel;
   onFile: (file: File | null) => void;
@@ -158,7 +164,11 @@ function FileForm({ inputs, model, onFile }: {
 }
 
 /** The input side of the test page, built from the model's input signature. */
-export function TryForm({ inputs, model, onFile }: {
+export function TryForm({
+  inputs,
+  model,
+  onFile
+}: {
   inputs: SignatureInputs;
   model: DeploymentModel;
   onFile: (file: File | null) => void;

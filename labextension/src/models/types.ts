@@ -24,8 +24,7 @@ export type SignatureInputs =
 
 /** What a model gives: class probabilities, or a mask with its classes by value. */
 export type SignatureOutputs =
-  | { kind: 'probabilities'; classes: string[] }
-  | { kind: 'mask'; classes: Record<string, string> };
+  { kind: 'probabilities'; classes: string[] } | { kind: 'mask'; classes: Record<string, string> };
 
 /** A model version's input signature, from which the test page is built. */
 export interface ISignature {

@@ -60,7 +60,9 @@ function AliasChips(props: { version: IVersion; model: ModelsPanelModel; disable
             title={`Remove alias ${alias}`}
             disabled={disabled}
             onClick={() =>
-              void model.removeAlias(alias).catch(error => showErrorMessage('Could not remove the alias', errorMessage(error)))
+              void model
+                .removeAlias(alias)
+                .catch(error => showErrorMessage('Could not remove the alias', errorMessage(error)))
             }
           >
             ×
@@ -295,7 +297,11 @@ function ExportReport({ report }: { report: IExportReport }): JSX.Element {
 }
 
 /** The live deployments of the version, each with its Test button. */
-function VersionDeployments({ model, version, commands }: {
+function VersionDeployments({
+  model,
+  version,
+  commands
+}: {
   model: ModelsPanelModel;
   version: IVersion;
   commands: CommandRegistry;

@@ -3,7 +3,7 @@ import { ICommandPalette, IThemeManager, MainAreaWidget, showErrorMessage, Widge
 
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
-import { openOrFocusPanel, positiveInteger, projectArg } from '../panels';
+import { openOrFocus, openOrFocusPanel, positiveInteger, projectArg } from '../panels';
 import { chartTheme } from './chart';
 import { ComparePanel } from './compare';
 import { runTitle } from './format';
@@ -28,7 +28,7 @@ export interface ITrainingOptions {
  * (restored with the layout) and palette entries.
  */
 export function setupTraining({ app, model, restorer, palette, category }: ITrainingOptions): void {
-  const { commands, shell } = app;
+  const { commands } = app;
   const trains = new WidgetTracker<MainAreaWidget<TrainPanel>>({ namespace: 'mass-ide-train' });
   const runs = new WidgetTracker<MainAreaWidget<TrainingPanel>>({ namespace: 'mass-ide-run' });
   const compares = new WidgetTracker<MainAreaWidget<ComparePanel>>({ namespace: 'mass-ide-compare' });
@@ -72,27 +72,28 @@ export function setupTraining({ app, model, restorer, palette, category }: ITrai
         await showErrorMessage('No run to open', 'Give the run to open as {"runId": 1}.');
         return;
       }
-      let panel = runs.find(widget => widget.content.runId === runId);
-      if (!panel) {
-        const runModel = new RunModel(runId);
-        const widget = new MainAreaWidget({ content: new TrainingPanel(runModel, model, commands) });
-        widget.id = `mass-ide-run-${runId}`;
-        widget.title.label = `Run ${runId}`;
-        widget.title.icon = curveIcon;
-        widget.title.closable = true;
-        runModel.changed.connect(() => {
-          const run = runModel.run;
-          if (run) {
-            const project = model.project(run.project_id)?.name ?? run.project_id;
-            widget.title.label = runTitle(run);
-            widget.title.caption = `${runTitle(run)} of ${project} — ${run.status}`;
-          }
-        });
-        panel = widget;
-        void runs.add(panel);
-        shell.add(panel, 'main');
-      }
-      shell.activateById(panel.id);
+      openOrFocus(
+        app,
+        runs,
+        content => content.runId === runId,
+        () => {
+          const runModel = new RunModel(runId);
+          const widget = new MainAreaWidget({ content: new TrainingPanel(runModel, model, commands) });
+          widget.id = `mass-ide-run-${runId}`;
+          widget.title.label = `Run ${runId}`;
+          widget.title.icon = curveIcon;
+          widget.title.closable = true;
+          runModel.changed.connect(() => {
+            const run = runModel.run;
+            if (run) {
+              const project = model.project(run.project_id)?.name ?? run.project_id;
+              widget.title.label = runTitle(run);
+              widget.title.caption = `${runTitle(run)} of ${project} — ${run.status}`;
+            }
+          });
+          return widget;
+        }
+      );
     }
   });
 

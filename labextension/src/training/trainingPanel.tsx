@@ -1,4 +1,3 @@
-import { ReactWidget } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import type { LayoutAxis } from 'plotly.js';
 import React, { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
@@ -6,6 +5,7 @@ import React, { useEffect, useLayoutEffect, useMemo, useRef, useState } from 're
 import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
+import { ModelPanel } from '../panels';
 import { Chart, IChartProps, isEmpty } from './chart';
 import { ConfigSummary } from './configSummary';
 import { trainingCurves } from './curves';
@@ -285,28 +285,19 @@ function TrainingView({ model, projects, commands }: IViewProps): JSX.Element {
 }
 
 /** The main-area content of one run (class `mass-TrainingPanel`). */
-export class TrainingPanel extends ReactWidget {
+export class TrainingPanel extends ModelPanel<RunModel> {
   constructor(
-    readonly model: RunModel,
+    model: RunModel,
     private readonly _projects: ProjectsModel,
     private readonly _commands: CommandRegistry
   ) {
-    super();
-    this.addClass('mass-TrainingPanel');
+    super(model, 'mass-TrainingPanel');
     this.node.dataset.runId = String(model.runId);
   }
 
   /** The run shown. */
   get runId(): number {
     return this.model.runId;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.dispose();
-    super.dispose();
   }
 
   render(): JSX.Element {
