@@ -8,6 +8,7 @@ import { CommandIDs } from './commandIds';
 import { formatDate } from './format';
 import { massIcon, templateIcon } from './icons';
 import { ProjectsModel } from './model';
+import { modelIcon } from './models/icons';
 
 interface IListProps {
   model: ProjectsModel;
@@ -58,6 +59,11 @@ function ProjectRow({ project, model, commands }: IListProps & { project: IProje
         </div>
         <div className="mass-ProjectList-meta">{template?.title ?? project.template}</div>
       </div>
+      <IconButton
+        icon={modelIcon}
+        label={`Models of ${project.name}: versions, deployments, test page`}
+        onClick={() => void commands.execute(CommandIDs.openModels, { projectId: project.id })}
+      />
       <IconButton
         icon={deleteIcon}
         label={`Move ${project.name} to the trash`}

@@ -1,6 +1,7 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 
 import { themeColours } from '../training/chart';
+import { greyWindow, IVolume, readNifti } from './nifti';
 import { IEncodedMask, IMaskPrediction } from './types';
 
 /** A decoded mask: its values in C order and its shape ([H, W], or the volume's [X, Y, Z]). */
@@ -27,12 +28,26 @@ function labelColour(value: number, colours: string[]): [number, number, number]
   return [(number >> 16) & 255, (number >> 8) & 255, number & 255];
 }
 
+/** What a slice is drawn over: the uploaded volume (same grid as the mask) and its grey window. */
+interface IBackground {
+  volume: IVolume;
+  window: [number, number];
+}
+
+/** The grey level (0–255) of voxel (x, y, z) of the background. */
+function grey(background: IBackground, x: number, y: number, z: number): number {
+  const [X, Y] = background.volume.shape;
+  const value = background.volume.values[x + X * (y + Y * z)];
+  const [low, high] = background.window;
+  return Math.max(0, Math.min(255, Math.round((255 * (value - low)) / (high - low))));
+}
+
 /**
  * One slice of the mask as RGBA: 2D masks as they are, 3D ones at depth
  * `index` of their last axis (x across, y upwards, as radiology shows axial
- * slices of a RAS volume).
+ * slices of a RAS volume), over the volume's grey levels when there is one.
  */
-function sliceRGBA(mask: IMask, index: number, colours: string[]): ImageData {
+function sliceRGBA(mask: IMask, index: number, colours: string[], background: IBackground | null): ImageData {
   const is3D = mask.shape.length === 3;
   const [rows, columns] = is3D ? [mask.shape[1], mask.shape[0]] : [mask.shape[0], mask.shape[1]];
   const image = new ImageData(columns, rows);
@@ -40,12 +55,18 @@ function sliceRGBA(mask: IMask, index: number, colours: string[]): ImageData {
   for (let row = 0; row < rows; row++) {
     for (let column = 0; column < columns; column++) {
       // 3D: voxel (x = column, y = rows - 1 - row, z = index) of a C-ordered [X, Y, Z] array.
-      const at = is3D ? (column * mask.shape[1] + (rows - 1 - row)) * depth + index : row * columns + column;
+      const y = rows - 1 - row;
+      const at = is3D ? (column * mask.shape[1] + y) * depth + index : row * columns + column;
       const value = mask.values[at];
+      const pixel = (row * columns + column) * 4;
+      const level = background && is3D ? grey(background, column, y, index) : null;
+      if (level !== null) {
+        image.data.set([level, level, level, 255], pixel);
+      }
       if (value > 0) {
         const [r, g, b] = labelColour(value, colours);
-        const pixel = (row * columns + column) * 4;
-        image.data.set([r, g, b, 140], pixel);
+        const mix = (channel: number): number => (level === null ? channel : Math.round(0.45 * level + 0.55 * channel));
+        image.data.set([mix(r), mix(g), mix(b), level === null ? 140 : 255], pixel);
       }
     }
   }
@@ -69,8 +90,8 @@ function busiestSlice(mask: IMask): number {
 
 /**
  * The predicted mask over the input: a 2D picture under its mask, or a 3D
- * volume's mask slice by slice with a slider (over the server's rendering of
- * the input slice when it offers one).
+ * mask slice by slice with a slider, over the uploaded NIfTI volume (a DICOM
+ * series, read on the server only, shows the mask alone).
  */
 export function MaskView(props: { prediction: IMaskPrediction; deploymentId: number; file: File | null }): JSX.Element {
   const { prediction, file } = props;
@@ -88,6 +109,21 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
     },
     [picture]
   );
+
+  const [background, setBackground] = useState<IBackground | null>(null);
+  useEffect(() => {
+    let live = true;
+    setBackground(null);
+    if (file && /\.nii(\.gz)?$/i.test(file.name)) {
+      readNifti(file).then(
+        volume => live && volume && setBackground({ volume, window: greyWindow(volume) }),
+        () => undefined // drawn without the volume
+      );
+    }
+    return () => {
+      live = false;
+    };
+  }, [file]);
 
   useEffect(() => {
     let live = true;
@@ -110,11 +146,12 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
     if (!node || !mask) {
       return;
     }
-    const image = sliceRGBA(mask, index, colours);
+    const fits = background && background.volume.shape.join() === mask.shape.join();
+    const image = sliceRGBA(mask, index, colours, fits ? background : null);
     node.width = image.width;
     node.height = image.height;
     node.getContext('2d')?.putImageData(image, 0, 0);
-  }, [mask, index, colours]);
+  }, [mask, index, colours, background]);
 
   if (error) {
     return <div className="mass-Message mass-mod-error">Cannot show the mask: {error}</div>;
