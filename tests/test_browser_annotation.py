@@ -295,3 +295,44 @@ def test_a_key_assigns_a_class_and_counts_it(page, lab, workspace):
     set_theme(page, "JupyterLab Dark")
     page.screenshot(path=OUTPUT / "annotation-classify-dark.png")
     set_theme(page, "JupyterLab Light")
+
+
+def test_pre_label_suggests_and_enter_accepts(page, lab, workspace):
+    from mass_ide.core import prelabel, projects, registry
+    from mass_ide.core.sample_data import add_sample_data
+    from mass_ide.core.worker import train_in_process
+
+    project = projects.create_project(workspace, name="Prelabel", template="cancer-prediction", user="ana")
+    patches, _ = add_sample_data(workspace, project.id, user="ana")
+    datasets.freeze(workspace, patches.id, user="ana")
+    run = train_in_process(workspace, project.id, dataset_id=patches.id, version=1, user="ana",
+                           overrides={"image_size": [32, 32], "epochs": 1, "device": "cpu", "register": False,
+                                      "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}})
+    registry.register_run(workspace, run["id"], user="ana")
+    cleared = datasets.all_items(workspace, patches.id)[:3]
+    for item in cleared:
+        annotations.set_label(workspace, item.id, label=None, expected_version=1, user="ana")
+
+    annotate(page, patches.id, cleared[0].id)
+    view = shown(page, ".mass-AnnotationView")
+    view.locator(".mass-ToolButton", has_text="Pre-label").click()
+    suggestion = view.locator(".mass-Suggestion")
+    suggestion.wait_for(timeout=120_000)  # the worker process loads torch, then predicts three patches
+    assert prelabel.latest_job(workspace, patches.id)["status"] == "completed"
+    suggested = prelabel.get_suggestion(workspace, cleared[0].id)
+    assert suggested["label"] in suggestion.inner_text()
+    assert view.locator(".mass-ProbabilityBars-row").count() == 2
+    page.screenshot(path=OUTPUT / "annotation-prelabel.png")
+
+    view.locator(".mass-AnnotationStage").click()
+    page.keyboard.press("Enter")
+    view.locator(".mass-ToolButton", has_text="Accepted").wait_for()
+    saved = json.loads(api_get(lab, f"items/{cleared[0].id}/annotation"))
+    assert saved["label"] == suggested["label"] and saved["version"] == 3  # imported, cleared, accepted
+
+    # Most uncertain first: the view starts again at the unlabelled item the model was least sure of.
+    page.keyboard.press("u")
+    page.keyboard.press("o")
+    least_sure = max(cleared[1:], key=lambda item: prelabel.get_suggestion(workspace, item.id)["uncertainty"])
+    shown(page, ".mass-AnnotationToolbar-item").filter(has_text=least_sure.key).wait_for()
+    assert view.locator('.mass-AnnotationCheck input[type="checkbox"]').nth(0).is_checked()
