@@ -292,6 +292,19 @@ def test_pydicom_mr_sample_keeps_its_stored_type(dest):
     assert item.meta["dtype"] == "int16"
 
 
+@pytest.mark.parametrize("compressed", ["MR_small_jpeg_ls_lossless.dcm", "MR_small_RLE.dcm"])
+def test_losslessly_compressed_dicom_gives_the_same_volume(tmp_path, compressed):
+    import nibabel
+
+    volumes = []
+    for name in ("MR_small.dcm", compressed):
+        dest = tmp_path / name
+        [item] = run(Path(get_testdata_file(name)), dest).items
+        volumes.append(np.asanyarray(nibabel.load(dest / item.path).dataobj))
+    assert volumes[0].shape == volumes[1].shape == (64, 64, 1)
+    assert np.array_equal(volumes[0], volumes[1])
+
+
 @pytest.mark.parametrize(("orientation", "step"), [((1, 0, 0, 0, 1, 0), 2.5), ((0, 1, 0, 0, 0, -1), 3.0),
                                                     ((0.866025, 0.5, 0, -0.5, 0.866025, 0), 1.25)])
 def test_generated_ct_series_round_trips_geometry_and_hu(tmp_path, dest, orientation, step):
