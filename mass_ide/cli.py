@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mass_ide.core import projects, runs, tuning, worker
+from mass_ide.core import projects, registry, runs, tuning, worker
 from mass_ide.core.audit import now_iso
 from mass_ide.core.datasets import import_dataset
 from mass_ide.core.demo import seed_demo
@@ -182,6 +182,112 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0 if best else 1
 
 
+def _version_line(version: dict) -> str:
+    """A model version as one line: number, aliases, source and headline metric."""
+    aliases = f" [{', '.join(version['aliases'])}]" if version["aliases"] else ""
+    source = f"run {version['run_id']}" if version["run_id"] else "imported"
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in list(version["metrics"].items())[:2] if isinstance(v, float))
+    deleted = f" (deleted {version['deleted_at']})" if version["deleted_at"] else ""
+    return f"  v{version['number']}{aliases}  {source}  {version['created_at']}  {metrics}{deleted}"
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    """Print registered models with their versions."""
+    ws = _workspace(args)
+    found = [registry.get_model(ws, model["name"]) for model in registry.list_models(ws, args.project)]
+    if args.json:
+        print(json.dumps(found, indent=2))
+    elif not found:
+        print("No models yet. A completed run registers itself, or: mass-ide models register RUN")
+    for model in [] if args.json else found:
+        print(f"{model['name']} ({model['task']}, project {model['project_id']})")
+        for version in model["versions"]:
+            print(_version_line(version))
+    return 0
+
+
+def cmd_models_show(args: argparse.Namespace) -> int:
+    """Print a version's model card."""
+    print(registry.get_version(_workspace(args), args.name, args.version)["card"])
+    return 0
+
+
+def _print_version(verb: str, version: dict) -> None:
+    """One line about a version that just changed."""
+    print(f"{verb} {version['model']} version {version['number']} ({version['folder']})")
+
+
+def cmd_models_register(args: argparse.Namespace) -> int:
+    """Register a completed run's best checkpoint as a model version."""
+    _print_version("Registered", registry.register_run(_workspace(args), args.run, user=getpass.getuser(),
+                                                       name=args.name))
+    return 0
+
+
+def cmd_models_alias(args: argparse.Namespace) -> int:
+    """Point an alias at a version."""
+    version = registry.set_alias(_workspace(args), args.name, args.version, args.alias, user=getpass.getuser())
+    print(f"{args.name}@{args.alias} is now version {version['number']}")
+    return 0
+
+
+def cmd_models_delete(args: argparse.Namespace) -> int:
+    """Soft-delete a version."""
+    version = registry.delete_version(_workspace(args), args.name, args.version, user=getpass.getuser())
+    print(f"Deleted {args.name} version {version['number']} "
+          f"(restore with: mass-ide models restore {args.name} {version['number']})")
+    return 0
+
+
+def cmd_models_restore(args: argparse.Namespace) -> int:
+    """Bring back a soft-deleted version."""
+    _print_version("Restored", registry.restore_version(_workspace(args), args.name, args.version,
+                                                        user=getpass.getuser()))
+    return 0
+
+
+def cmd_models_import(args: argparse.Namespace) -> int:
+    """Register a model file from disk (weights only; files that need code to load are refused)."""
+    _print_version("Imported", registry.import_model_file(_workspace(args), Path(args.file), name=args.name,
+                                                          project_id=args.project, user=getpass.getuser()))
+    return 0
+
+
+def _models_parser(commands) -> None:
+    """The ``models`` command group: list, show, register, alias, delete, restore, import."""
+    models = commands.add_parser("models", help="the model registry: versions, aliases, import")
+    models.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    actions = models.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list models and their versions")
+    listing.add_argument("--project", help="only this project's models")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_models_list)
+    show = actions.add_parser("show", help="print a version's model card")
+    show.add_argument("name")
+    show.add_argument("version", nargs="?", default="latest", help="a number, latest or @alias (default: latest)")
+    show.set_defaults(handler=cmd_models_show)
+    register = actions.add_parser("register", help="register a completed run's best checkpoint")
+    register.add_argument("run", type=int)
+    register.add_argument("--name", help="model name (default: the project's name as a slug)")
+    register.set_defaults(handler=cmd_models_register)
+    alias = actions.add_parser("alias", help="point an alias (staging, production…) at a version")
+    alias.add_argument("name")
+    alias.add_argument("version")
+    alias.add_argument("alias")
+    alias.set_defaults(handler=cmd_models_alias)
+    for action, handler, text in (("delete", cmd_models_delete, "soft-delete a version (restorable)"),
+                                  ("restore", cmd_models_restore, "bring back a deleted version")):
+        sub = actions.add_parser(action, help=text)
+        sub.add_argument("name")
+        sub.add_argument("version")
+        sub.set_defaults(handler=handler)
+    importing = actions.add_parser("import", help="register a model file (.pt, weights only; pickles are refused)")
+    importing.add_argument("file")
+    importing.add_argument("--name", required=True, help="model name")
+    importing.add_argument("--project", help="the project of a new model")
+    importing.set_defaults(handler=cmd_models_import)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="mass-ide", description="Mass IDE: medical AI from raw data to a deployed model.")
@@ -243,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--version", type=int, help="frozen dataset version (default: freeze one now)")
     tune.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed for every trial")
     tune.set_defaults(handler=cmd_tune)
+    _models_parser(commands)
     return parser
 
 

@@ -110,7 +110,21 @@ def execute(ws: Workspace, run_id: int, *, watch=None) -> str:
         if run["study_id"]:
             best = result.best_metric["value"] if result.best_metric and status == "completed" else None
             tuning.tell(ws, run, value=best, pruned=status == "pruned")
+        elif status == "completed" and result.checkpoint and run["config"].get("register", True) is not False:
+            auto_register(ws, run, recorder)
     return status
+
+
+def auto_register(ws: Workspace, run: dict, recorder: RunRecorder) -> None:
+    """Register a completed run's best checkpoint as a model version; a failure is logged, never fails the run."""
+    from mass_ide.core import registry
+
+    try:
+        version = registry.register_run(ws, run["id"], user=run["created_by"])
+    except Exception as error:  # the run itself succeeded; the user can still register it with the button
+        recorder.on_log(f"not registered in the model registry: {type(error).__name__}: {error}")
+        return
+    recorder.on_log(f"registered as model {version['model']!r} version {version['number']}")
 
 
 def train_in_process(ws: Workspace, project_id: str, *, dataset_id: int, user: str, version: int | None = None,

@@ -1,0 +1,591 @@
+"""The model registry: models, numbered versions, aliases and lineage in SQLite; artifacts on disk.
+
+A version's files form a MONAI bundle in a content-addressed folder
+``artifacts/models/<sha256 of models/model.pt>/``::
+
+    configs/metadata.json   MONAI bundle metadata + Mass IDE lineage and signature
+    models/model.pt         {"format", "model" (weights), "meta"}: no optimizer, no code
+    docs/README.md          the generated model card
+
+(export adds ``models/model.ts`` and ``models/model.onnx`` to the same folder).
+Weights are only ever read with ``torch.load(weights_only=True)``: a file that
+would run code when unpickled is refused, never executed. Deleting a version is
+soft (``deleted_at``); restoring brings it back. Importing this module imports
+no torch.
+"""
+
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+from mass_ide import __version__
+from mass_ide.core import audit, runs
+from mass_ide.core.errors import Conflict, InvalidInput, NotFound
+from mass_ide.core.projects import get_project, slugify
+from mass_ide.core.templates import get_template
+from mass_ide.core.workspace import Workspace
+
+MODEL_FILE = "models/model.pt"
+METADATA_FILE = "configs/metadata.json"
+CARD_FILE = "docs/README.md"
+MONAI_SCHEMA = ("https://github.com/Project-MONAI/MONAI-extra-test-data/releases/download/0.8.1/"
+                "meta_schema_20220324.json")
+MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+ALIAS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+RESERVED_ALIASES = {"latest"}
+LIVE_DEPLOYMENTS = ("starting", "running")
+CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "sensitivity", "specificity")
+
+
+# -- names ----------------------------------------------------------------------------------------
+
+def models_dir(ws: Workspace) -> Path:
+    """Where version bundles live: ``artifacts/models/``."""
+    return ws.root / "artifacts" / "models"
+
+
+def check_model_name(name: object) -> str:
+    """A model name: 1–64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit."""
+    if not isinstance(name, str) or not MODEL_NAME.match(name):
+        raise InvalidInput(f"a model name has 1 to 64 lowercase letters, digits, '.', '_' or '-' "
+                           f"and starts with a letter or digit, e.g. 'liver-study'; got {name!r}")
+    return name
+
+
+def check_alias(alias: object) -> str:
+    """An alias: a lowercase word such as 'staging' or 'production' ('latest' is taken)."""
+    if not isinstance(alias, str) or not ALIAS_NAME.match(alias):
+        raise InvalidInput(f"an alias is a lowercase word of up to 32 letters, digits, '_' or '-' starting with a "
+                           f"letter, e.g. 'production'; got {alias!r}")
+    if alias in RESERVED_ALIASES:
+        raise InvalidInput(f"{alias!r} is reserved: it always means the newest live version")
+    return alias
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+def _model_row(ws: Workspace, name: str) -> dict:
+    """The live model called ``name`` or NotFound."""
+    rows = list(ws.db["models"].rows_where("name = ? AND deleted_at IS NULL", [name]))
+    if not rows:
+        raise NotFound(f"no model named {name!r}; see the registered models with GET models or mass-ide models list")
+    return rows[0]
+
+
+def _aliases(ws: Workspace, model_id: int) -> dict[str, int]:
+    """The model's aliases: alias → version number."""
+    rows = ws.db.query("SELECT a.alias, v.number FROM model_aliases a JOIN model_versions v ON v.id = a.version_id "
+                       "WHERE a.model_id = ? ORDER BY a.alias", [model_id])
+    return {row["alias"]: row["number"] for row in rows}
+
+
+def _newest_live(ws: Workspace, model_id: int) -> dict | None:
+    """The model's newest version that is not deleted."""
+    rows = list(ws.db["model_versions"].rows_where("model_id = ? AND deleted_at IS NULL", [model_id],
+                                                   order_by="number desc", limit=1))
+    return rows[0] if rows else None
+
+
+def _version_row(ws: Workspace, model: dict, ref: object) -> dict:
+    """The version ``ref`` names: a number, ``@alias``, or None / 'latest' for the newest live one."""
+    ref = "latest" if ref is None else str(ref).strip()
+    if ref == "latest":
+        row = _newest_live(ws, model["id"])
+        if row is None:
+            raise NotFound(f"model {model['name']!r} has no live version; restore one or register a run")
+        return row
+    if ref.startswith("@"):
+        found = ws.db.execute("SELECT version_id FROM model_aliases WHERE model_id = ? AND alias = ?",
+                              [model["id"], ref[1:]]).fetchone()
+        if not found:
+            raise NotFound(f"model {model['name']!r} has no alias {ref[1:]!r}")
+        return ws.db["model_versions"].get(found[0])
+    if not ref.isdigit():
+        raise InvalidInput(f"a version is a number, '@alias' or 'latest', not {ref!r}")
+    rows = list(ws.db["model_versions"].rows_where("model_id = ? AND number = ?", [model["id"], int(ref)]))
+    if not rows:
+        raise NotFound(f"model {model['name']!r} has no version {ref}")
+    return rows[0]
+
+
+def _lineage(row: dict) -> dict:
+    """Where a version comes from, as stored on its row."""
+    config = json.loads(row["config"]) if row["config"] else None
+    return {"run_id": row["run_id"], "dataset_id": row["dataset_id"], "dataset_version": row["dataset_version"],
+            "dataset_digest": row["dataset_digest"], "config": config, "package_version": row["package_version"],
+            "created_by": row["created_by"], "created_at": row["created_at"]}
+
+
+def _summary(row: dict, aliases: dict[str, int]) -> dict:
+    """A version as the versions list shows it."""
+    return {"number": row["number"], "run_id": row["run_id"],
+            "metrics": json.loads(row["metrics"]) if row["metrics"] else {},
+            "aliases": sorted(alias for alias, number in aliases.items() if number == row["number"]),
+            "created_at": row["created_at"], "created_by": row["created_by"], "deleted_at": row["deleted_at"]}
+
+
+def bundle_files(folder: Path) -> list[str]:
+    """The files of a bundle folder, relative to it, sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
+
+
+def _version(ws: Workspace, model: dict, row: dict) -> dict:
+    """A version with its bundle's paths, lineage, signature, aliases and model card."""
+    folder = ws.root / row["folder"]
+    card = folder / CARD_FILE
+    return {**_summary(row, _aliases(ws, model["id"])), "id": row["id"], "model": model["name"],
+            "project_id": model["project_id"], "task": model["task"], "digest": row["digest"],
+            "folder": folder, "model_file": folder / MODEL_FILE, "signature": json.loads(row["signature"]),
+            "lineage": _lineage(row), "card": card.read_text(encoding="utf-8") if card.exists() else "",
+            "artifacts": bundle_files(folder)}
+
+
+def get_version(ws: Workspace, name: str, ref: object = None) -> dict:
+    """Version ``ref`` of model ``name``: ``3``, ``"3"``, ``"@production"``, or None / ``"latest"``."""
+    model = _model_row(ws, name)
+    return _version(ws, model, _version_row(ws, model, ref))
+
+
+def version_by_id(ws: Workspace, version_id: int) -> dict:
+    """A version by its row id (deployments and suggestions keep that id)."""
+    row = ws.db.execute("SELECT model_id FROM model_versions WHERE id = ?", [version_id]).fetchone()
+    if not row:
+        raise NotFound(f"no model version with id {version_id}")
+    model = ws.db["models"].get(row[0])
+    return _version(ws, model, ws.db["model_versions"].get(version_id))
+
+
+def _model_summary(ws: Workspace, model: dict) -> dict:
+    """A model as the model list shows it."""
+    newest = _newest_live(ws, model["id"])
+    count = ws.db.execute("SELECT count(*) FROM model_versions WHERE model_id = ? AND deleted_at IS NULL",
+                          [model["id"]]).fetchone()[0]
+    return {"name": model["name"], "project_id": model["project_id"], "task": model["task"],
+            "description": model["description"], "created_at": model["created_at"],
+            "created_by": model["created_by"], "latest_version": newest["number"] if newest else None,
+            "aliases": _aliases(ws, model["id"]), "version_count": count}
+
+
+def list_models(ws: Workspace, project_id: str | None = None) -> list[dict]:
+    """Registered models (of one project when given), by name."""
+    if project_id is not None:
+        get_project(ws, project_id)
+    where, args = ("deleted_at IS NULL AND project_id = ?", [project_id]) if project_id else ("deleted_at IS NULL", [])
+    return [_model_summary(ws, model) for model in ws.db["models"].rows_where(where, args, order_by="name")]
+
+
+def get_model(ws: Workspace, name: str) -> dict:
+    """A model with every version, newest first, deleted ones included (with ``deleted_at``)."""
+    model = _model_row(ws, name)
+    aliases = _aliases(ws, model["id"])
+    rows = ws.db["model_versions"].rows_where("model_id = ?", [model["id"]], order_by="number desc")
+    return {**_model_summary(ws, model), "versions": [_summary(row, aliases) for row in rows]}
+
+
+def latest_version(ws: Workspace, project_id: str) -> dict | None:
+    """The newest live version of any model of the project (what pre-labelling uses), or None."""
+    row = ws.db.execute("SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.project_id = ? "
+                        "AND m.deleted_at IS NULL AND v.deleted_at IS NULL ORDER BY v.created_at DESC, v.id DESC "
+                        "LIMIT 1", [project_id]).fetchone()
+    return version_by_id(ws, row[0]) if row else None
+
+
+# -- what a version records -----------------------------------------------------------------------
+
+def key_metrics(result: dict | None) -> dict:
+    """A run result's headline figures by name: its best validation metric and the report's key values."""
+    result = result or {}
+    report, best = result.get("report") or {}, result.get("best_metric")
+    metrics = {best["name"]: best["value"]} if best else {}
+    if report.get("kind") == "classification":
+        metrics.update({name: report.get(name) for name in CLASSIFICATION_METRICS})
+    elif report.get("kind") == "segmentation":
+        metrics["mean_dice"] = report.get("mean_dice")
+        metrics.update({f"dice/{name}": value for name, value in (report.get("dice") or {}).items()})
+    if report:
+        metrics["validation_cases"] = report.get("case_count")
+    return metrics
+
+
+def package_versions() -> dict:
+    """The versions of the packages a model was built with."""
+    import monai
+    import numpy
+    import torch
+
+    return {"mass_ide": __version__, "torch": torch.__version__, "monai": monai.__version__,
+            "numpy": numpy.__version__}
+
+
+def _data_format(signature: dict, config: dict) -> dict:
+    """MONAI bundle ``network_data_format`` from a signature."""
+    inputs, outputs = signature["inputs"], signature["outputs"]
+    if inputs["kind"] == "table":
+        names = [column["name"] for column in inputs["columns"]]
+        source = {"features": {"type": "tabular", "format": "standardised", "num_channels": len(names),
+                               "spatial_shape": [len(names)], "dtype": "float32", "is_patch_data": False,
+                               "channel_def": {str(i): name for i, name in enumerate(names)}}}
+    else:
+        volume = inputs["kind"] == "volume"
+        patch = [int(s) for s in config.get("roi_size", [])] if signature["task"] == "segmentation" else inputs["size"]
+        source = {"image": {"type": "image", "format": "hounsfield" if volume else "magnitude",
+                            "modality": "CT" if volume else "image", "num_channels": inputs.get("channels", 1),
+                            "spatial_shape": patch, "dtype": "float32", "value_range": [0, 1],
+                            "is_patch_data": signature["task"] == "segmentation", "channel_def": {"0": "image"}}}
+    classes = outputs["classes"]
+    channel_def = classes if isinstance(classes, dict) else {str(i): name for i, name in enumerate(classes)}
+    kind = "segmentation" if outputs["kind"] == "mask" else "classification"
+    return {"inputs": source, "outputs": {"pred": {"type": "image" if kind == "segmentation" else "probabilities",
+                                                   "format": kind, "num_channels": len(channel_def),
+                                                   "dtype": "float32", "value_range": [0, 1],
+                                                   "channel_def": channel_def}}}
+
+
+def bundle_metadata(*, name: str, number: int, digest: str, signature: dict, lineage: dict, metrics: dict,
+                    intended_use: str, data_source: str, packages: dict) -> dict:
+    """``configs/metadata.json``: MONAI bundle metadata plus the Mass IDE lineage and signature."""
+    config = lineage.get("config") or {}
+    version = f"{number}.0.0"
+    return {"schema": MONAI_SCHEMA, "version": version,
+            "changelog": {version: f"registered by {lineage['created_by']} at {lineage['created_at']}"},
+            "monai_version": packages["monai"], "pytorch_version": packages["torch"],
+            "numpy_version": packages["numpy"], "optional_packages_version": {"mass_ide": packages["mass_ide"]},
+            "name": name, "task": signature["task"], "description": intended_use, "authors": lineage["created_by"],
+            "copyright": "", "data_source": data_source, "intended_use": f"{intended_use} Not validated for clinical use.",
+            "eval_metrics": metrics, "network_data_format": _data_format(signature, config),
+            "mass_ide": {"model": name, "version": number, "digest": digest, "model_file": MODEL_FILE,
+                         "lineage": lineage, "signature": signature}}
+
+
+def _value(value: object) -> str:
+    """A metric or setting for the model card."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "—" if value is None else str(value)
+
+
+def _class_names(signature: dict) -> list[str]:
+    """The class names a model outputs, in order."""
+    classes = signature["outputs"]["classes"]
+    return list(classes.values()) if isinstance(classes, dict) else list(classes)
+
+
+def _input_lines(signature: dict) -> list[str]:
+    """What the model takes, as markdown lines."""
+    inputs = signature["inputs"]
+    if inputs["kind"] == "table":
+        lines = ["| column | unit | training range |", "| --- | --- | --- |"]
+        return lines + [f"| {c['name']} | {c['unit'] or '—'} | {_value(c['min'])} … {_value(c['max'])} |"
+                        for c in inputs["columns"]]
+    if inputs["kind"] == "volume":
+        return [f"A {inputs['spatial_dims']}D CT volume ({', '.join(inputs['formats'])})."]
+    size = f"{inputs['size'][0]} × {inputs['size'][1]} pixels, " if inputs.get("size") else ""
+    return [f"An image ({size}{inputs['channels']} channel(s); {', '.join(inputs['formats'])})."]
+
+
+def model_card(*, name: str, number: int, intended_use: str, signature: dict, metrics: dict, lineage: dict,
+               data: dict, packages: dict) -> str:
+    """The generated model card (``docs/README.md``), in markdown.
+
+    ``data``: ``dataset`` (name), ``items`` (in the frozen version), ``trained_on`` and
+    ``validated_on`` (case counts) and ``source`` ('run' or the imported file's name).
+    """
+    config = lineage.get("config") or {}
+    trained = (f"trained on {data['trained_on']} cases from {data['dataset']} (version {lineage['dataset_version']})"
+               if data.get("trained_on") is not None else f"imported from {data['source']}; its training data is not "
+               "recorded in this workspace")
+    settings = [f"| {key} | {_value(json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value)} |"
+                for key, value in sorted(config.items())]
+    lines = [
+        f"# {name} — version {number}", "",
+        "## Intended use", "", intended_use, "",
+        "**Not validated for clinical use.** A research model: it must not guide the care of a patient.", "",
+        "## Task", "", f"{signature['task']}; classes: {', '.join(_class_names(signature))}.", "",
+        "### Input", "", *_input_lines(signature), "",
+        "## Data", "",
+        (f"- dataset: {data.get('dataset') or '—'} (id {_value(lineage['dataset_id'])}, version "
+         f"{_value(lineage['dataset_version'])}; the version freezes the items and their labels)"),
+        f"- digest: `{_value(lineage['dataset_digest'])}`",
+        f"- items in the version: {_value(data.get('items'))}",
+        f"- training cases: {_value(data.get('trained_on'))}; validation cases: {_value(data.get('validated_on'))}",
+        "", "## Training configuration", "", "| setting | value |", "| --- | --- |", *settings, "",
+        "## Metrics (best checkpoint on the validation split)", "", "| metric | value |", "| --- | --- |",
+        *[f"| {key} | {_value(value)} |" for key, value in metrics.items()], "",
+        "## Limitations", "",
+        f"- {trained[0].upper()}{trained[1:]}; not validated for clinical use.",
+        ("- Validation figures come from a held-out split of the same dataset, not an external test set; "
+         "expect lower performance on data from other sites, scanners or populations."),
+        "- Inputs outside the training ranges above are extrapolation.", "",
+        "## Lineage", "",
+        f"- run: {_value(lineage['run_id'])}", f"- registered by {lineage['created_by']} at {lineage['created_at']}",
+        f"- Mass IDE version: {lineage['package_version']}", "",
+        "## Package versions", "", *[f"- {package}: {version}" for package, version in packages.items()], "",
+    ]
+    return "\n".join(lines)
+
+
+# -- registering ----------------------------------------------------------------------------------
+
+def _load_state(path: Path) -> tuple[dict, dict]:
+    """A model file's stripped state and signature, read without executing code (InvalidInput otherwise)."""
+    from mass_ide.core.serving.predictor import (
+        Predictor,
+        model_file_state,
+        read_model_file,
+    )
+
+    state = model_file_state(read_model_file(path))
+    try:
+        signature = Predictor(state, device="cpu").signature
+    except (RuntimeError, KeyError, TypeError, ValueError) as error:
+        raise InvalidInput(f"{path.name}: its weights do not fit the network its metadata describes "
+                           f"({str(error).splitlines()[0][:200]})") from None
+    return state, signature
+
+
+def _save_model_file(state: dict, folder: Path) -> str:
+    """Write ``models/model.pt`` under ``folder``; its SHA-256."""
+    import torch
+
+    path = folder / MODEL_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_new_digest(ws: Workspace, digest: str) -> None:
+    """Conflict when these exact weights are already a version (deleted ones included)."""
+    row = ws.db.execute("SELECT m.name, v.number, v.deleted_at FROM model_versions v JOIN models m ON m.id = v.model_id "
+                        "WHERE v.digest = ?", [digest]).fetchone()
+    if row:
+        hint = f"; restore it with mass-ide models restore {row[0]} {row[1]}" if row[2] else ""
+        raise Conflict(f"these weights are already version {row[1]} of model {row[0]!r}{hint}")
+
+
+def _model_for(ws: Workspace, *, name: str, project_id: str, task: str, user: str) -> dict:
+    """The model called ``name`` of this project and task, created when new (inside the caller's transaction)."""
+    rows = list(ws.db["models"].rows_where("name = ?", [name]))
+    if rows:
+        model = rows[0]
+        if model["project_id"] != project_id:
+            raise Conflict(f"the model name {name!r} is taken by project {model['project_id']!r}; choose another name")
+        if model["task"] != task:
+            raise Conflict(f"model {name!r} is a {model['task']} model; a {task} model needs another name")
+        return model
+    model_id = ws.db["models"].insert({"name": name, "project_id": project_id, "task": task, "description": None,
+                                       "created_at": audit.now_iso(), "created_by": user}).last_pk
+    audit.record(ws.db, user=user, action="model.create", target=f"model:{name}", detail={"project": project_id})
+    return ws.db["models"].get(model_id)
+
+
+def default_model_name(ws: Workspace, project_id: str) -> str:
+    """The project's model name: its name as a slug (its id when another project's model has that name)."""
+    project = get_project(ws, project_id)
+    for candidate in (slugify(project.name), project.id):
+        owner = ws.db.execute("SELECT project_id FROM models WHERE name = ?", [candidate]).fetchone()
+        if owner is None or owner[0] == project_id:
+            return candidate
+    return project.id
+
+
+def _intended_use(ws: Workspace, project_id: str) -> str:
+    """The intended use from the project's template."""
+    template = get_template(get_project(ws, project_id).template)
+    return f"{template.title}: {template.description}"
+
+
+def _register(ws: Workspace, state: dict, signature: dict, *, name: str, project_id: str, user: str,
+              record: dict, data: dict) -> dict:
+    """Store a version: the bundle in its content-addressed folder and its rows, in one transaction.
+
+    ``record``: the version row's lineage fields (run, dataset, config, metrics).
+    """
+    packages = package_versions()
+    intended_use = _intended_use(ws, project_id)
+    with ws.scratch("model") as staging:
+        digest = _save_model_file(state, staging)
+        with ws.db.atomic():
+            _check_new_digest(ws, digest)
+            model = _model_for(ws, name=name, project_id=project_id, task=signature["task"], user=user)
+            number = ws.db.execute("SELECT coalesce(max(number), 0) + 1 FROM model_versions WHERE model_id = ?",
+                                   [model["id"]]).fetchone()[0]
+            folder = models_dir(ws) / digest
+            row = {"model_id": model["id"], "number": number, "digest": digest,
+                   "folder": folder.relative_to(ws.root).as_posix(), "signature": json.dumps(signature),
+                   "package_version": __version__, "created_at": audit.now_iso(), "created_by": user,
+                   **record, "metrics": json.dumps(record["metrics"]), "config": json.dumps(record["config"])}
+            version_id = ws.db["model_versions"].insert(row).last_pk
+            lineage = _lineage(row)
+            _write_docs(staging, name=name, number=number, digest=digest, signature=signature, lineage=lineage,
+                        metrics=record["metrics"], intended_use=intended_use, data=data, packages=packages)
+            audit.record(ws.db, user=user, action="model.register", target=f"model:{name}",
+                         detail={"version": number, "run": record["run_id"], "digest": digest,
+                                 "source": data.get("source", "run")})
+            _place_bundle(staging, folder)
+    return version_by_id(ws, version_id)
+
+
+def _write_docs(staging: Path, *, name: str, number: int, digest: str, signature: dict, lineage: dict, metrics: dict,
+                intended_use: str, data: dict, packages: dict) -> None:
+    """Write ``configs/metadata.json`` and the model card into the staged bundle."""
+    metadata = bundle_metadata(name=name, number=number, digest=digest, signature=signature, lineage=lineage,
+                               metrics=metrics, intended_use=intended_use, data_source=data.get("dataset") or
+                               data.get("source", ""), packages=packages)
+    (staging / METADATA_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=1), encoding="utf-8")
+    card = model_card(name=name, number=number, intended_use=intended_use, signature=signature, metrics=metrics,
+                      lineage=lineage, data=data, packages=packages)
+    (staging / CARD_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (staging / CARD_FILE).write_text(card, encoding="utf-8")
+
+
+def _place_bundle(staging: Path, folder: Path) -> None:
+    """Move the staged bundle to its content-addressed folder (replacing an orphan no row points to)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if folder.exists():
+        shutil.rmtree(folder)
+    staging.rename(folder)
+
+
+def _run_data(ws: Workspace, run: dict) -> dict:
+    """The card's data section for a run: dataset name, items in its version, training and validation cases."""
+    from mass_ide.core.datasets import get_dataset
+
+    split = ((run["result"] or {}).get("report") or {}).get("split") or {}
+    manifest = ws.db.execute("SELECT manifest FROM dataset_versions WHERE dataset_id = ? AND number = ?",
+                             [run["dataset_id"], run["dataset_version"]]).fetchone()
+    return {"dataset": get_dataset(ws, run["dataset_id"]).name, "source": "run",
+            "items": len(json.loads(manifest[0])) if manifest else None,
+            "trained_on": len(split["train"]) if "train" in split else None,
+            "validated_on": len(split["validation"]) if "validation" in split else None}
+
+
+def best_checkpoint(ws: Workspace, run: dict) -> Path:
+    """The run's best checkpoint, or Conflict when the run did not complete with one."""
+    if run["status"] != "completed":
+        raise Conflict(f"run {run['id']} is {run['status']}; only a completed run can be registered")
+    path = runs.run_dir(ws, run) / "checkpoints" / "best.pt"
+    if not path.is_file():
+        raise Conflict(f"run {run['id']} saved no best checkpoint; train at least one validated epoch")
+    return path
+
+
+def register_run(ws: Workspace, run_id: int, *, user: str, name: str | None = None) -> dict:
+    """Register a completed run's best checkpoint as the next version of its project's model."""
+    run = runs.get_run(ws, run_id)
+    name = check_model_name(name) if name is not None else default_model_name(ws, run["project_id"])
+    existing = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
+                             "WHERE v.run_id = ? AND v.deleted_at IS NULL", [run_id]).fetchone()
+    if existing:
+        raise Conflict(f"run {run_id} is already version {existing[1]} of model {existing[0]!r}")
+    state, signature = _load_state(best_checkpoint(ws, run))
+    meta = state["meta"]
+    record = {"run_id": run_id, "dataset_id": run["dataset_id"], "dataset_version": run["dataset_version"],
+              "dataset_digest": meta.get("dataset_digest"), "config": run["config"],
+              "metrics": key_metrics(run["result"])}
+    return _register(ws, state, signature, name=name, project_id=run["project_id"], user=user, record=record,
+                     data=_run_data(ws, run))
+
+
+def import_model_file(ws: Workspace, path: str | Path, *, name: str, user: str, project_id: str | None = None) -> dict:
+    """Register a model file from disk as a new version of ``name``; files that need code to load are refused.
+
+    The file is read with ``torch.load(weights_only=True)`` only: a pickle that would
+    run code is refused with InvalidInput, never unpickled. A new model needs ``project_id``.
+    """
+    path, name = Path(path), check_model_name(name)
+    owner = ws.db.execute("SELECT project_id FROM models WHERE name = ?", [name]).fetchone()
+    project_id = project_id or (owner[0] if owner else None)
+    if project_id is None:
+        raise InvalidInput(f"model {name!r} is new: say which project it belongs to")
+    get_project(ws, project_id)
+    state, signature = _load_state(path)
+    meta = state["meta"]
+    record = {"run_id": None, "dataset_id": None, "dataset_version": None, "dataset_digest": meta.get("dataset_digest"),
+              "config": meta.get("config"), "metrics": {}}
+    return _register(ws, state, signature, name=name, project_id=project_id, user=user, record=record,
+                     data={"source": path.name})
+
+
+# -- aliases and soft deletion --------------------------------------------------------------------
+
+def set_alias(ws: Workspace, name: str, ref: object, alias: str, *, user: str) -> dict:
+    """Point ``alias`` (staging, production…) of model ``name`` at version ``ref``, moving it if it was elsewhere."""
+    alias = check_alias(alias)
+    model = _model_row(ws, name)
+    with ws.db.atomic():
+        row = _version_row(ws, model, ref)
+        if row["deleted_at"]:
+            raise Conflict(f"version {row['number']} of {name!r} is deleted; restore it before giving it an alias")
+        ws.db["model_aliases"].upsert({"model_id": model["id"], "alias": alias, "version_id": row["id"],
+                                       "updated_at": audit.now_iso(), "updated_by": user}, pk=("model_id", "alias"))
+        audit.record(ws.db, user=user, action="model.alias", target=f"model:{name}",
+                     detail={"alias": alias, "version": row["number"]})
+    return get_version(ws, name, row["number"])
+
+
+def remove_alias(ws: Workspace, name: str, alias: str, *, user: str) -> dict:
+    """Remove an alias of model ``name``; the model summary afterwards."""
+    model = _model_row(ws, name)
+    with ws.db.atomic():
+        if not ws.db.execute("SELECT 1 FROM model_aliases WHERE model_id = ? AND alias = ?",
+                             [model["id"], alias]).fetchone():
+            raise NotFound(f"model {name!r} has no alias {alias!r}")
+        ws.db.execute("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", [model["id"], alias])
+        audit.record(ws.db, user=user, action="model.unalias", target=f"model:{name}", detail={"alias": alias})
+    return _model_summary(ws, model)
+
+
+def _check_deletable(ws: Workspace, name: str, row: dict) -> None:
+    """Conflict when the version still carries an alias or serves a live deployment."""
+    aliases = [r[0] for r in ws.db.execute("SELECT alias FROM model_aliases WHERE version_id = ?", [row["id"]])]
+    if aliases:
+        raise Conflict(f"version {row['number']} of {name!r} is {', '.join(aliases)}; move or remove the alias first")
+    marks = ", ".join("?" for _ in LIVE_DEPLOYMENTS)
+    deployed = ws.db.execute(f"SELECT id FROM deployments WHERE version_id = ? AND status IN ({marks})",
+                             [row["id"], *LIVE_DEPLOYMENTS]).fetchone()
+    if deployed:
+        raise Conflict(f"version {row['number']} of {name!r} is deployed (deployment {deployed[0]}); undeploy it first")
+
+
+def delete_version(ws: Workspace, name: str, ref: object, *, user: str) -> dict:
+    """Soft-delete a version: hidden from 'latest' and new deployments, files kept, restorable."""
+    model = _model_row(ws, name)
+    with ws.db.atomic():
+        row = _version_row(ws, model, ref)
+        if row["deleted_at"]:
+            raise Conflict(f"version {row['number']} of {name!r} is already deleted")
+        _check_deletable(ws, name, row)
+        ws.db["model_versions"].update(row["id"], {"deleted_at": audit.now_iso()})
+        audit.record(ws.db, user=user, action="model.delete", target=f"model:{name}", detail={"version": row["number"]})
+    return get_version(ws, name, row["number"])
+
+
+def restore_version(ws: Workspace, name: str, ref: object, *, user: str) -> dict:
+    """Bring back a soft-deleted version."""
+    model = _model_row(ws, name)
+    with ws.db.atomic():
+        row = _version_row(ws, model, ref)
+        if not row["deleted_at"]:
+            raise Conflict(f"version {row['number']} of {name!r} is not deleted")
+        ws.db["model_versions"].update(row["id"], {"deleted_at": None})
+        audit.record(ws.db, user=user, action="model.restore", target=f"model:{name}", detail={"version": row["number"]})
+    return get_version(ws, name, row["number"])
+
+
+def write_bundle_zip(version: dict, file) -> str:
+    """Write a version's bundle as a zip into the binary ``file``; the download's file name."""
+    stem = f"{version['model']}-v{version['number']}"
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for relative in bundle_files(version["folder"]):
+            archive.write(version["folder"] / relative, f"{stem}/{relative}")
+    return f"{stem}.zip"
