@@ -19,6 +19,7 @@ def openapi_path(pattern: str) -> str:
 
 
 PNG = "PNG"  # a schema name meaning "a PNG image", for slices and masks
+ZIP = "ZIP"  # a schema name meaning "a zip archive", for downloads
 
 
 def _content(name: str | None, status: int) -> dict | None:
@@ -27,6 +28,8 @@ def _content(name: str | None, status: int) -> dict | None:
         return None
     if name == PNG:
         return {"image/png": {"schema": {"type": "string", "format": "binary"}}}
+    if name == ZIP:
+        return {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
     if name is None:
         name = "Error" if status >= 400 else None
     schema = {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}

@@ -30,6 +30,16 @@ from mass_ide.server.handlers import (
     ProjectsHandler,
     TemplatesHandler,
 )
+from mass_ide.server.model_handlers import (
+    ModelAliasHandler,
+    ModelHandler,
+    ModelsHandler,
+    ModelVersionAliasHandler,
+    ModelVersionDownloadHandler,
+    ModelVersionHandler,
+    ModelVersionRestoreHandler,
+    RunRegisterHandler,
+)
 from mass_ide.server.run_handlers import (
     ProjectConfigHandler,
     RunCancelHandler,
@@ -48,6 +58,9 @@ DATASET_ID = r"(?P<dataset_id>\d+)"
 ITEM_ID = r"(?P<item_id>\d+)"
 RUN_ID = r"(?P<run_id>\d+)"
 STUDY_ID = r"(?P<study_id>\d+)"
+MODEL_NAME = r"(?P<name>[^/]+)"
+MODEL_VERSION = r"(?P<version>[^/]+)"  # a number, "latest" or "@alias"
+ALIAS = r"(?P<alias>[^/]+)"
 
 ROUTES = [
     ("templates", TemplatesHandler),
@@ -82,6 +95,14 @@ ROUTES = [
     (f"projects/{PROJECT_ID}/studies", StudiesHandler),
     (f"studies/{STUDY_ID}", StudyHandler),
     (f"studies/{STUDY_ID}/promote", StudyPromoteHandler),
+    ("models", ModelsHandler),
+    (f"models/{MODEL_NAME}", ModelHandler),
+    (f"runs/{RUN_ID}/register", RunRegisterHandler),
+    (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}", ModelVersionHandler),
+    (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/alias", ModelVersionAliasHandler),
+    (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/restore", ModelVersionRestoreHandler),
+    (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/download", ModelVersionDownloadHandler),
+    (f"models/{MODEL_NAME}/aliases/{ALIAS}", ModelAliasHandler),
     ("openapi.json", OpenAPIHandler),
 ]
 

@@ -65,3 +65,22 @@ def run_json(run: dict) -> dict:
               "created_by", "started_at", "finished_at", "epochs_done", "epochs_total", "error", "result", "study_id",
               "trial_number")
     return {field: run[field] for field in fields}
+
+
+MODEL_FIELDS = ("name", "project_id", "task", "description", "created_at", "created_by", "latest_version", "aliases",
+                "version_count")
+VERSION_FIELDS = ("model", "number", "run_id", "project_id", "task", "digest", "metrics", "lineage", "signature",
+                  "aliases", "card", "artifacts", "created_at", "created_by", "deleted_at")
+
+
+def model_json(model: dict) -> dict:
+    """A registered model as the API shows it (with its versions when the model dict has them)."""
+    found = {field: model[field] for field in MODEL_FIELDS}
+    if "versions" in model:
+        found["versions"] = model["versions"]
+    return found
+
+
+def version_json(version: dict) -> dict:
+    """A model version as the API shows it: lineage, signature, metrics, aliases, model card, bundle files."""
+    return {field: version[field] for field in VERSION_FIELDS}

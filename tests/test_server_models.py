@@ -1,0 +1,115 @@
+"""The model registry over REST: list, register, versions, aliases, soft delete, restore and bundle download."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from mass_ide.core import projects, runs, worker
+from mass_ide.core.sample_data import add_sample_data
+
+API = "mass-ide/api"
+FAST = {"epochs": 2, "device": "cpu"}
+
+
+@pytest.fixture
+def labs(jp_serverapp):
+    """A liver-function project in the server's workspace with two completed runs.
+
+    The first registered itself as version 1 of model 'labs'; the second opted out (``"register": false``).
+    """
+    workspace = jp_serverapp.web_app.settings["mass_ide_workspace"]
+    projects.create_project(workspace, name="Labs", template="liver-function", user="ana")
+    [table] = add_sample_data(workspace, "labs", user="ana")
+    registered = worker.train_in_process(workspace, "labs", dataset_id=table.id, user="ana", overrides=FAST)
+    opted_out = worker.train_in_process(workspace, "labs", dataset_id=table.id, user="ana",
+                                        overrides={**FAST, "seed": 1, "register": False})
+    return workspace, registered["id"], opted_out["id"]
+
+
+async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):
+    """One API call: (response, decoded JSON or None)."""
+    body = json.dumps(body) if body is not None else "" if method in ("POST", "PUT") else None
+    response = await jp_fetch(API, *parts, method=method, body=body, **kwargs)
+    is_json = response.headers.get("Content-Type", "").startswith("application/json")
+    return response, json.loads(response.body) if is_json and response.body else None
+
+
+async def refused(jp_fetch, status, *parts, method="GET", body=None, **kwargs):
+    """Call a route that must fail with ``status``; its message."""
+    with pytest.raises(HTTPClientError) as caught:
+        await call(jp_fetch, *parts, method=method, body=body, **kwargs)
+    assert caught.value.code == status, caught.value.response.body
+    return json.loads(caught.value.response.body)["message"]
+
+
+async def test_models_list_detail_version_and_download(jp_fetch, labs):
+    _, first, _ = labs
+    _, listed = await call(jp_fetch, "models", params={"project": "labs"})
+    assert listed == {"models": [{"name": "labs", "project_id": "labs", "task": "tabular-classification",
+                                  "description": None, "created_at": listed["models"][0]["created_at"],
+                                  "created_by": "ana", "latest_version": 1, "aliases": {}, "version_count": 1}]}
+    _, detail = await call(jp_fetch, "models", "labs")
+    assert [(v["number"], v["run_id"]) for v in detail["versions"]] == [(1, first)]
+    _, version = await call(jp_fetch, "models", "labs", "versions", "1")
+    assert {"model", "number", "run_id", "metrics", "lineage", "signature", "aliases", "card", "artifacts",
+            "deleted_at"} <= set(version)
+    assert set(version["lineage"]) == {"run_id", "dataset_id", "dataset_version", "dataset_digest", "config",
+                                       "package_version", "created_by", "created_at"}
+    assert version["signature"]["inputs"]["kind"] == "table" and version["card"].startswith("# labs — version 1")
+    assert version["artifacts"] == ["configs/metadata.json", "docs/README.md", "models/model.pt"]
+    assert "val/auc" in version["metrics"] and version["lineage"]["run_id"] == first
+    _, latest = await call(jp_fetch, "models", "labs", "versions", "latest")
+    assert latest == version
+    response, _ = await call(jp_fetch, "models", "labs", "versions", "1", "download")
+    assert response.headers["Content-Type"] == "application/zip"
+    assert 'filename="labs-v1.zip"' in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.body)) as archive:
+        assert sorted(archive.namelist()) == [f"labs-v1/{name}" for name in version["artifacts"]]
+
+
+async def test_register_alias_delete_and_restore(jp_fetch, jp_base_url, labs):
+    workspace, first, second = labs
+    response, version = await call(jp_fetch, "runs", str(second), "register", method="POST", body={})
+    assert response.code == 201 and version["number"] == 2 and version["run_id"] == second
+    assert response.headers["Location"] == f"{jp_base_url}{API}/models/labs/versions/2"
+    assert "already version 2" in await refused(jp_fetch, 409, "runs", str(second), "register", method="POST")
+    _, aliased = await call(jp_fetch, "models", "labs", "versions", "1", "alias", method="PUT",
+                            body={"alias": "production"})
+    assert aliased["aliases"] == ["production"]
+    _, production = await call(jp_fetch, "models", "labs", "versions", "@production")
+    assert production["number"] == 1
+    message = await refused(jp_fetch, 409, "models", "labs", "versions", "1", method="DELETE")
+    assert "move or remove the alias" in message
+    _, model = await call(jp_fetch, "models", "labs", "aliases", "production", method="DELETE")
+    assert model["aliases"] == {}
+    _, deleted = await call(jp_fetch, "models", "labs", "versions", "1", method="DELETE")
+    assert deleted["deleted_at"] is not None
+    _, detail = await call(jp_fetch, "models", "labs")
+    assert [(v["number"], v["deleted_at"] is not None) for v in detail["versions"]] == [(2, False), (1, True)]
+    assert detail["version_count"] == 1
+    _, restored = await call(jp_fetch, "models", "labs", "versions", "1", "restore", method="POST")
+    assert restored["deleted_at"] is None
+    actions = [e["action"] for e in workspace.db["audit"].rows_where("target = 'model:labs'", order_by="id")]
+    assert actions == ["model.create", "model.register", "model.register", "model.alias", "model.unalias",
+                       "model.delete", "model.restore"]
+
+
+async def test_registry_errors_say_what_to_fix(jp_fetch, labs):
+    workspace, _, second = labs
+    assert "no model named 'ghost'" in await refused(jp_fetch, 404, "models", "ghost")
+    assert "no version 7" in await refused(jp_fetch, 404, "models", "labs", "versions", "7")
+    assert "no project with id 'ghost'" in await refused(jp_fetch, 404, "models", params={"project": "ghost"})
+    message = await refused(jp_fetch, 400, "models", "labs", "versions", "1", "alias", method="PUT",
+                            body={"alias": "Prod!"})
+    assert "invalid request alias" in message
+    message = await refused(jp_fetch, 400, "runs", str(second), "register", method="POST", body={"name": "Bad Name"})
+    assert "invalid request name" in message
+    queued = runs.create_run(workspace, "labs", dataset_id=1, version=1, user="ana")
+    runs.cancel_run(workspace, queued["id"], user="ana")  # before the scheduler starts it
+    message = await refused(jp_fetch, 409, "runs", str(queued["id"]), "register", method="POST")
+    assert "is cancelled; only a completed run can be registered" in message
+    assert "no alias 'staging'" in await refused(jp_fetch, 404, "models", "labs", "aliases", "staging",
+                                                 method="DELETE")
