@@ -269,7 +269,8 @@ def test_callbacks_checkpoints_and_report(breast_cancer_data, tmp_path):
     assert {"train/loss", "train/lr", "val/loss", "val/accuracy", "val/auc", "val/sensitivity"} <= names
     steps = [step for name, _, step, _ in recorder.metrics if name == "train/loss"]
     assert steps == list(range(1, len(steps) + 1)) and len(steps) == 3 * 15  # 456 rows / 32 per batch
-    assert recorder.values("train/lr") == [0.001] * len(steps)
+    lr_steps = [step for name, _, step, _ in recorder.metrics if name == "train/lr"]
+    assert lr_steps == [1, 16, 31] and recorder.values("train/lr") == [0.001] * 3  # each epoch's first step
     assert [(epoch, epochs) for epoch, epochs, _ in recorder.epochs] == [(1, 3), (2, 3), (3, 3)]
     assert {"train/loss", "val/auc"} <= set(recorder.epochs[-1][2])
     assert recorder.lines[0].startswith("tabular-classification: 456 training and 113 validation samples")
@@ -281,6 +282,10 @@ def test_callbacks_checkpoints_and_report(breast_cancer_data, tmp_path):
     assert result.checkpoint == folder / "best.pt" and result.best_metric["name"] == "val/auc"
     best = torch.load(result.checkpoint, weights_only=True)
     assert best["epoch"] == result.best_metric["epoch"] and best["meta"]["classes"] == ["negative", "positive"]
+    # one serialisation per epoch: the epoch file and best.pt are other names of that epoch's last.pt
+    assert (folder / "epoch-0003.pt").stat().st_ino == (folder / "last.pt").stat().st_ino
+    best_epoch_file = folder / f"epoch-{result.best_metric['epoch']:04d}.pt"
+    assert (folder / "best.pt").stat().st_ino == best_epoch_file.stat().st_ino
     assert len(best["meta"]["preprocessing"]["medians"]) == 30
 
     report = result.report
@@ -293,6 +298,50 @@ def test_callbacks_checkpoints_and_report(breast_cancer_data, tmp_path):
     assert set(split["train"]).isdisjoint(split["validation"])
     assert sorted(split["train"] + split["validation"]) == sorted(breast_cancer_data.keys)
     assert json.loads((tmp_path / "report" / "report.json").read_text())["roc_auc"] == report["roc_auc"]
+
+
+def fresh_report(config: dict, data, best: Path, folder: Path) -> dict:
+    """The report of ``best`` from a second, separate pass over the validation split."""
+    import torch
+    from monai.data import DataLoader
+
+    from mass_ide.core.training.engine import evaluate
+    from mass_ide.core.training.handlers import load_checkpoint
+    from mass_ide.core.training.tasks import make_task
+
+    task = make_task(config, data)
+    network = task.network()
+    network.load_state_dict(load_checkpoint(best)["model"])
+    loader = DataLoader(task.datasets()[1], batch_size=task.val_batch_size)
+    return evaluate(task, network=network, loader=loader, device=torch.device("cpu"), amp=False, folder=folder)
+
+
+def test_the_report_reuses_the_best_epochs_validation_and_matches_a_second_pass(breast_cancer_data, segmentation,
+                                                                                 tmp_path):
+    config = {**BREAST_CANCER, "epochs": 3}
+    recorder = Recorder()
+    result = train(config, breast_cancer_data, run_dir=tmp_path / "table", callbacks=recorder)
+    assert f"kept from epoch {result.best_metric['epoch']}'s validation" in recorder.lines[-1]
+    again = fresh_report(config, breast_cancer_data, result.checkpoint, tmp_path / "again")
+    assert result.report["confusion_matrix"] == again["confusion_matrix"]
+    for field in ("accuracy", "balanced_accuracy", "roc_auc", "case_count"):
+        assert result.report[field] == pytest.approx(again[field]), field
+    assert [p["key"] for p in result.report["predictions"]] == [p["key"] for p in again["predictions"]]
+
+    ws, volumes = segmentation
+    config = template_config("liver-segmentation", **SEGMENTATION_FAST)
+    data = load_training_data(ws, volumes.id, 1, config)
+    recorder = Recorder()
+    result = train(config, data, run_dir=tmp_path / "volumes", callbacks=recorder)
+    assert "kept from epoch" in recorder.lines[-1]
+    again = fresh_report(config, data, result.checkpoint, tmp_path / "again-volumes")
+    assert [c["key"] for c in result.report["cases"]] == [c["key"] for c in again["cases"]]
+    for kept, fresh in zip(result.report["cases"], again["cases"]):
+        assert kept["dice"] == pytest.approx(fresh["dice"], nan_ok=True)
+        assert kept["hd95_mm"] == pytest.approx(fresh["hd95_mm"], nan_ok=True)
+    assert result.report["overlays"] == again["overlays"]
+    for name in result.report["overlays"]:
+        assert (tmp_path / "volumes" / "report" / name).read_bytes() == (tmp_path / "again-volumes" / name).read_bytes()
 
 
 def test_same_seed_same_loss_curve(breast_cancer_data, tmp_path):
@@ -355,6 +404,49 @@ def test_bad_run_settings_are_refused_before_training(breast_cancer_data, tmp_pa
         with pytest.raises(InvalidInput, match=message):
             train({**BREAST_CANCER, **change}, breast_cancer_data, run_dir=tmp_path)
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_the_loss_is_chosen_by_the_config(breast_cancer_data, segmentation, tmp_path):
+    import torch
+
+    from mass_ide.core.training.losses import (
+        LOSSES,
+        classification_loss,
+        segmentation_loss,
+    )
+
+    first_losses = {}
+    for name in LOSSES["tabular-classification"]:
+        recorder = Recorder()
+        result = train({**BREAST_CANCER, "epochs": 1, "loss": name}, breast_cancer_data, run_dir=tmp_path / name,
+                       callbacks=recorder)
+        assert result.status == "completed" and result.report["roc_auc"] > 0.5
+        first_losses[name] = recorder.values("train/loss")[0]
+    assert 0 < first_losses["focal"] < first_losses["cross_entropy"]  # focal down-weights every sample
+    logits, target = torch.tensor([[2.0, -1.0], [0.5, 0.5]]), torch.tensor([0, 1])
+    expected = torch.nn.functional.cross_entropy(logits, target)
+    assert float(classification_loss({"task": "image-classification"})(logits, target)) == pytest.approx(float(expected))
+
+    ws, volumes = segmentation
+    logits, labels = torch.randn(2, 3, 8, 8, 8), torch.randint(0, 3, (2, 1, 8, 8, 8))
+    values = {name: float(segmentation_loss({"task": "segmentation", "loss": name})(logits, labels))
+              for name in LOSSES["segmentation"]}
+    assert len(set(values.values())) == 4 and all(v > 0 for v in values.values())
+    from monai.losses import FocalLoss
+
+    sigmoid_focal = float(FocalLoss(to_onehot_y=True)(logits, labels))  # MONAI's DiceFocalLoss: softmax Dice + this
+    assert values["dice_focal"] == pytest.approx(values["dice"] + sigmoid_focal, rel=1e-5)
+    config = template_config("liver-segmentation", **{**SEGMENTATION_FAST, "epochs": 1, "loss": "dice"})
+    recorder = Recorder()
+    result = train(config, load_training_data(ws, volumes.id, 1, config), run_dir=tmp_path / "dice", callbacks=recorder)
+    assert result.status == "completed" and 0 <= recorder.values("val/loss")[0] <= 1  # a Dice loss, not Dice + CE
+
+    for task, bad in (("tabular", {**BREAST_CANCER, "loss": "dice"}),
+                      ("segmentation", {**config, "loss": "cross_entropy"})):
+        with pytest.raises(InvalidInput, match="unknown loss .* choose one of: ") as refused:
+            train(bad, breast_cancer_data if task == "tabular" else None, run_dir=tmp_path / f"bad-{task}")
+        assert all(choice in str(refused.value) for choice in LOSSES[bad["task"]])
+        assert not (tmp_path / f"bad-{task}").exists()
 
 
 def test_image_classification_runs_and_reports(cancer, tmp_path):

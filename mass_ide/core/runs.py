@@ -115,15 +115,28 @@ def resume_run(ws: Workspace, run_id: int, *, user: str) -> dict:
     return get_run(ws, run_id)
 
 
+def _insert_metrics(ws: Workspace, run_id: int, rows: list[tuple]) -> None:
+    """Insert (name, value, step, epoch[, logged at]) rows; call inside a transaction."""
+    now = time.time()
+    ws.db.conn.executemany(
+        "INSERT INTO metrics (run_id, name, value, step, epoch, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(run_id, row[0], float(row[1]), row[2], row[3], row[4] if len(row) > 4 else now) for row in rows])
+
+
 def record_metrics(ws: Workspace, run_id: int, rows: list[tuple]) -> None:
     """Store a batch of (name, value, step, epoch[, logged at, in seconds since the epoch]) in one transaction."""
-    now = time.time()
+    record_progress(ws, run_id, rows)
+
+
+def record_progress(ws: Workspace, run_id: int, rows: list[tuple], **fields) -> None:
+    """Store a batch of metrics and a change of the run's progress fields (epochs_done…) in one transaction."""
+    if not rows and not fields:
+        return
     with ws.db.atomic():
-        ws.db["metrics"].insert_all(
-            {"run_id": run_id, "name": row[0], "value": float(row[1]), "step": row[2], "epoch": row[3],
-             "at": row[4] if len(row) > 4 else now}
-            for row in rows
-        )
+        if rows:
+            _insert_metrics(ws, run_id, rows)
+        if fields:
+            ws.db["runs"].update(run_id, fields)
 
 
 def metrics_since(ws: Workspace, run_id: int, *, since: int = 0, limit: int = 10_000) -> list[dict]:

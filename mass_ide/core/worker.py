@@ -8,12 +8,15 @@ every rank trains and only rank 0 writes.
 
 import argparse
 import os
+import queue
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
 
 from mass_ide.core import audit, runs, tuning
+from mass_ide.core.store import open_store
 from mass_ide.core.workspace import Workspace
 
 FLUSH_SECONDS = 0.25
@@ -21,37 +24,125 @@ FLUSH_ROWS = 200
 CANCEL_CHECK_SECONDS = 0.5
 
 
+def database_file(ws: Workspace) -> str:
+    """The file of the workspace's database."""
+    return ws.db.execute("PRAGMA database_list").fetchone()[2]
+
+
+class MetricWriter:
+    """A thread with its own SQLite connection that writes one run's metrics and progress.
+
+    The training loop hands rows over and goes on: no step waits for a commit. The
+    thread commits what arrived within ``FLUSH_SECONDS`` of the first row (at once
+    after an epoch's progress, or when ``FLUSH_ROWS`` are waiting), in one transaction.
+    """
+
+    def __init__(self, ws: Workspace, run_id: int):
+        self.root, self.path, self.run_id = ws.root, database_file(ws), run_id
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._loop, name=f"mass-run-{run_id}-metrics", daemon=True)
+        self.thread.start()
+
+    def put(self, row: tuple) -> None:
+        """Queue one (name, value, step, epoch, logged at) row."""
+        self.queue.put(("row", row))
+
+    def progress(self, **fields) -> None:
+        """Queue a change of the run's progress fields; written with the rows before it, at once."""
+        self.queue.put(("progress", fields))
+
+    def sync(self) -> None:
+        """Wait until everything queued so far is committed."""
+        done = threading.Event()
+        self.queue.put(("sync", done))
+        done.wait()
+        self._raise()
+
+    def close(self) -> None:
+        """Write what is queued and stop the thread."""
+        if self.thread.is_alive():
+            self.queue.put(("close", None))
+            self.thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        """Raise (once) what went wrong in the thread."""
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+
+    def _batch(self) -> tuple[list, dict, list, bool]:
+        """Wait for work, then gather what comes until the batch is due: (rows, progress, waiters, closing)."""
+        rows: list[tuple] = []
+        progress: dict = {}
+        waiters: list[threading.Event] = []
+        due = None
+        while True:
+            try:
+                kind, value = self.queue.get(timeout=None if due is None else max(0.0, due - time.monotonic()))
+            except queue.Empty:
+                return rows, progress, waiters, False
+            if kind == "close":
+                return rows, progress, waiters, True
+            now = time.monotonic()
+            due = now + FLUSH_SECONDS if due is None else due
+            if kind == "row":
+                rows.append(value)
+            elif kind == "progress":
+                progress.update(value)
+            else:
+                waiters.append(value)
+            if kind != "row" or len(rows) >= FLUSH_ROWS:
+                due = now  # take what is already queued, then write
+
+    def _loop(self) -> None:
+        """Write batches until closed."""
+        ws = Workspace(root=self.root, db=open_store(self.path))
+        try:
+            closing = False
+            while not closing:
+                rows, progress, waiters, closing = self._batch()
+                try:
+                    runs.record_progress(ws, self.run_id, rows, **progress)
+                except Exception as error:  # noqa: BLE001 - raised in the training thread at its next sync or close
+                    self.error = error
+                for waiter in waiters:
+                    waiter.set()
+        finally:
+            ws.close()
+
+
 class RunRecorder:
-    """The engine's callbacks for one run: batched metrics, epoch progress, log lines, cancel checks.
+    """The engine's callbacks for one run: metrics and progress written by a :class:`MetricWriter`, log lines,
+    cancel checks.
 
     ``watch`` (a live-curves widget in a notebook, say) gets every metric, epoch and log line too.
+    Call :meth:`close` when the run ends.
     """
 
     def __init__(self, ws: Workspace, run: dict, *, writer: bool, watch=None):
         self.ws, self.run, self.writer, self.watch = ws, run, writer, watch
-        self.pending: list[tuple[str, float, int, int, float]] = []
-        self.flushed_at = self.checked_at = time.monotonic()
+        self.checked_at = time.monotonic()
         self.stop_requested = self.pruned = False
         self.log_path = runs.run_dir(ws, run) / "log.txt"
+        self.metrics = MetricWriter(ws, run["id"]) if writer else None
         if writer:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
 
     def on_metric(self, name: str, value: float, *, step: int, epoch: int) -> None:
-        """Keep a metric; write the batch when it is big or old enough."""
+        """Hand a metric to the writer thread."""
         if self.watch is not None:
             self.watch.on_metric(name, value, step=step, epoch=epoch)
-        if self.writer:
-            self.pending.append((name, value, step, epoch, time.time()))
-            if len(self.pending) >= FLUSH_ROWS or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
-                self.flush()
+        if self.metrics is not None:
+            self.metrics.put((name, value, step, epoch, time.time()))
 
     def on_epoch(self, epoch: int, epochs: int, metrics: dict) -> None:
         """Record progress at the end of an epoch; a tuning trial asks the pruner whether to go on."""
         if self.watch is not None:
             self.watch.on_epoch(epoch, epochs, metrics)
-        if self.writer:
-            self.flush()
-            runs.update_run(self.ws, self.run["id"], epochs_done=epoch, epochs_total=epochs)
+        if self.metrics is not None:
+            self.metrics.progress(epochs_done=epoch, epochs_total=epochs)
             if self.run["study_id"] and tuning.report_epoch(self.ws, self.run, epoch=epoch, metrics=metrics):
                 self.on_log(f"pruned after epoch {epoch}: the tuner found earlier trials better at this point")
                 self.pruned = self.stop_requested = True
@@ -65,11 +156,19 @@ class RunRecorder:
                 log.write(f"{audit.now_iso()} {line}\n")
 
     def flush(self) -> None:
-        """Write pending metrics in one transaction."""
-        if self.pending:
-            runs.record_metrics(self.ws, self.run["id"], self.pending)
-            self.pending = []
-        self.flushed_at = time.monotonic()
+        """Wait until every metric so far is written."""
+        if self.metrics is not None:
+            self.metrics.sync()
+
+    def close(self, *, quiet: bool = False) -> None:
+        """Write what is left and stop the writer thread (again: nothing); ``quiet``: keep its error to itself."""
+        metrics, self.metrics = self.metrics, None
+        if metrics is not None:
+            try:
+                metrics.close()
+            except Exception:
+                if not quiet:
+                    raise
 
     def should_stop(self) -> bool:
         """Whether someone asked to cancel (checked at most twice a second)."""
@@ -94,17 +193,19 @@ def execute(ws: Workspace, run_id: int, *, watch=None) -> str:
         result = train(run["config"], data, run_dir=folder, callbacks=recorder,
                        resume_from=checkpoint if run["resume"] and checkpoint.exists() else None,
                        should_stop=recorder.should_stop)
+        recorder.close()
     except Exception:
+        recorder.close(quiet=True)  # the run's own error is the one to record
         if writer:
-            recorder.flush()
             recorder.on_log(traceback.format_exc())
             runs.update_run(ws, run_id, status="failed", error=traceback.format_exc(), finished_at=audit.now_iso())
             if run["study_id"]:
                 tuning.tell(ws, run, value=None)
         raise
+    finally:
+        recorder.close(quiet=True)  # interrupted (KeyboardInterrupt in a notebook): stop the writer thread
     status = "pruned" if recorder.pruned else result.status
     if writer:
-        recorder.flush()
         runs.update_run(ws, run_id, status=status, epochs_done=result.epochs_done, result=result.to_json(),
                         finished_at=audit.now_iso())
         if run["study_id"]:

@@ -39,7 +39,13 @@ from mass_ide.core.training.handlers import (
     StopHandler,
     load_checkpoint,
 )
-from mass_ide.core.training.report import ClassificationCollector, SegmentationCollector
+from mass_ide.core.training.losses import loss_name
+from mass_ide.core.training.report import (
+    BestEpochOutputs,
+    ClassificationCollector,
+    Collector,
+    SegmentationCollector,
+)
 from mass_ide.core.training.tasks import Task, make_task
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -106,22 +112,30 @@ def _loaders(task: Task, config: dict, *, world: int, rank: int, seed: int) -> t
     return train, val, plain_val
 
 
+def collector(task: Task, *, folder: Path, eager: bool = True) -> Collector:
+    """The report collector of the task's kind (pictures go to ``folder``)."""
+    if task.data.task == SEGMENTATION:
+        spacing = [float(s) for s in task.config["spacing_mm"]] if task.config.get("spacing_mm") else None
+        return SegmentationCollector(classes=task.data.classes, folder=folder, spacing=spacing, eager=eager)
+    return ClassificationCollector(eager=eager)
+
+
+def task_report(task: Task, collected: Collector) -> dict:
+    """The evaluation report from a collector that saw the whole validation split."""
+    if task.data.task == SEGMENTATION:
+        return collected.report()
+    return collected.report(classes=task.data.classes, threshold=float(task.config.get("threshold", 0.5)))
+
+
 def evaluate(task: Task, *, network: torch.nn.Module, loader, device: torch.device, amp: bool,
              folder: Path) -> dict:
     """Run the validation split once through ``network`` and build the evaluation report."""
-    config = task.config
-    if task.data.task == SEGMENTATION:
-        spacing = [float(s) for s in config["spacing_mm"]] if config.get("spacing_mm") else None
-        collector = SegmentationCollector(classes=task.data.classes, folder=folder, spacing=spacing)
-    else:
-        collector = ClassificationCollector()
+    collected = collector(task, folder=folder)
     evaluator = SupervisedEvaluator(device=device, val_data_loader=loader, network=network,
                                     inferer=task.val_inferer(), amp=amp, decollate=False)
-    collector.attach(evaluator)
+    collected.attach(evaluator)
     evaluator.run()
-    if task.data.task == SEGMENTATION:
-        return collector.report()
-    return collector.report(classes=task.data.classes, threshold=float(config.get("threshold", 0.5)))
+    return task_report(task, collected)
 
 
 def _carry_best(resume_from: Path, folder: Path) -> None:
@@ -146,6 +160,7 @@ class Run:
     trainer: SupervisedTrainer
     evaluator: SupervisedEvaluator
     report_loader: object  # the whole validation split, for the final report on rank 0
+    kept: BestEpochOutputs | None = None  # the best epoch's validation outputs (one process only)
 
 
 def _build(config: dict, data: TrainingData, *, kind: str, rank: int, world: int, local_rank: int) -> Run:
@@ -187,12 +202,16 @@ def _attach_handlers(run: Run, *, run_dir: Path, sink: RunCallbacks, resume_from
     ValidationHandler(interval=1, validator=run.evaluator, epoch_level=True).attach(trainer)
     stopper = StopHandler(should_stop, distributed=run.world > 1, device=run.device)
     stopper.attach(trainer)
-    MetricsHandler(sink, evaluator=run.evaluator).attach(trainer)
+    MetricsHandler(sink, evaluator=run.evaluator, device=run.device).attach(trainer)
     checkpoints = CheckpointHandler(run_dir / "checkpoints", network=run.network, optimizer=run.optimizer,
                                     scaler=trainer.scaler, key_metric=config.get("best_metric", run.task.key_metric),
                                     meta=run.task.meta(), keep=int(config.get("keep_checkpoints", 3)), callbacks=sink)
     if run.rank == 0:
         checkpoints.attach(trainer)
+        if run.world == 1:  # under DDP each evaluator sees a shard: the report evaluates best.pt again
+            run.kept = BestEpochOutputs(lambda: collector(run.task, folder=run_dir / "report", eager=False),
+                                        checkpoints)
+            run.kept.attach(trainer, run.evaluator)
         split = run.task.split
         intro = (f"{run.task.data.task}: {len(split.train)} training and {len(split.validation)} validation "
                  f"samples, {trainer.state.max_epochs} epochs on {run.device.type}{' with AMP' if run.amp else ''}"
@@ -201,17 +220,28 @@ def _attach_handlers(run: Run, *, run_dir: Path, sink: RunCallbacks, resume_from
     return stopper, checkpoints
 
 
-def _final_report(run: Run, *, best_path: Path, best: dict | None, run_dir: Path) -> dict:
-    """Evaluate best.pt on the whole validation split; the report, also saved as ``report/report.json``."""
+def _final_report(run: Run, *, best_path: Path, best: dict | None, run_dir: Path) -> tuple[dict, str]:
+    """The report of best.pt on the whole validation split, also saved as ``report/report.json``; how it was made.
+
+    The outputs the per-epoch evaluator kept of the best epoch are best.pt's own
+    outputs (same weights, same data), so they are reused; otherwise best.pt is
+    loaded and evaluated once more.
+    """
     data = run.task.data
-    run.network.load_state_dict(load_checkpoint(best_path, map_location=run.device)["model"])
-    report = evaluate(run.task, network=run.network, loader=run.report_loader, device=run.device, amp=run.amp,
-                      folder=run_dir / "report")
+    kept = run.kept.collector_for(best["epoch"]) if run.kept is not None and best else None
+    if kept is not None:
+        report = task_report(run.task, kept)
+        how = f"evaluated {BEST} on the validation split (its outputs kept from epoch {best['epoch']}'s validation)"
+    else:
+        run.network.load_state_dict(load_checkpoint(best_path, map_location=run.device)["model"])
+        report = evaluate(run.task, network=run.network, loader=run.report_loader, device=run.device, amp=run.amp,
+                          folder=run_dir / "report")
+        how = f"evaluated {BEST} on the validation split"
     report.update({"split": run.task.split.to_json(data.keys), "skipped": data.skipped, "best_metric": best,
                    "dataset": {"id": data.dataset_id, "version": data.version, "digest": data.digest}})
     (run_dir / "report").mkdir(parents=True, exist_ok=True)
     (run_dir / "report" / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    return report
+    return report, how
 
 
 def _check(config: dict, resume_from: Path | None) -> str:
@@ -222,6 +252,7 @@ def _check(config: dict, resume_from: Path | None) -> str:
         raise InvalidInput(f"unknown lr_schedule {config['lr_schedule']!r}; choose one of: {', '.join(SCHEDULES)}")
     _positive_int(config, "epochs", 10)
     _positive_int(config, "batch_size", 8)
+    loss_name(config)
     return device_kind(config)
 
 
@@ -252,8 +283,8 @@ def train(config: dict, data: TrainingData, *, run_dir: Path, callbacks: RunCall
         best_path = folder / BEST if (folder / BEST).exists() else None
         report: dict = {}
         if rank == 0 and not stopper.stopped and best_path:
-            report = _final_report(run, best_path=best_path, best=checkpoints.best, run_dir=run_dir)
-            sink.on_log(f"evaluated {BEST} on the validation split")
+            report, how = _final_report(run, best_path=best_path, best=checkpoints.best, run_dir=run_dir)
+            sink.on_log(how)
         if world > 1:
             torch.distributed.barrier()
     return TrainingResult(status=stopper.status, epochs_done=int(done), best_metric=checkpoints.best,

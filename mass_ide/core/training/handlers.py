@@ -10,6 +10,7 @@ from here. Attach them in this order after the ``ValidationHandler``:
 
 import math
 import os
+import shutil
 from pathlib import Path
 
 import torch
@@ -49,38 +50,78 @@ def save_atomically(state: dict, path: Path) -> Path:
     return path
 
 
+def link_atomically(source: Path, path: Path) -> Path:
+    """Make ``path`` another name of the file ``source`` (a copy where hard links are not possible).
+
+    Checkpoints are only ever replaced by renaming a new file over them, never
+    rewritten in place, so files sharing one inode never change under each other.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:
+        shutil.copyfile(source, temporary)
+    os.replace(temporary, path)
+    return path
+
+
 def load_checkpoint(path: Path, *, map_location="cpu") -> dict:
     """A checkpoint written by :class:`CheckpointHandler`, loaded without executing code."""
     return torch.load(Path(path), map_location=map_location, weights_only=True)
 
 
 class MetricsHandler:
-    """Report train/loss and train/lr every iteration, and the epoch's figures after validation.
+    """Report train/loss every iteration, train/lr when it changes, and the epoch's figures after validation.
 
-    After each epoch ``engine.state.metrics`` holds the epoch's mean ``train/loss``
-    and the evaluator's ``val/…`` figures, for the handlers attached after this one.
+    The learning rate is reported at the first step of every epoch and whenever it
+    changes, not repeated every step. On a GPU the losses stay tensors until
+    ``LOSS_BATCH`` steps (or the epoch) are done and are then read in one transfer,
+    so the loop does not wait for the device every step. After each epoch
+    ``engine.state.metrics`` holds the epoch's mean ``train/loss`` and the
+    evaluator's ``val/…`` figures, for the handlers attached after this one.
     """
 
-    def __init__(self, callbacks: RunCallbacks, *, evaluator: Engine | None = None):
+    LOSS_BATCH = 32
+
+    def __init__(self, callbacks: RunCallbacks, *, evaluator: Engine | None = None, device: torch.device | str = "cpu"):
         self.callbacks = callbacks
         self.evaluator = evaluator
+        self.every = 1 if torch.device(device).type == "cpu" else self.LOSS_BATCH
         self.losses: list[float] = []
+        self.pending: list[tuple[int, int, torch.Tensor, float | None]] = []
+        self.lr: float | None = None
 
     def attach(self, engine: Engine) -> None:
         engine.add_event_handler(Events.EPOCH_STARTED, self.epoch_started)
         engine.add_event_handler(Events.ITERATION_COMPLETED, self.iteration_completed)
         engine.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
+        engine.add_event_handler(Events.TERMINATE, self.report_losses)
 
     def epoch_started(self, engine: Engine) -> None:
         self.losses = []
+        self.lr = None
 
     def iteration_completed(self, engine: Engine) -> None:
         state = engine.state
-        loss = float(state.output["loss"].detach())
-        self.losses.append(loss)
-        self.callbacks.on_metric("train/loss", loss, step=state.iteration, epoch=state.epoch)
-        self.callbacks.on_metric("train/lr", float(engine.optimizer.param_groups[0]["lr"]),
-                                 step=state.iteration, epoch=state.epoch)
+        lr = float(engine.optimizer.param_groups[0]["lr"])
+        changed = lr if lr != self.lr else None
+        self.lr = lr
+        self.pending.append((state.iteration, state.epoch, state.output["loss"].detach(), changed))
+        if len(self.pending) >= self.every:
+            self.report_losses()
+
+    def report_losses(self, engine: Engine | None = None) -> None:
+        """Read the pending losses (one transfer) and report them with the learning rates that changed."""
+        if not self.pending:
+            return
+        values = torch.stack([loss.float() for _, _, loss, _ in self.pending]).tolist()
+        for (step, epoch, _, lr), loss in zip(self.pending, values):
+            self.losses.append(loss)
+            self.callbacks.on_metric("train/loss", loss, step=step, epoch=epoch)
+            if lr is not None:
+                self.callbacks.on_metric("train/lr", lr, step=step, epoch=epoch)
+        self.pending = []
 
     def validation_metrics(self) -> dict:
         """The evaluator's last scalar ``val/…`` figures."""
@@ -90,6 +131,7 @@ class MetricsHandler:
                 if name.startswith("val/") and isinstance(value, int | float)}
 
     def epoch_completed(self, engine: Engine) -> None:
+        self.report_losses()
         state = engine.state
         metrics = {"train/loss": sum(self.losses) / len(self.losses)} if self.losses else {}
         metrics.update(self.validation_metrics())
@@ -162,7 +204,9 @@ class StopHandler:
 
 
 class CheckpointHandler:
-    """Save ``epoch-NNNN.pt`` and ``last.pt`` after every epoch, ``best.pt`` when ``key_metric`` improves.
+    """Save ``last.pt`` after every epoch, as ``epoch-NNNN.pt`` too, and as ``best.pt`` when ``key_metric`` improves.
+
+    The epoch's state is serialised once; the other names are hard links to that file.
 
     A terminated run saves ``last.pt`` with the epochs it completed, so it can resume.
     Checkpoints are plain dicts of tensors and JSON values: they load with
@@ -207,11 +251,10 @@ class CheckpointHandler:
         if is_best:
             self.best = {"name": self.key_metric, "value": float(value), "epoch": epoch}
             engine.state.best_metric, engine.state.best_metric_epoch = float(value), epoch
-        state = self.state(engine, epoch=epoch)
-        save_atomically(state, self.folder / f"epoch-{epoch:04d}.pt")
-        save_atomically(state, self.folder / LAST)
+        last = save_atomically(self.state(engine, epoch=epoch), self.folder / LAST)  # serialised once
+        link_atomically(last, self.folder / f"epoch-{epoch:04d}.pt")
         if is_best:
-            save_atomically(state, self.folder / BEST)
+            link_atomically(last, self.folder / BEST)
             self.callbacks.on_log(f"epoch {epoch}: best {self.key_metric} so far ({value:.4f}); saved {BEST}")
         for old in sorted(self.folder.glob("epoch-*.pt"))[:-self.keep]:
             old.unlink(missing_ok=True)

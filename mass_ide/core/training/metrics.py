@@ -73,12 +73,16 @@ class ClassificationMetrics(CaseRowsMetric):
         return result
 
 
-def case_dice(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Dice per case and foreground class ([B, C-1]; NaN where the class is in neither)."""
-    classes = logits.shape[1]
-    predicted = logits.argmax(dim=1, keepdim=True)
-    return compute_dice(predicted, labels.long(), include_background=False, ignore_empty=True,
+def label_dice(predicted: torch.Tensor, labels: torch.Tensor, *, classes: int) -> torch.Tensor:
+    """Dice per case and foreground class of two label maps ``[B, 1, …]`` ([B, C-1]; NaN where the class is in
+    neither)."""
+    return compute_dice(predicted.long(), labels.long(), include_background=False, ignore_empty=True,
                         num_classes=classes)
+
+
+def case_dice(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Dice per case and foreground class of logits ``[B, C, …]`` against labels."""
+    return label_dice(logits.argmax(dim=1, keepdim=True), labels, classes=logits.shape[1])
 
 
 def nanmean_columns(values: np.ndarray) -> np.ndarray:

@@ -1,9 +1,12 @@
 """The evaluation report of the best checkpoint on the validation split.
 
-A second, plain (never distributed) evaluator runs the validation data once
-with a collector handler; classification gets accuracy, balanced accuracy, ROC
-AUC and curve, sensitivity, specificity and the confusion matrix; segmentation
-gets per-case Dice and 95% Hausdorff distance, and overlay pictures of a few cases.
+Collectors are evaluator handlers: classification gets accuracy, balanced
+accuracy, ROC AUC and curve, sensitivity, specificity and the confusion matrix;
+segmentation gets per-case Dice and 95% Hausdorff distance, and overlay
+pictures of a few cases. A :class:`BestEpochOutputs` keeps (compactly) what the
+per-epoch evaluator saw in the best epoch, so the report needs no second pass
+over the validation data; when it cannot (a resumed run whose best epoch came
+before, DDP shards, too much to keep) the engine evaluates ``best.pt`` again.
 """
 
 import warnings
@@ -14,10 +17,11 @@ import torch
 from ignite.engine import Engine, Events
 
 from mass_ide.core.training.evaluation import classification_report, predict
-from mass_ide.core.training.metrics import case_dice, nanmean_columns
+from mass_ide.core.training.metrics import label_dice, nanmean_columns
 
 OVERLAY_CASES = 3
 OVERLAY_SIZE = 256
+KEEP_BYTES = 512 * 2**20  # the most one epoch's kept outputs may take
 COLOURS = [(0, 0, 0), (46, 204, 113), (231, 76, 60), (52, 152, 219), (241, 196, 15), (155, 89, 182)]
 
 
@@ -27,22 +31,72 @@ def _keys(engine: Engine, count: int) -> list[str]:
     return list(keys) if keys is not None else [""] * count
 
 
-class ClassificationCollector:
-    """Collect class probabilities, labels and keys of every validation sample."""
+def _size(record: tuple) -> int:
+    """Bytes held by the arrays of a compact record."""
+    return sum(part.nbytes for part in record if isinstance(part, np.ndarray))
 
-    def __init__(self):
-        self.probabilities: list[np.ndarray] = []
-        self.labels: list[np.ndarray] = []
-        self.keys: list[str] = []
+
+class Collector:
+    """An evaluator handler that turns each batch into a compact record and the records into a report.
+
+    ``eager``: add every batch at once (a one-off evaluation). Otherwise records are
+    kept (up to ``KEEP_BYTES``) and added only by :meth:`finish`, so an evaluator
+    that runs every epoch pays only for the compact copy.
+    """
+
+    def __init__(self, *, eager: bool = True):
+        self.eager = eager
+        self.records: list[tuple] | None = []
+        self.kept_bytes = 0
 
     def attach(self, engine: Engine) -> None:
         engine.add_event_handler(Events.ITERATION_COMPLETED, self)
 
     def __call__(self, engine: Engine) -> None:
+        record = self.compact(engine)
+        if self.eager:
+            self.add(*record)
+        elif self.records is not None:
+            self.kept_bytes += _size(record)
+            self.records = self.records + [record] if self.kept_bytes <= KEEP_BYTES else None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every batch was added or kept."""
+        return self.eager or self.records is not None
+
+    def finish(self) -> "Collector":
+        """Add the kept records (once)."""
+        records, self.records = self.records or [], []
+        for record in records:
+            self.add(*record)
+        return self
+
+    def compact(self, engine: Engine) -> tuple:
+        raise NotImplementedError
+
+    def add(self, *record) -> None:
+        raise NotImplementedError
+
+
+class ClassificationCollector(Collector):
+    """Collect class probabilities, labels and keys of every validation sample."""
+
+    def __init__(self, *, eager: bool = True):
+        super().__init__(eager=eager)
+        self.probabilities: list[np.ndarray] = []
+        self.labels: list[np.ndarray] = []
+        self.keys: list[str] = []
+
+    def compact(self, engine: Engine) -> tuple:
         logits, labels = engine.state.output["pred"], engine.state.output["label"]
-        self.probabilities.append(torch.softmax(logits.detach().float(), dim=1).cpu().numpy())
-        self.labels.append(labels.detach().view(-1).cpu().numpy().astype(np.int64))
-        self.keys += _keys(engine, len(labels))
+        return (_keys(engine, len(labels)), torch.softmax(logits.detach().float(), dim=1).cpu().numpy(),
+                labels.detach().view(-1).cpu().numpy().astype(np.int64))
+
+    def add(self, keys: list[str], probabilities: np.ndarray, labels: np.ndarray) -> None:
+        self.keys += keys
+        self.probabilities.append(probabilities)
+        self.labels.append(labels)
 
     def report(self, *, classes: list[str], threshold: float) -> dict:
         probabilities, labels = np.concatenate(self.probabilities), np.concatenate(self.labels)
@@ -99,52 +153,59 @@ def _finite(value: float) -> float | None:
     return round(value, 6) if np.isfinite(value) else None
 
 
-class SegmentationCollector:
-    """Per-case Dice and HD95 of every validation volume, and overlays of the first few."""
+def middle_slice(volume: np.ndarray) -> np.ndarray:
+    """The picture shown for a case: the middle axial slice of an ``[x, y, z]`` volume, transposed
+    (front at the top, the patient's right on the left); a 2D picture is already ``[row, column]``."""
+    return volume[..., volume.shape[2] // 2].T if volume.ndim == 3 else volume
+
+
+class SegmentationCollector(Collector):
+    """Per-case Dice and HD95 of every validation volume, and overlays of the first few.
+
+    A compact record holds the predicted and true label maps as bytes and the
+    middle slice of each image; Dice, HD95 and the pictures are computed in :meth:`add`.
+    """
 
     def __init__(self, *, classes: list[str], folder: Path, spacing: list[float] | None = None,
-                 overlays: int = OVERLAY_CASES):
+                 overlays: int = OVERLAY_CASES, eager: bool = True):
+        super().__init__(eager=eager)
         self.classes = classes
         self.folder = Path(folder)
         self.spacing = spacing
         self.overlays = overlays
         self.cases: list[dict] = []
 
-    def attach(self, engine: Engine) -> None:
-        engine.add_event_handler(Events.ITERATION_COMPLETED, self)
+    def compact(self, engine: Engine) -> tuple:
+        images, logits, labels = (engine.state.output[k].detach() for k in ("image", "pred", "label"))
+        small = np.uint8 if len(self.classes) <= 256 else np.int32
+        predicted = logits.argmax(dim=1).cpu().numpy().astype(small)
+        truth = labels[:, 0].cpu().numpy().astype(small)
+        pictures = np.stack([middle_slice(image[0].float().cpu().numpy()) for image in images])
+        return _keys(engine, len(labels)), pictures, predicted, truth
 
-    def __call__(self, engine: Engine) -> None:
+    def add(self, keys: list[str], pictures: np.ndarray, predicted: np.ndarray, truth: np.ndarray) -> None:
         from monai.metrics import compute_hausdorff_distance
         from monai.networks.utils import one_hot
 
-        images, logits, labels = (engine.state.output[k].detach().float().cpu() for k in ("image", "pred", "label"))
-        dice = case_dice(logits, labels).numpy()
-        predicted = logits.argmax(dim=1, keepdim=True)
         n = len(self.classes)
+        predicted_t, truth_t = (torch.from_numpy(a.astype(np.int64))[:, None] for a in (predicted, truth))
+        dice = label_dice(predicted_t, truth_t, classes=n).numpy()
         with warnings.catch_warnings():  # an absent class gives NaN, which the report shows as None
             warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("ignore", FutureWarning)
-            hd95 = compute_hausdorff_distance(one_hot(predicted, n), one_hot(labels.long(), n),
+            hd95 = compute_hausdorff_distance(one_hot(predicted_t, n), one_hot(truth_t, n),
                                               include_background=False, percentile=95, spacing=self.spacing).numpy()
-        for i, key in enumerate(_keys(engine, len(labels))):
+        for i, key in enumerate(keys):
             case = {"key": key,
                     "dice": {name: _finite(v) for name, v in zip(self.classes[1:], dice[i])},
                     "hd95_mm" if self.spacing else "hd95_voxels":
                         {name: _finite(v) for name, v in zip(self.classes[1:], hd95[i])}}
             if len(self.cases) < self.overlays:
-                case["overlay"] = self.overlay(key, images[i, 0].numpy(), predicted[i, 0].numpy(),
-                                               labels[i, 0].numpy())
+                case["overlay"] = self.overlay(key, pictures[i], middle_slice(predicted[i]), middle_slice(truth[i]))
             self.cases.append(case)
 
     def overlay(self, key: str, image: np.ndarray, predicted: np.ndarray, truth: np.ndarray) -> str:
-        """Write the middle axial slice of one case; the file name, relative to the report folder.
-
-        Volumes are indexed ``[x, y, z]`` and their slice is shown transposed (front at the top,
-        the patient's right on the left); pictures are already ``[row, column]``.
-        """
-        if image.ndim == 3:
-            middle = image.shape[2] // 2
-            image, predicted, truth = (a[..., middle].T for a in (image, predicted, truth))
+        """Write one case's picture (2D slices); the file name, relative to the report folder."""
         name = f"overlay-{len(self.cases) + 1:02d}-{''.join(c if c.isalnum() else '_' for c in key)[:60]}.png"
         overlay_picture(image, predicted, truth, self.folder / name)
         return name
@@ -159,3 +220,38 @@ class SegmentationCollector:
                 "mean_dice": _finite(np.mean(finite)) if finite else None,
                 "overlays": [c["overlay"] for c in self.cases if "overlay" in c],
                 "report_folder": "report"}
+
+
+class BestEpochOutputs:
+    """Keep the per-epoch evaluator's outputs of the best epoch so far, for the report.
+
+    Attach after the :class:`~mass_ide.core.training.handlers.CheckpointHandler`, whose
+    ``best`` decides which epoch is kept; ``make`` returns a fresh non-eager collector.
+    """
+
+    def __init__(self, make, checkpoints):
+        self.make, self.checkpoints = make, checkpoints
+        self.current: Collector | None = None
+        self.best: Collector | None = None
+        self.best_epoch: int | None = None
+
+    def attach(self, trainer: Engine, evaluator: Engine) -> None:
+        evaluator.add_event_handler(Events.STARTED, self.started)
+        evaluator.add_event_handler(Events.ITERATION_COMPLETED, self.collect)
+        trainer.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
+
+    def started(self, evaluator: Engine) -> None:
+        self.current = self.make()
+
+    def collect(self, evaluator: Engine) -> None:
+        self.current(evaluator)
+
+    def epoch_completed(self, trainer: Engine) -> None:
+        best = self.checkpoints.best
+        if best and best["epoch"] == trainer.state.epoch and self.current is not None and self.current.complete:
+            self.best, self.best_epoch = self.current, trainer.state.epoch
+        self.current = None
+
+    def collector_for(self, epoch: int) -> Collector | None:
+        """The kept collector of ``epoch``, ready for its report (None when that epoch was not kept)."""
+        return self.best.finish() if self.best is not None and self.best_epoch == epoch else None

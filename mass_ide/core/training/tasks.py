@@ -108,7 +108,10 @@ class Task:
         raise NotImplementedError
 
     def loss(self):
-        return torch.nn.CrossEntropyLoss()
+        """``config["loss"]``: cross_entropy (default) or focal."""
+        from mass_ide.core.training.losses import classification_loss
+
+        return classification_loss(self.config)
 
     def train_inferer(self):
         return SimpleInferer()
@@ -174,7 +177,7 @@ class ImageTask(Task):
 
 
 class SegmentationTask(Task):
-    """A MONAI UNet or SegResNet with DiceCE loss and sliding-window validation."""
+    """A MONAI UNet or SegResNet with a Dice-family loss and sliding-window validation."""
 
     key_metric = "val/dice"
 
@@ -207,9 +210,10 @@ class SegmentationTask(Task):
         return segmentation_network(self.config, classes=len(self.data.classes))
 
     def loss(self):
-        from monai.losses import DiceCELoss
+        """``config["loss"]``: dice_ce (default), dice, focal or dice_focal."""
+        from mass_ide.core.training.losses import segmentation_loss
 
-        return DiceCELoss(to_onehot_y=True, softmax=True)
+        return segmentation_loss(self.config)
 
     def val_inferer(self):
         return SlidingWindowInferer(roi_size=self.roi_size(), sw_batch_size=int(self.config.get("sw_batch_size", 4)),
