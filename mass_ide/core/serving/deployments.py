@@ -1,0 +1,255 @@
+"""Deployments: a registered model version served by its own worker process.
+
+starting → running (the worker listens) → stopped (undeployed), or failed (the worker
+died). Each worker is ``python -m mass_ide.serve`` on 127.0.0.1 with a random port and
+a per-deployment key; the IDE server forwards predictions to it. This module records
+deployments, requests and the audit trail, and supervises the workers like the run
+scheduler does: a server that restarts adopts live workers and marks the others stopped.
+"""
+
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+from collections import deque
+from pathlib import Path
+
+from sqlite_utils.db import NotFoundError
+
+from mass_ide.core import audit
+from mass_ide.core.errors import Conflict, NotFound
+from mass_ide.core.scheduler import pid_alive
+from mass_ide.core.serving.runtime import check_runtime
+from mass_ide.core.workspace import Workspace
+
+LIVE = ("starting", "running")
+KEY_ENV = "MASS_IDE_SERVE_KEY"  # the variable mass_ide.serve reads its key from
+LATENCY_WINDOW = 1000
+LOG_LINES = 20
+
+
+def deployment_dir(ws: Workspace, deployment_id: int) -> Path:
+    """Where a deployment keeps its worker log, ready file, scratch space and predicted masks."""
+    return ws.root / "deployments" / str(deployment_id)
+
+
+def predict_path(deployment_id: int) -> str:
+    """The predict URL of a deployment, relative to the API root."""
+    return f"deployments/{deployment_id}/predict"
+
+
+def _row(ws: Workspace, deployment_id: int) -> dict:
+    """A deployment's row joined with its model name, version number and signature."""
+    found = ws.db.execute(
+        "SELECT d.*, v.number AS version, v.signature AS signature, v.folder AS folder, m.name AS model, "
+        "m.project_id AS project_id FROM deployments d JOIN model_versions v ON v.id = d.version_id "
+        "JOIN models m ON m.id = v.model_id WHERE d.id = ?", [deployment_id])
+    columns = [c[0] for c in found.description]
+    row = found.fetchone()
+    if row is None:
+        raise NotFound(f"no deployment with id {deployment_id}")
+    return dict(zip(columns, row))
+
+
+def deployment_json(row: dict) -> dict:
+    """A deployment as the REST API shows it (never its key or port)."""
+    return {"id": row["id"], "model": row["model"], "version": row["version"], "project_id": row["project_id"],
+            "status": row["status"], "url": predict_path(row["id"]), "requests": row["requests"],
+            "errors": row["errors"], "latency_ms_p50": row["latency_ms_p50"], "runtime": row["runtime"],
+            "signature": json.loads(row["signature"]), "created_at": row["created_at"],
+            "created_by": row["created_by"], "stopped_at": row["stopped_at"], "error": row["error"]}
+
+
+def get_deployment(ws: Workspace, deployment_id: int) -> dict:
+    """One deployment with its worker's port and key (for the server that forwards to it)."""
+    row = _row(ws, deployment_id)
+    return {**deployment_json(row), "port": row["port"], "pid": row["pid"], "secret": row["secret"],
+            "folder": ws.root / row["folder"], "version_id": row["version_id"]}
+
+
+def list_deployments(ws: Workspace, project_id: str | None = None) -> list[dict]:
+    """Deployments (of one project when given), newest first."""
+    query = ("SELECT d.id FROM deployments d JOIN model_versions v ON v.id = d.version_id "
+             "JOIN models m ON m.id = v.model_id")
+    found = ws.db.execute(query + (" WHERE m.project_id = ?" if project_id else "") + " ORDER BY d.id DESC",
+                          [project_id] if project_id else [])
+    return [deployment_json(_row(ws, row[0])) for row in found.fetchall()]
+
+
+def deploy(ws: Workspace, name: str, ref: object = None, *, user: str, runtime: str = "torch") -> dict:
+    """Record a new deployment of version ``ref`` of model ``name``; a supervisor starts its worker."""
+    from mass_ide.core import registry
+
+    check_runtime(runtime)
+    version = registry.get_version(ws, name, ref)
+    if version["deleted_at"]:
+        raise Conflict(f"version {version['number']} of {name!r} is deleted; restore it before deploying")
+    with ws.db.atomic():
+        deployment_id = ws.db["deployments"].insert({
+            "version_id": version["id"], "status": "starting", "secret": secrets.token_urlsafe(32),
+            "runtime": runtime, "requests": 0, "errors": 0, "created_at": audit.now_iso(), "created_by": user,
+        }).last_pk
+        audit.record(ws.db, user=user, action="deployment.create", target=f"deployment:{deployment_id}",
+                     detail={"model": name, "version": version["number"], "runtime": runtime})
+    return get_deployment(ws, deployment_id)
+
+
+def update_deployment(ws: Workspace, deployment_id: int, **fields) -> None:
+    """Change a deployment's state fields (status, pid, port, error…)."""
+    with ws.db.atomic():
+        ws.db["deployments"].update(deployment_id, fields)
+
+
+def stop_worker(pid: int | None) -> None:
+    """Ask a worker (and its process group) to stop."""
+    if pid_alive(pid):
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def undeploy(ws: Workspace, deployment_id: int, *, user: str) -> dict:
+    """Stop a deployment's worker and mark it stopped (409 when it already is)."""
+    deployment = get_deployment(ws, deployment_id)
+    if deployment["status"] == "stopped":
+        raise Conflict(f"deployment {deployment_id} is already stopped")
+    stop_worker(deployment["pid"])
+    with ws.db.atomic():
+        ws.db["deployments"].update(deployment_id, {"status": "stopped", "stopped_at": audit.now_iso()})
+        audit.record(ws.db, user=user, action="deployment.stop", target=f"deployment:{deployment_id}",
+                     detail={"model": deployment["model"], "version": deployment["version"]})
+    return get_deployment(ws, deployment_id)
+
+
+def record_prediction(ws: Workspace, deployment: dict, *, user: str, input_sha256: str, output: object,
+                      latency_ms_p50: float | None, ok: bool) -> None:
+    """Count one request and write it to the audit log: who, when, which version, the input's hash, the output."""
+    field = "requests" if ok else "errors"
+    with ws.db.atomic():
+        ws.db.execute(f"UPDATE deployments SET {field} = {field} + 1, latency_ms_p50 = coalesce(?, latency_ms_p50) "
+                      "WHERE id = ?", [latency_ms_p50, deployment["id"]])
+        audit.record(ws.db, user=user, action="prediction" if ok else "prediction.refused",
+                     target=f"deployment:{deployment['id']}",
+                     detail={"model": deployment["model"], "version": deployment["version"],
+                             "input_sha256": input_sha256, "output": output})
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def worker_command(deployment: dict, *, port: int, folder: Path) -> list[str]:
+    """The command that serves ``deployment`` on ``port``."""
+    from mass_ide.core.serving.export import ONNX_FILE
+
+    return [sys.executable, "-m", "mass_ide.serve", "--model-file", str(deployment["folder"] / "models" / "model.pt"),
+            "--onnx-file", str(deployment["folder"] / ONNX_FILE), "--runtime", deployment["runtime"],
+            "--name", deployment["model"], "--version", str(deployment["version"]), "--port", str(port),
+            "--ready-file", str(folder / "ready.json"), "--scratch", str(folder / "scratch")]
+
+
+def log_tail(ws: Workspace, deployment_id: int, *, lines: int = LOG_LINES) -> str:
+    """The last lines of a worker's log."""
+    path = deployment_dir(ws, deployment_id) / "worker.log"
+    if not path.is_file():
+        return ""
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+class DeploymentSupervisor:
+    """Starts workers of new deployments and notices the ones that listen or die; call :meth:`tick` often."""
+
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+        self.children: dict[int, subprocess.Popen] = {}
+        self.adopted: dict[int, int] = {}
+        self.latencies: dict[int, deque] = {}
+
+    def recover(self) -> None:
+        """At start: adopt live workers, mark deployments whose worker is gone stopped."""
+        for row in self.ws.db["deployments"].rows_where("status IN (?, ?)", list(LIVE)):
+            if row["pid"] and pid_alive(row["pid"]):
+                self.adopted[row["id"]] = row["pid"]
+            else:
+                update_deployment(self.ws, row["id"], status="stopped", stopped_at=audit.now_iso(),
+                                  error="the worker stopped while the server was down; deploy again")
+
+    def start(self, deployment: dict) -> None:
+        """Launch the worker of a new deployment."""
+        folder = deployment_dir(self.ws, deployment["id"])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "ready.json").unlink(missing_ok=True)
+        port = free_port()
+        with (folder / "worker.log").open("ab") as log:
+            child = subprocess.Popen(worker_command(deployment, port=port, folder=folder), stdout=log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                     env={**os.environ, KEY_ENV: deployment["secret"]})
+        self.children[deployment["id"]] = child
+        update_deployment(self.ws, deployment["id"], pid=child.pid, port=port)
+
+    def _failed(self, deployment_id: int, reason: str) -> None:
+        """Mark a deployment failed (unless it was undeployed), with the end of its log."""
+        if _row(self.ws, deployment_id)["status"] in LIVE:
+            tail = log_tail(self.ws, deployment_id)
+            update_deployment(self.ws, deployment_id, status="failed", stopped_at=audit.now_iso(),
+                              error=f"{reason}\n{tail}".strip())
+
+    def _reap(self) -> None:
+        """Notice workers that exited or vanished."""
+        for deployment_id, child in list(self.children.items()):
+            code = child.poll()
+            if code is not None:
+                del self.children[deployment_id]
+                self._failed(deployment_id, f"the worker exited with code {code}")
+        for deployment_id, pid in list(self.adopted.items()):
+            if not pid_alive(pid):
+                del self.adopted[deployment_id]
+                self._failed(deployment_id, "the worker stopped")
+
+    def tick(self) -> None:
+        """Reap dead workers, start new deployments, mark listening ones running."""
+        self._reap()
+        for row in list(self.ws.db["deployments"].rows_where("status = ?", ["starting"])):
+            if not row["pid"]:
+                self.start(get_deployment(self.ws, row["id"]))
+            elif (deployment_dir(self.ws, row["id"]) / "ready.json").is_file():
+                update_deployment(self.ws, row["id"], status="running")
+
+    def observe(self, deployment_id: int, latency_ms: float) -> float:
+        """Keep one request's latency; the median of the recent ones."""
+        window = self.latencies.setdefault(deployment_id, deque(maxlen=LATENCY_WINDOW))
+        window.append(latency_ms)
+        return round(statistics.median(window), 3)
+
+    def stop_all(self) -> None:
+        """Stop the workers this supervisor started (tests, and shutting down on purpose)."""
+        for child in self.children.values():
+            stop_worker(child.pid)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.children.clear()
+
+
+def stored_mask_path(ws: Workspace, deployment_id: int, prediction_id: str) -> Path:
+    """Where the IDE server keeps a predicted mask so its slices can be shown."""
+    if not prediction_id.isalnum():
+        raise NotFound(f"no prediction {prediction_id!r}")
+    return deployment_dir(ws, deployment_id) / "predictions" / f"{prediction_id}.npy"
+
+
+def check_exists(ws: Workspace, deployment_id: int) -> None:
+    """NotFound for an unknown deployment id."""
+    try:
+        ws.db["deployments"].get(deployment_id)
+    except NotFoundError:
+        raise NotFound(f"no deployment with id {deployment_id}") from None

@@ -1,0 +1,159 @@
+"""Evaluate a deployment on a labelled dataset version: every sample goes through its endpoint.
+
+The report has the shape of training's evaluation reports: accuracy, balanced accuracy,
+ROC AUC, confusion matrix and ROC curve for classifiers; per-case and mean Dice for masks.
+Reading the dataset and writing the audit record happen in the caller's thread;
+:func:`run_evaluation` only talks HTTP to the worker, so a server can run it in a thread.
+"""
+
+import json
+import math
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mass_ide.core import audit
+from mass_ide.core.errors import InvalidInput
+from mass_ide.core.serving.service import decode_mask
+from mass_ide.core.workspace import Workspace
+
+RECORDS_PER_REQUEST = 256
+TIMEOUT_S = 600
+
+
+@dataclass
+class WorkerClient:
+    """Predictions from a deployment's worker over loopback, with its key."""
+
+    port: int
+    secret: str
+
+    def _post(self, body: bytes, content_type: str, query: str = "") -> dict:
+        """POST to the worker's /predict; InvalidInput with the worker's message on a 4xx."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/predict{query}", data=body, method="POST",
+                                         headers={"Content-Type": content_type, "X-API-Key": self.secret})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
+                return json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            message = json.loads(error.read() or b"{}").get("message", error.reason)
+            raise InvalidInput(f"the deployment refused a sample: {message}") from None
+
+    def predict_records(self, records: list[dict]) -> list[dict]:
+        """Predictions of table records."""
+        return self._post(json.dumps({"records": records}).encode(), "application/json")["predictions"]
+
+    def predict_file(self, path: Path) -> dict:
+        """The prediction of one picture or volume file."""
+        query = "?" + urllib.parse.urlencode({"filename": path.name})
+        return self._post(Path(path).read_bytes(), "application/octet-stream", query)["predictions"][0]
+
+
+def evaluation_data(ws: Workspace, deployment: dict, *, dataset_id: int, version: int):
+    """The labelled samples of a dataset version, read as the deployed model's training read them."""
+    from mass_ide.core.registry import version_by_id
+    from mass_ide.core.training import load_training_data
+
+    config = version_by_id(ws, deployment["version_id"])["lineage"]["config"]
+    if not config:
+        raise InvalidInput(f"model {deployment['model']!r} v{deployment['version']} has no training configuration "
+                           "to read a dataset with")
+    return load_training_data(ws, dataset_id, version, config), config
+
+
+def _records(data) -> list[dict]:
+    """Table rows as JSON records, None for a missing value."""
+    return [{name: None if math.isnan(value) else float(value) for name, value in zip(data.feature_names, row)}
+            for row in data.features]
+
+
+def _classification(client: WorkerClient, data, config: dict, classes: list[str]) -> dict:
+    """A classifier's report on every sample of ``data``."""
+    from mass_ide.core.training.evaluation import classification_report
+
+    if data.features is not None:
+        rows = _records(data)
+        predictions = [p for start in range(0, len(rows), RECORDS_PER_REQUEST)
+                       for p in client.predict_records(rows[start:start + RECORDS_PER_REQUEST])]
+    else:
+        predictions = [client.predict_file(Path(path)) for path in data.images]
+    probabilities = np.array([[p["probabilities"][name] for name in classes] for p in predictions])
+    return classification_report(probabilities, np.asarray(data.targets), classes=classes,
+                                 threshold=float(config.get("threshold", 0.5)))
+
+
+def _truth(path: Path, shape: tuple) -> np.ndarray:
+    """A ground-truth mask on the prediction's grid (picture masks are stored transposed as [x, y, 1])."""
+    if str(path).endswith((".nii", ".nii.gz")):
+        import nibabel
+
+        truth = np.asarray(nibabel.load(path).dataobj)
+    else:
+        from PIL import Image
+
+        with Image.open(path) as picture:
+            truth = np.asarray(picture)
+    truth = truth.reshape([s for s in truth.shape if s != 1] or [1])
+    if truth.shape != shape and truth.T.shape == shape:
+        truth = truth.T
+    if truth.shape != shape:
+        raise InvalidInput(f"{Path(path).name}: the label mask is {truth.shape}, the prediction {shape}")
+    return truth.astype(np.int64)
+
+
+def dice(predicted: np.ndarray, truth: np.ndarray, value: int) -> float | None:
+    """Dice of one class value; None when the class is in neither mask."""
+    a, b = predicted == value, truth == value
+    total = int(a.sum()) + int(b.sum())
+    return None if total == 0 else round(2 * int((a & b).sum()) / total, 6)
+
+
+def _segmentation(client: WorkerClient, data, classes: list[str]) -> dict:
+    """Per-case and mean Dice of every labelled volume or picture in ``data``."""
+    names = classes[1:]
+    cases = []
+    for key, image, mask in zip(data.keys, data.images, data.masks):
+        predicted = decode_mask(client.predict_file(Path(image))["mask"])
+        truth = _truth(Path(mask), predicted.shape)
+        cases.append({"key": key, "dice": {name: dice(predicted, truth, i + 1) for i, name in enumerate(names)}})
+    means = {name: _mean([c["dice"][name] for c in cases]) for name in names}
+    found = [v for v in means.values() if v is not None]
+    return {"kind": "segmentation", "classes": classes, "cases": cases, "case_count": len(cases), "dice": means,
+            "mean_dice": round(float(np.mean(found)), 6) if found else None}
+
+
+def _mean(values: list) -> float | None:
+    """The mean of the values that are not None."""
+    kept = [v for v in values if v is not None]
+    return round(float(np.mean(kept)), 6) if kept else None
+
+
+def run_evaluation(client: WorkerClient, data, config: dict, *, classes: list[str]) -> dict:
+    """Send every sample through the deployment and score its answers (no database access)."""
+    if data.masks:
+        return _segmentation(client, data, classes)
+    return _classification(client, data, config, classes)
+
+
+def record_evaluation(ws: Workspace, deployment: dict, report: dict, *, dataset_id: int, version: int,
+                      user: str) -> dict:
+    """Stamp the report, keep it in the deployment's folder and write the audit record."""
+    from mass_ide.core.serving.deployments import deployment_dir
+
+    report = {**report, "id": uuid.uuid4().hex, "deployment": deployment["id"], "model": deployment["model"],
+              "version": deployment["version"], "dataset_id": dataset_id, "dataset_version": version,
+              "evaluated_at": audit.now_iso(), "evaluated_by": user}
+    folder = deployment_dir(ws, deployment["id"]) / "evaluations"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{report['id']}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    summary = {key: report.get(key) for key in ("accuracy", "roc_auc", "mean_dice", "case_count")}
+    with ws.db.atomic():
+        audit.record(ws.db, user=user, action="deployment.evaluate", target=f"deployment:{deployment['id']}",
+                     detail={"model": deployment["model"], "version": deployment["version"], "dataset": dataset_id,
+                             "dataset_version": version, **summary})
+    return report

@@ -1,0 +1,61 @@
+"""The runtimes a deployment can serve with: eager PyTorch, or ONNX Runtime on the exported graph.
+
+Both give a :class:`~mass_ide.core.serving.predictor.Predictor`, so pre- and
+post-processing (and the sliding window for masks) stay exactly those of training;
+with ONNX Runtime only the network's forward pass is swapped.
+"""
+
+from pathlib import Path
+
+RUNTIMES = ("torch", "onnx")
+
+
+class OnnxNetwork:
+    """An ONNX Runtime session that is called like the PyTorch network it was exported from."""
+
+    def __init__(self, path: str | Path, *, device):
+        import onnxruntime
+
+        providers = ["CPUExecutionProvider"]
+        if device.type == "cuda" and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+            providers.insert(0, "CUDAExecutionProvider")
+        self.session = onnxruntime.InferenceSession(str(path), providers=providers)
+        self.input_name = self.session.get_inputs()[0].name
+        self.device = device
+
+    def __call__(self, tensor):
+        """Logits for a batch tensor, as a torch tensor on the predictor's device."""
+        import torch
+
+        array = tensor.detach().float().cpu().numpy()
+        [output] = self.session.run(None, {self.input_name: array})
+        return torch.from_numpy(output).to(self.device)
+
+    def eval(self) -> "OnnxNetwork":
+        return self
+
+
+def check_runtime(runtime: str) -> str:
+    """The runtime name, or InvalidInput naming the choices."""
+    from mass_ide.core.errors import InvalidInput
+
+    if runtime not in RUNTIMES:
+        raise InvalidInput(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    return runtime
+
+
+def load_predictor(model_file: str | Path, *, runtime: str = "torch", onnx_file: str | Path | None = None,
+                   device=None):
+    """A predictor for a model file; with ``runtime="onnx"`` its network is the ONNX graph ``onnx_file``
+    (exported into the bundle folder first when it is not there yet)."""
+    from mass_ide.core.serving.predictor import Predictor
+
+    predictor = Predictor.load(model_file, device=device)
+    if check_runtime(runtime) == "onnx":
+        if onnx_file is None or not Path(onnx_file).is_file():  # not exported yet: export beside the model file
+            from mass_ide.core.serving.export import ONNX_FILE, export_bundle
+
+            export_bundle(Path(model_file).parent.parent, model_file=model_file)
+            onnx_file = Path(model_file).parent.parent / ONNX_FILE
+        predictor.network = OnnxNetwork(onnx_file, device=predictor.device)
+    return predictor

@@ -1,0 +1,184 @@
+"""Serving core: request checks against the signature, dynamic batching, export parity, the prediction server."""
+
+import asyncio
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from tornado import httpclient, httpserver
+
+from mass_ide.core import datasets, registry
+from mass_ide.core.errors import InvalidInput
+from mass_ide.core.serving import export, inputs
+from mass_ide.core.serving.batching import DynamicBatcher
+from mass_ide.core.serving.deployments import free_port
+from mass_ide.core.serving.predictor import Predictor
+from mass_ide.core.serving.runtime import load_predictor
+from mass_ide.core.serving.service import ModelService, decode_mask, encode_mask
+from mass_ide.core.worker import train_in_process
+from mass_ide.serve import make_app
+from tests.test_training import sample, sample_project  # noqa: F401
+
+LABS_FAST = {"epochs": 3, "device": "cpu"}
+PATCHES_FAST = {"image_size": [32, 32], "epochs": 1, "device": "cpu", "batch_size": 8,
+                "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}}
+
+
+def trained_version(ws, dataset, overrides: dict) -> dict:
+    """Train a run in-process and return its registered version (completed runs register themselves)."""
+    run = train_in_process(ws, dataset.project_id, dataset_id=dataset.id, user="ana", version=1, overrides=overrides)
+    found = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
+                          "WHERE v.run_id = ?", [run["id"]]).fetchone()
+    if found is None:
+        return registry.register_run(ws, run["id"], user="ana")
+    return registry.get_version(ws, found[0], found[1])
+
+
+@pytest.fixture(scope="module")
+def labs(sample):  # noqa: F811
+    """(workspace, table, registered version) of a 3-epoch liver-function model."""
+    ws, [table] = sample("liver-function")
+    return ws, table, trained_version(ws, table, LABS_FAST)
+
+
+@pytest.fixture(scope="module")
+def patches(sample):  # noqa: F811
+    """(workspace, patches dataset, registered version) of a 1-epoch 32×32 tumour-patch classifier."""
+    ws, [images, _] = sample("cancer-prediction")
+    return ws, images, trained_version(ws, images, PATCHES_FAST)
+
+
+def rows_of(ws, table, count: int = 5) -> list[dict]:
+    """The first ``count`` records of a table dataset."""
+    return [item.meta for item in datasets.all_items(ws, table.id)[:count]]
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    """A grey PNG of the given size."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((height, width), 120, dtype=np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_units_and_columns_are_checked_against_the_signature(labs):
+    ws, table, version = labs
+    signature = version["signature"]
+    records = rows_of(ws, table, 2)
+    assert inputs.table_records({"records": records, "units": {"bili": "mg/dl"}}, signature) == records
+    with pytest.raises(InvalidInput, match="'bili' was given in 'µmol/L' but the model expects mg/dL"):
+        inputs.table_records({"records": records, "units": {"bili": "µmol/L"}}, signature)
+    with pytest.raises(InvalidInput, match="'weight', which the model does not use"):
+        inputs.table_records({"records": records, "units": {"weight": "kg"}}, signature)
+    with pytest.raises(InvalidInput, match="records is empty"):
+        inputs.table_records({"records": []}, signature)
+    with pytest.raises(InvalidInput, match="table records"):
+        inputs.upload_input(png_bytes(8, 8), name="x.png", signature=signature, folder=None)
+
+
+async def test_the_service_answers_like_the_predictor_and_names_a_missing_column(labs):
+    ws, table, version = labs
+    predictor = Predictor.load(version["model_file"])
+    service = ModelService(predictor, model=version["model"], version=version["number"])
+    records = rows_of(ws, table)
+    answer = await service.predict_json(json.dumps({"records": records}).encode())
+    assert answer["model"] == version["model"] and answer["version"] == version["number"]
+    assert answer["predictions"] == predictor.predict(records)
+    broken = [{k: v for k, v in records[0].items() if k != "albumin"}]
+    with pytest.raises(InvalidInput, match="misses column 'albumin'"):
+        await service.predict_json(json.dumps({"records": broken}).encode())
+    with pytest.raises(InvalidInput, match="not valid JSON"):
+        await service.predict_json(b"{records")
+    service.close()
+
+
+async def test_concurrent_requests_share_forward_passes_and_a_bad_one_fails_alone(labs):
+    ws, table, version = labs
+    predictor = Predictor.load(version["model_file"])
+    batcher = DynamicBatcher(predictor, max_inputs=64, max_wait_ms=20)
+    records = rows_of(ws, table, 12)
+    requests = [[row] for row in records] + [[{"bili": 1.0}]]
+    answers = await asyncio.gather(*(batcher.predict(r) for r in requests), return_exceptions=True)
+    assert [a[0] for a in answers[:-1]] == predictor.predict(records)
+    assert isinstance(answers[-1], InvalidInput) and "misses column" in str(answers[-1])
+    assert batcher.batches < len(requests)  # requests that arrived together went through one forward pass
+    unbatched = DynamicBatcher(predictor, max_inputs=1, max_wait_ms=0)
+    await asyncio.gather(*(unbatched.predict(r) for r in requests[:4]))
+    assert unbatched.batches == 4
+    batcher.close()
+    unbatched.close()
+
+
+def test_masks_travel_as_base64_gzip_and_come_back_equal():
+    mask = np.random.default_rng(0).integers(0, 3, size=(7, 5, 3), dtype=np.uint8)
+    encoded = encode_mask(mask)
+    assert encoded["shape"] == [7, 5, 3] and encoded["dtype"] == "uint8" and encoded["encoding"] == "base64-gzip"
+    assert np.array_equal(decode_mask(json.loads(json.dumps(encoded))), mask)
+
+
+def test_pictures_far_from_the_model_size_or_not_pictures_are_refused(patches):
+    *_, version = patches
+    signature = version["signature"]
+    assert inputs.check_picture(png_bytes(64, 64), name="ok.png", signature=signature)  # resized like training
+    with pytest.raises(InvalidInput, match=r"wide.png is 96×32 pixels; the model takes 32×32"):
+        inputs.check_picture(png_bytes(96, 32), name="wide.png", signature=signature)
+    with pytest.raises(InvalidInput, match="tiny.png is 8×8 pixels"):
+        inputs.check_picture(png_bytes(8, 8), name="tiny.png", signature=signature)
+    with pytest.raises(InvalidInput, match="notes.png is not a PNG, JPEG or TIFF"):
+        inputs.check_picture(b"hello", name="notes.png", signature=signature)
+
+
+def test_export_writes_torchscript_and_onnx_that_match_eager_pytorch(labs):
+    ws, table, version = labs
+    report = export.export_bundle(version["folder"])
+    assert report["torchscript"]["file"] == "models/model.ts" and report["onnx"]["file"] == "models/model.onnx"
+    assert report["torchscript"]["max_abs_diff"] < 1e-4 and report["onnx"]["max_abs_diff"] < 1e-4
+    assert (version["folder"] / "models" / "model.onnx").stat().st_size > 0
+    assert export.read_report(version["folder"]) == json.loads(json.dumps(report))
+    eager = Predictor.load(version["model_file"]).predict(rows_of(ws, table))
+    served = load_predictor(version["model_file"], runtime="onnx",
+                            onnx_file=version["folder"] / "models" / "model.onnx").predict(rows_of(ws, table))
+    for a, b in zip(eager, served):
+        assert a["class"] == b["class"]
+        assert a["probabilities"] == pytest.approx(b["probabilities"], abs=1e-4)
+
+
+async def fetch(port: int, path: str, **kwargs) -> httpclient.HTTPResponse:
+    """A request to the local prediction server (errors returned, not raised)."""
+    return await httpclient.AsyncHTTPClient().fetch(f"http://127.0.0.1:{port}{path}", raise_error=False, **kwargs)
+
+
+async def test_the_prediction_server_needs_its_key_and_stays_up_after_bad_input(patches):
+    ws, images, version = patches
+    service = ModelService(Predictor.load(version["model_file"]), model=version["model"], version=version["number"])
+    port = free_port()
+    server = httpserver.HTTPServer(make_app(service, api_key="s3cret"))
+    server.listen(port, address="127.0.0.1")
+    key = {"X-API-Key": "s3cret"}
+    try:
+        assert (await fetch(port, "/")).code == 401
+        assert (await fetch(port, "/", headers={"Authorization": "Bearer wrong"})).code == 401
+        info = json.loads((await fetch(port, "/", headers={"Authorization": "Bearer s3cret"})).body)
+        assert info["signature"] == version["signature"] and info["runtime"] == "torch"
+        document = json.loads((await fetch(port, "/openapi.json")).body)
+        assert "/predict" in document["paths"] and "base64-gzip" in document["info"]["description"]
+        picture = datasets.all_items(ws, images.id)[0].file
+        boundary = "massboundary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{picture.name}\"\r\n"
+                "Content-Type: image/png\r\n\r\n").encode() + picture.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        multipart = await fetch(port, "/predict", method="POST", body=body,
+                                headers={**key, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        [prediction] = json.loads(multipart.body)["predictions"]
+        assert multipart.code == 200 and prediction["class"] in ("no tumour", "tumour")
+        bad = await fetch(port, "/predict?filename=notes.txt", method="POST", body=b"plain text", headers=key)
+        assert bad.code == 400 and "not a PNG, JPEG or TIFF" in json.loads(bad.body)["message"]
+        records = await fetch(port, "/predict", method="POST", body=json.dumps({"records": [{}]}),
+                              headers={**key, "Content-Type": "application/json"})
+        assert records.code == 400 and "uploads, not JSON records" in json.loads(records.body)["message"]
+        raw = await fetch(port, f"/predict?filename={picture.name}", method="POST", body=picture.read_bytes(),
+                          headers=key)
+        assert json.loads(raw.body)["predictions"] == [prediction]  # the server is still up, answers the same
+    finally:
+        server.stop()
+        service.close()
