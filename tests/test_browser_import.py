@@ -70,9 +70,9 @@ def test_upload_a_table_see_its_report_and_quality_plots(page, lab, project_id, 
     table = tmp_path / "lab_values.csv"
     table.write_text(LAB_VALUES, encoding="utf-8")
     panel = open_import_panel(page, project_id)
-    assert "Drop files here" in panel.inner_text()
+    assert "Drop files or folders here" in panel.inner_text()
 
-    panel.locator("input[type=file]").set_input_files(table)
+    panel.get_by_label("Files to import").set_input_files(table)
     entry = panel.locator(".mass-Import-entry", has_text="lab_values.csv")
     entry.and_(page.locator('[data-state="done"]')).wait_for(timeout=60_000)
     assert entry.locator('[role="progressbar"]').count() == 0  # the upload and the import have finished
@@ -106,6 +106,25 @@ def test_upload_a_table_see_its_report_and_quality_plots(page, lab, project_id, 
     expect(page.locator(".mass-DatasetList-item", has_text="lab_values.csv")).to_contain_text("5 items")
 
 
+def test_a_chosen_folder_uploads_as_one_dataset(page, lab, project_id, tmp_path):
+    from dicom_fixtures import write_ct_series
+
+    write_ct_series(tmp_path / "abdomen", count=5)
+    (tmp_path / "abdomen" / ".DS_Store").write_bytes(b"finder litter")  # hidden files stay behind
+    panel = open_import_panel(page, project_id)
+    panel.get_by_label("Folder to import").set_input_files(tmp_path / "abdomen")
+    entry = panel.locator(".mass-Import-entry", has_text="abdomen (5 files)")
+    entry.and_(page.locator('[data-state="done"]')).wait_for(timeout=60_000)
+    assert "1 item" in entry.locator(".mass-Report").inner_text()
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        [dataset] = [d for d in datasets.list_datasets(workspace, project_id) if d.name == "abdomen"]
+        assert dataset.kind == "volume" and dataset.item_count == 1
+        assert not any((workspace.root / "uploads").iterdir())
+    finally:
+        workspace.close()
+
+
 def throttle_uploads(page, bytes_per_second: int) -> None:
     """Slow this page's uploads down (-1: full speed), so that their progress shows."""
     cdp = page.context.new_cdp_session(page)
@@ -116,7 +135,7 @@ def throttle_uploads(page, bytes_per_second: int) -> None:
 
 def upload_in_progress(panel, path):
     """Upload ``path`` and wait until some of it is sent; the entry's locator."""
-    panel.locator("input[type=file]").set_input_files(path)
+    panel.get_by_label("Files to import").set_input_files(path)
     entry = panel.locator(".mass-Import-entry", has_text=path.name)
     expect(entry.locator(".mass-Import-status")).to_have_text(re.compile(r" of 1.5 MB · [1-9]\d*%"), timeout=30_000)
     return entry

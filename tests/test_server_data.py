@@ -137,6 +137,52 @@ async def test_a_bad_upload_answers_400_naming_the_file_and_leaves_nothing(jp_fe
     assert server_workspace.db["datasets"].count == 0
 
 
+async def test_a_dropped_folder_uploads_file_by_file_and_imports_as_one_dataset(jp_fetch, server_workspace,
+                                                                                   tmp_path):
+    from dicom_fixtures import write_ct_series
+
+    from mass_ide.core import projects
+
+    projects.create_project(server_workspace, name="Seg", template="liver-segmentation", user="ana")
+    series = write_ct_series(tmp_path / "abdomen", count=5)
+    opened = await jp_fetch(API, "projects", "seg", "uploads", method="POST", body=b"")
+    token = json.loads(opened.body)["id"]
+    assert opened.code == 201
+    for path in sorted((tmp_path / "abdomen").iterdir()):
+        sent = await jp_fetch(API, "projects", "seg", "uploads", token, "files", method="POST",
+                              body=path.read_bytes(), params={"path": f"abdomen/{path.name}"})
+        assert sent.code == 204
+    for bad in ("../escape.dcm", "/etc/passwd", "abdomen/.hidden", "a\\b.dcm", ""):
+        message = await error_of(jp_fetch, 400, "projects", "seg", "uploads", token, "files", method="POST",
+                                 body=b"x", params={"path": bad})
+        assert "not a plain relative path" in message
+    response = await jp_fetch(API, "projects", "seg", "uploads", token, method="POST", body=json.dumps({}))
+    created = json.loads(response.body)
+    assert response.code == 201 and response.headers["Location"].endswith(f"/datasets/{created['id']}")
+    assert (created["kind"], created["item_count"], created["name"]) == ("volume", 1, "abdomen")
+    [item] = datasets.all_items(server_workspace, created["id"])
+    assert item.meta["shape"][2] == len(series.files) == 5  # one volume of the five slices
+    assert list((server_workspace.root / "uploads").iterdir()) == []  # the upload folder went with the import
+    assert "no upload folder" in await error_of(jp_fetch, 404, "projects", "seg", "uploads", token, method="POST",
+                                                body=json.dumps({}))
+
+
+async def test_a_folder_upload_can_be_discarded_and_an_empty_one_is_refused(jp_fetch, server_workspace):
+    from mass_ide.core import projects
+
+    projects.create_project(server_workspace, name="Seg", template="liver-segmentation", user="ana")
+    token = json.loads((await jp_fetch(API, "projects", "seg", "uploads", method="POST", body=b"")).body)["id"]
+    message = await error_of(jp_fetch, 400, "projects", "seg", "uploads", token, method="POST", body=json.dumps({}))
+    assert "upload folder is empty" in message
+    token = json.loads((await jp_fetch(API, "projects", "seg", "uploads", method="POST", body=b"")).body)["id"]
+    await jp_fetch(API, "projects", "seg", "uploads", token, "files", method="POST", body=b"a,b\n1,2\n",
+                   params={"path": "table.csv"})
+    assert (await jp_fetch(API, "projects", "seg", "uploads", token, method="DELETE")).code == 204
+    assert list((server_workspace.root / "uploads").iterdir()) == []
+    await error_of(jp_fetch, 404, "projects", "seg", "uploads", token, method="DELETE")
+    await error_of(jp_fetch, 404, "projects", "nope", "uploads", method="POST", body=b"")
+
+
 async def test_import_a_folder_under_the_server_root(jp_fetch, server_workspace, jp_root_dir):
     from mass_ide.core import projects
 

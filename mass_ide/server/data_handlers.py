@@ -16,10 +16,12 @@ from mass_ide.core import (
     datasets,
     exports,
     prelabel,
+    projects,
     quality,
     recipes,
     render,
     sample_data,
+    uploads,
 )
 from mass_ide.core.errors import InvalidInput
 from mass_ide.server.base import MassHandler
@@ -35,29 +37,36 @@ from mass_ide.server.views import (
 MAX_UPLOAD_BYTES = 20 * 2**30
 
 
-@web.stream_request_body
-class DatasetsHandler(MassHandler):
-    """A project's datasets; POST imports one, streaming an upload to disk in chunks."""
+class StreamedUploadHandler(MassHandler):
+    """A handler whose POST body may be a file, written to disk in chunks as it arrives (never held whole).
 
-    responses = {"get": {200: "DatasetList", 404: None}, "post": {201: "Dataset", 400: None, 404: None}}
-    request_bodies = {"post": "NewDataset"}
+    ``prepare`` calls :meth:`receive_into` for an upload; whatever ``remove`` names is
+    deleted when the request ends, unless :meth:`keep_upload` was called (a cancelled
+    or failed upload leaves nothing behind).
+    """
 
     async def prepare(self) -> None:
-        """Authenticate first; then, for an upload, open the file that the body streams into."""
         await super().prepare()
         self._chunks: list[bytes] = []
         self._upload: BinaryIO | None = None
-        self._upload_dir: Path | None = None
-        if self.request.method != "POST" or self.request.headers.get("Content-Type", "").startswith("application/json"):
-            return
+        self._remove: Path | None = None
+
+    def receive_into(self, target: Path, *, remove: Path) -> None:
+        """Stream the request body into ``target`` (the caller must be allowed to write)."""
         if not self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource):
             raise web.HTTPError(HTTPStatus.FORBIDDEN, "not authorized to import data")
-        filename = self.get_query_argument("filename", "")
-        if not filename or Path(filename).name != filename or filename.startswith("."):
-            raise web.HTTPError(HTTPStatus.BAD_REQUEST, "give the uploaded file's name as ?filename=NAME (no folders)")
         self.request.connection.set_max_body_size(MAX_UPLOAD_BYTES)
-        self._upload_dir = Path(tempfile.mkdtemp(prefix="upload-", dir=self.workspace.root / "uploads"))
-        self._upload = (self._upload_dir / filename).open("wb")
+        self._remove = remove
+        self._upload = target.open("wb")
+
+    def finish_upload(self) -> Path:
+        """Close the uploaded file once the body is complete; its path."""
+        self._upload.close()
+        return Path(self._upload.name)
+
+    def keep_upload(self) -> None:
+        """Keep what arrived when the request ends."""
+        self._remove = None
 
     def data_received(self, chunk: bytes) -> None:
         """Write an upload chunk to disk, or keep a (small) JSON body."""
@@ -67,11 +76,38 @@ class DatasetsHandler(MassHandler):
             self._chunks.append(chunk)
 
     def on_finish(self) -> None:
-        """Remove the upload's temporary folder, whatever happened."""
+        """Remove the upload (unless kept), whatever happened."""
         if self._upload is not None:
             self._upload.close()
-        if self._upload_dir is not None:
-            shutil.rmtree(self._upload_dir, ignore_errors=True)
+        if self._remove is not None:
+            if self._remove.is_dir():
+                shutil.rmtree(self._remove, ignore_errors=True)
+            else:
+                self._remove.unlink(missing_ok=True)
+
+    def on_connection_close(self) -> None:
+        """A cancelled upload leaves no file behind."""
+        self.on_finish()
+        super().on_connection_close()
+
+
+@web.stream_request_body
+class DatasetsHandler(StreamedUploadHandler):
+    """A project's datasets; POST imports one, streaming an upload to disk in chunks."""
+
+    responses = {"get": {200: "DatasetList", 404: None}, "post": {201: "Dataset", 400: None, 404: None}}
+    request_bodies = {"post": "NewDataset"}
+
+    async def prepare(self) -> None:
+        """Authenticate first; then, for an upload, open the file that the body streams into."""
+        await super().prepare()
+        if self.request.method != "POST" or self.request.headers.get("Content-Type", "").startswith("application/json"):
+            return
+        filename = self.get_query_argument("filename", "")
+        if not filename or Path(filename).name != filename or filename.startswith("."):
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, "give the uploaded file's name as ?filename=NAME (no folders)")
+        upload_dir = Path(tempfile.mkdtemp(prefix="upload-", dir=self.workspace.root / "uploads"))
+        self.receive_into(upload_dir / filename, remove=upload_dir)
 
     @web.authenticated
     @authorized
@@ -90,24 +126,80 @@ class DatasetsHandler(MassHandler):
         DICOM is de-identified on import. The import is atomic: it lands whole or not at all.
         """
         if self._upload is not None:
-            self._upload.close()
-            source, name = Path(self._upload.name), self.get_query_argument("name", None)
+            source, name = self.finish_upload(), self.get_query_argument("name", None)
         else:
             self.request.body = b"".join(self._chunks)
             body = self.read_json()
             source, name = datasets.resolve_inside(Path(self.root_dir), body["path"]), body.get("name")
-        salt = datasets.deid_salt(self.workspace)
-        staged = await asyncio.to_thread(
-            datasets.stage_import, self.workspace, project_id, source=source, salt=salt
-        )
-        dataset = datasets.commit_import(self.workspace, staged, name=name, user=self.user_name)
-        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "datasets", str(dataset.id)))
-        self.write_json(dataset_json(dataset), status=HTTPStatus.CREATED)
+        await import_and_answer(self, project_id, source=source, name=name)
 
-    def on_connection_close(self) -> None:
-        """A cancelled upload leaves no file behind."""
-        self.on_finish()
-        super().on_connection_close()
+
+async def import_and_answer(handler: MassHandler, project_id: str, *, source: Path, name: str | None) -> None:
+    """Import ``source`` off the event loop, commit it, and answer 201 with the dataset and its Location."""
+    salt = datasets.deid_salt(handler.workspace)
+    staged = await asyncio.to_thread(datasets.stage_import, handler.workspace, project_id, source=source, salt=salt)
+    dataset = datasets.commit_import(handler.workspace, staged, name=name, user=handler.user_name)
+    handler.set_header("Location", url_path_join(handler.base_url, API_PREFIX, "datasets", str(dataset.id)))
+    handler.write_json(dataset_json(dataset), status=HTTPStatus.CREATED)
+
+
+class UploadFoldersHandler(MassHandler):
+    """Folder uploads of a project: POST opens one for the files of a dropped folder."""
+
+    responses = {"post": {201: "UploadFolder", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def post(self, project_id: str) -> None:
+        """Open an upload folder; send its files to `uploads/{id}/files?path=`, then POST `uploads/{id}`."""
+        projects.get_project(self.workspace, project_id)
+        self.write_json({"id": uploads.open_folder(self.workspace)}, status=HTTPStatus.CREATED)
+
+
+@web.stream_request_body
+class UploadFileHandler(StreamedUploadHandler):
+    """One file of a folder upload, streamed to disk at its path inside the dropped folder."""
+
+    responses = {"post": {204: None, 400: None, 404: None}}
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.request.method == "POST":
+            target = uploads.file_target(self.workspace, self.path_kwargs["upload_id"], self.get_query_argument("path", ""))
+            self.receive_into(target, remove=target)
+
+    @web.authenticated
+    @authorized
+    def post(self, project_id: str, upload_id: str) -> None:
+        """Store the body as the file `?path=series/IM0001.dcm` of the upload folder."""
+        self.finish_upload()
+        self.keep_upload()
+        self.set_status(HTTPStatus.NO_CONTENT)
+
+
+class UploadFolderHandler(MassHandler):
+    """A folder upload: import what arrived as one dataset, or discard it."""
+
+    responses = {"post": {201: "Dataset", 400: None, 404: None}, "delete": {204: None, 404: None}}
+    request_bodies = {"post": "UploadImport"}
+
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str, upload_id: str) -> None:
+        """Import the uploaded folder as one dataset (atomic, DICOM de-identified); the upload is then removed."""
+        name = self.read_json().get("name")
+        try:
+            await import_and_answer(self, project_id, source=uploads.import_source(self.workspace, upload_id), name=name)
+        finally:
+            uploads.discard(self.workspace, upload_id)
+
+    @web.authenticated
+    @authorized
+    def delete(self, project_id: str, upload_id: str) -> None:
+        """Discard the upload folder and what arrived in it."""
+        uploads.existing_folder(self.workspace, upload_id)
+        uploads.discard(self.workspace, upload_id)
+        self.set_status(HTTPStatus.NO_CONTENT)
 
 
 def int_argument(handler: MassHandler, name: str, default: int | None = None, *, minimum: int = 0) -> int:

@@ -21,6 +21,9 @@ from mass_ide.server.data_handlers import (
     SuggestionAcceptHandler,
     SuggestionHandler,
     SuggestionMaskHandler,
+    UploadFileHandler,
+    UploadFolderHandler,
+    UploadFoldersHandler,
     VersionsHandler,
 )
 from mass_ide.server.handlers import (
@@ -58,6 +61,7 @@ DATASET_ID = r"(?P<dataset_id>\d+)"
 ITEM_ID = r"(?P<item_id>\d+)"
 RUN_ID = r"(?P<run_id>\d+)"
 STUDY_ID = r"(?P<study_id>\d+)"
+UPLOAD_ID = r"(?P<upload_id>[0-9a-f]{32})"
 MODEL_NAME = r"(?P<name>[^/]+)"
 MODEL_VERSION = r"(?P<version>[^/]+)"  # a number, "latest" or "@alias"
 ALIAS = r"(?P<alias>[^/]+)"
@@ -68,6 +72,9 @@ ROUTES = [
     (f"projects/{PROJECT_ID}", ProjectHandler),
     (f"projects/{PROJECT_ID}/datasets", DatasetsHandler),
     (f"projects/{PROJECT_ID}/sample-data", SampleDataHandler),
+    (f"projects/{PROJECT_ID}/uploads", UploadFoldersHandler),
+    (f"projects/{PROJECT_ID}/uploads/{UPLOAD_ID}", UploadFolderHandler),
+    (f"projects/{PROJECT_ID}/uploads/{UPLOAD_ID}/files", UploadFileHandler),
     (f"datasets/{DATASET_ID}", DatasetHandler),
     (f"datasets/{DATASET_ID}/items", ItemsHandler),
     (f"datasets/{DATASET_ID}/versions", VersionsHandler),

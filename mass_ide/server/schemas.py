@@ -142,6 +142,18 @@ LABEL_UPDATE = {
     },
 }
 
+UPLOAD_FOLDER = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {"id": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "Names the upload folder."}},
+}
+
+UPLOAD_IMPORT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"name": {"type": "string", "maxLength": 80, "description": "The dataset's name (default: the folder's)."}},
+}
+
 SUGGESTION = {
     "type": "object",
     "required": ["item_id", "uncertainty", "model", "version", "has_mask"],
@@ -442,6 +454,8 @@ COMPONENTS = {
     "ItemPage": ITEM_PAGE,
     "Annotation": ANNOTATION,
     "LabelUpdate": LABEL_UPDATE,
+    "UploadFolder": UPLOAD_FOLDER,
+    "UploadImport": UPLOAD_IMPORT,
     "Suggestion": SUGGESTION,
     "AcceptSuggestion": ACCEPT_SUGGESTION,
     "PrelabelJob": PRELABEL_JOB,

@@ -22,6 +22,11 @@ function projectDatasetsPath(projectId: string, query?: Record<string, string>):
   return query ? `${path}${URLExt.objectToQueryString(query)}` : path;
 }
 
+/** The path of a project's folder uploads. */
+function projectUploadsPath(projectId: string): string {
+  return `projects/${encodeURIComponent(projectId)}/uploads`;
+}
+
 /** A project's datasets, oldest first. */
 export async function listDatasets(projectId: string): Promise<IDataset[]> {
   return (await requestAPI<{ datasets: IDataset[] }>(projectDatasetsPath(projectId))).datasets;
@@ -39,6 +44,36 @@ export function uploadDataset(
     query.name = name;
   }
   return uploadAPI<IDataset>(projectDatasetsPath(projectId, query), file, onProgress);
+}
+
+/** Open an upload folder for the files of a folder dropped in the browser; its token. */
+export async function openUploadFolder(projectId: string): Promise<string> {
+  return (await requestAPI<{ id: string }>(projectUploadsPath(projectId), { method: 'POST' })).id;
+}
+
+/** Send one file of a folder upload, with its path inside the dropped folder. */
+export function uploadFolderFile(
+  projectId: string,
+  token: string,
+  path: string,
+  file: File,
+  onProgress: (loaded: number, total: number) => void
+): IUpload<null> {
+  const query = URLExt.objectToQueryString({ path });
+  return uploadAPI<null>(`${projectUploadsPath(projectId)}/${token}/files${query}`, file, onProgress);
+}
+
+/** Import what arrived in an upload folder as one dataset (the folder is then removed). */
+export function importUploadFolder(projectId: string, token: string, name: string | undefined): Promise<IDataset> {
+  return requestAPI<IDataset>(`${projectUploadsPath(projectId)}/${token}`, {
+    method: 'POST',
+    body: JSON.stringify(name ? { name } : {})
+  });
+}
+
+/** Throw away an upload folder and what arrived in it. */
+export async function discardUploadFolder(projectId: string, token: string): Promise<void> {
+  await requestAPI<null>(`${projectUploadsPath(projectId)}/${token}`, { method: 'DELETE' });
 }
 
 /** Import a file or folder that already lies under the Jupyter server's root. */

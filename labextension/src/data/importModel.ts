@@ -2,11 +2,29 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { errorMessage, IUpload, UploadCancelled } from '../api';
-import { importServerPath, uploadDataset } from './client';
+import {
+  discardUploadFolder,
+  importServerPath,
+  importUploadFolder,
+  openUploadFolder,
+  uploadDataset,
+  uploadFolderFile
+} from './client';
 import { IDataset } from './types';
 
 /** Where one import stands. */
 export type ImportState = 'waiting' | 'uploading' | 'importing' | 'done' | 'failed' | 'cancelled';
+
+/** A file of a dropped folder, with its path inside that folder ("series/IM0001.dcm"). */
+export interface IFolderFile {
+  path: string;
+  file: File;
+}
+
+/** What waits its turn to upload: one file, or the files of one folder (one dataset either way). */
+type Queued =
+  | { entry: IImportEntry; name?: string; file: File }
+  | { entry: IImportEntry; name?: string; folder: readonly IFolderFile[] };
 
 /** One file upload or server-path import, as the Import panel lists it. */
 export interface IImportEntry {
@@ -63,6 +81,14 @@ export class ImportModel implements IDisposable {
     void this._drain();
   }
 
+  /** Queue the files of a dropped folder for upload, to import as one dataset (a DICOM series, say). */
+  uploadFolder(folderName: string, files: readonly IFolderFile[], name?: string): void {
+    const bytes = files.reduce((sum, { file }) => sum + file.size, 0);
+    const entry = this._add(`${folderName} (${files.length} files)`, true, bytes);
+    this._queue.push({ entry, folder: files, name });
+    void this._drain();
+  }
+
   /** Import a file or folder under the server root. */
   async importPath(path: string, name?: string): Promise<void> {
     const entry = this._add(path, false, 0);
@@ -103,32 +129,63 @@ export class ImportModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  /** Upload the queued files one after the other. */
+  /** Upload the queued files and folders one after the other. */
   private async _drain(): Promise<void> {
-    if (this._current) {
+    if (this._draining) {
       return;
     }
+    this._draining = true;
     let next = this._queue.shift();
     while (next && !this._isDisposed) {
-      const { entry, file, name } = next;
+      const entry = next.entry;
       entry.state = 'uploading';
-      const upload = uploadDataset(this.projectId, file, name, (loaded, total) => {
-        entry.loaded = loaded;
-        entry.total = total;
-        // Once the last byte is out, the server converts the data.
-        entry.state = loaded >= total ? 'importing' : 'uploading';
-        this._changed.emit();
-      });
-      this._current = { entry, upload };
       this._changed.emit();
       try {
-        this._succeed(entry, await upload.done);
+        const dataset = 'file' in next ? await this._uploadFile(next) : await this._uploadFolder(next);
+        this._succeed(entry, dataset);
       } catch (error) {
         this._fail(entry, error);
       }
       this._current = null;
       next = this._queue.shift();
     }
+    this._draining = false;
+  }
+
+  /** Upload one file as a dataset. */
+  private _uploadFile({ entry, file, name }: Queued & { file: File }): Promise<IDataset> {
+    const upload = uploadDataset(this.projectId, file, name, (loaded, total) => {
+      entry.total = total;
+      this._progress(entry, loaded);
+    });
+    this._current = { entry, upload };
+    return upload.done;
+  }
+
+  /** Upload a folder's files into an upload folder one by one, then import it as one dataset. */
+  private async _uploadFolder({ entry, folder, name }: Queued & { folder: readonly IFolderFile[] }): Promise<IDataset> {
+    const token = await openUploadFolder(this.projectId);
+    let sent = 0;
+    try {
+      for (const { path, file } of folder) {
+        const upload = uploadFolderFile(this.projectId, token, path, file, loaded => this._progress(entry, sent + loaded));
+        this._current = { entry, upload };
+        await upload.done;
+        sent += file.size;
+      }
+    } catch (error) {
+      void discardUploadFolder(this.projectId, token).catch(() => undefined);
+      throw error;
+    }
+    this._progress(entry, entry.total);
+    return importUploadFolder(this.projectId, token, name);
+  }
+
+  /** Record bytes sent; once the last byte is out, the server converts the data. */
+  private _progress(entry: IImportEntry, loaded: number): void {
+    entry.loaded = loaded;
+    entry.state = loaded >= entry.total ? 'importing' : 'uploading';
+    this._changed.emit();
   }
 
   private _add(source: string, upload: boolean, total: number): IImportEntry {
@@ -153,12 +210,13 @@ export class ImportModel implements IDisposable {
   }
 
   private _changed = new Signal<this, void>(this);
-  private _current: { entry: IImportEntry; upload: IUpload<IDataset> } | null = null;
+  private _current: { entry: IImportEntry; upload: IUpload<IDataset | null> } | null = null;
+  private _draining = false;
   private _entries: IImportEntry[] = [];
   private _ids = 0;
   private _imported = new Signal<this, IDataset>(this);
   private _isDisposed = false;
-  private _queue: { entry: IImportEntry; file: File; name?: string }[] = [];
+  private _queue: Queued[] = [];
 }
 
 /** Whether an import has ended, for better or worse. */

@@ -1,18 +1,18 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import { closeIcon, fileUploadIcon, folderIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
-import React, { useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
 import { ProgressBar } from './charts';
-import { IImportEntry, ImportModel, isFinished } from './importModel';
+import { IFolderFile, IImportEntry, ImportModel, isFinished } from './importModel';
 import { ImportReport } from './report';
 import { formatBytes } from './types';
 
 /** What Mass IDE imports, in words. */
 const SUPPORTED =
-  'CSV, TSV or TXT tables · PNG, JPEG or TIFF images · NIfTI volumes (.nii, .nii.gz) · DICOM files · a .zip of any one of these';
+  'CSV, TSV or TXT tables · PNG, JPEG or TIFF images · NIfTI volumes (.nii, .nii.gz) · DICOM files · a folder or .zip of any one of these';
 
 /** What the panel needs from the outside. */
 export interface IImportPanelOptions {
@@ -97,17 +97,17 @@ function ImportEntry(props: { entry: IImportEntry; model: ImportModel; commands:
   );
 }
 
-/** The files of a drop, and the names of any folders in it (a browser cannot upload those). */
-function droppedFiles(transfer: DataTransfer): { files: File[]; folders: string[] } {
+/** The files and folders of a drop; read them before the drop event ends. */
+function droppedEntries(transfer: DataTransfer): { files: File[]; folders: FileSystemDirectoryEntry[] } {
   const files: File[] = [];
-  const folders: string[] = [];
+  const folders: FileSystemDirectoryEntry[] = [];
   for (const item of Array.from(transfer.items)) {
     if (item.kind !== 'file') {
       continue;
     }
     const entry = item.webkitGetAsEntry();
     if (entry?.isDirectory) {
-      folders.push(entry.name);
+      folders.push(entry as FileSystemDirectoryEntry);
       continue;
     }
     const file = item.getAsFile();
@@ -118,19 +118,77 @@ function droppedFiles(transfer: DataTransfer): { files: File[]; folders: string[
   return { files, folders };
 }
 
+/** Every file under a dropped folder, with its path from the folder on ("series/IM0001.dcm"); hidden ones stay. */
+async function folderFiles(folder: FileSystemDirectoryEntry): Promise<IFolderFile[]> {
+  const found: IFolderFile[] = [];
+  const walk = async (directory: FileSystemDirectoryEntry, prefix: string): Promise<void> => {
+    const reader = directory.createReader();
+    for (;;) {
+      const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+      if (batch.length === 0) {
+        return;
+      }
+      for (const entry of batch.filter(child => !child.name.startsWith('.'))) {
+        const path = `${prefix}/${entry.name}`;
+        if (entry.isDirectory) {
+          await walk(entry as FileSystemDirectoryEntry, path);
+        } else {
+          const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+          found.push({ path, file });
+        }
+      }
+    }
+  };
+  await walk(folder, folder.name);
+  return found;
+}
+
+/** The files a folder picker chose, grouped by the folder they came from. */
+function pickedFolders(files: File[]): Map<string, IFolderFile[]> {
+  const folders = new Map<string, IFolderFile[]>();
+  for (const file of files) {
+    const path = file.webkitRelativePath || file.name;
+    if (path.split('/').some(part => part.startsWith('.'))) {
+      continue;
+    }
+    const top = path.split('/')[0];
+    folders.set(top, [...(folders.get(top) ?? []), { path, file }]);
+  }
+  return folders;
+}
+
 /** The panel's body: name, drop zone and picker, server path, then the imports. */
 function ImportView({ model, projects, commands, fileBrowserSelection }: IImportPanelOptions): JSX.Element {
   const [name, setName] = useState('');
   const [dragging, setDragging] = useState(false);
-  const [folders, setFolders] = useState<string[]>([]);
+  const [folderError, setFolderError] = useState<string | null>(null);
   const [serverPath, setServerPath] = useState('');
   const [serverHint, setServerHint] = useState<string | null>(null);
   const picker = useRef<HTMLInputElement>(null);
+  const folderPicker = useRef<HTMLInputElement>(null);
+  useEffect(() => folderPicker.current?.setAttribute('webkitdirectory', ''), []);
 
   const upload = (files: File[]): void => {
     if (files.length > 0) {
       model.upload(files, name.trim() || undefined);
       setName('');
+    }
+  };
+  const uploadFolders = (folders: Map<string, IFolderFile[]>): void => {
+    const single = folders.size === 1 ? name.trim() || undefined : undefined;
+    folders.forEach((files, folder) => {
+      if (files.length > 0) {
+        model.uploadFolder(folder, files, single);
+      }
+    });
+    setName('');
+  };
+  const dropFolders = async (entries: FileSystemDirectoryEntry[]): Promise<void> => {
+    try {
+      const read = await Promise.all(entries.map(async entry => [entry.name, await folderFiles(entry)] as const));
+      uploadFolders(new Map(read));
+    } catch (error) {
+      setFolderError(`The browser could not read the dropped folder: ${String(error)}`);
     }
   };
   const importFromServer = (): void => {
@@ -194,21 +252,27 @@ function ImportView({ model, projects, commands, fileBrowserSelection }: IImport
         onDrop={event => {
           event.preventDefault();
           setDragging(false);
-          const dropped = droppedFiles(event.dataTransfer);
-          setFolders(dropped.folders);
+          const dropped = droppedEntries(event.dataTransfer);
+          setFolderError(null);
           upload(dropped.files);
+          void dropFolders(dropped.folders);
         }}
       >
         <fileUploadIcon.react tag="span" className="mass-DropZone-icon" />
-        <div className="mass-DropZone-title">Drop files here</div>
+        <div className="mass-DropZone-title">Drop files or folders here</div>
         <div className="mass-DropZone-formats">{SUPPORTED}</div>
         <div className="mass-DropZone-note">
-          Each file becomes its own dataset. To import many images or a DICOM series as one dataset, zip the folder
-          and drop the .zip.
+          Each file becomes its own dataset; a folder becomes one dataset (a DICOM series, or images in one folder
+          per class).
         </div>
-        <button className="jp-mod-styled jp-mod-accept" onClick={() => picker.current?.click()}>
-          Choose files…
-        </button>
+        <div className="mass-DropZone-buttons">
+          <button className="jp-mod-styled jp-mod-accept" onClick={() => picker.current?.click()}>
+            Choose files…
+          </button>
+          <button className="jp-mod-styled" onClick={() => folderPicker.current?.click()}>
+            Choose a folder…
+          </button>
+        </div>
         <input
           ref={picker}
           className="mass-DropZone-input"
@@ -218,16 +282,26 @@ function ImportView({ model, projects, commands, fileBrowserSelection }: IImport
           onChange={event => {
             const files = Array.from(event.target.files ?? []);
             event.target.value = '';
-            setFolders([]);
+            setFolderError(null);
             upload(files);
           }}
         />
+        <input
+          ref={folderPicker}
+          className="mass-DropZone-input"
+          type="file"
+          aria-label="Folder to import"
+          onChange={event => {
+            const files = Array.from(event.target.files ?? []);
+            event.target.value = '';
+            setFolderError(null);
+            uploadFolders(pickedFolders(files));
+          }}
+        />
       </div>
-      {folders.length > 0 && (
+      {folderError && (
         <div className="mass-Notice" role="status">
-          {folders.map(folder => `“${folder}”`).join(', ')} {folders.length === 1 ? 'is a folder' : 'are folders'}: a
-          browser cannot upload a folder as one dataset. Zip it and drop the .zip, or copy it to the server (e.g. with
-          the file browser) and import it from the server below.
+          {folderError}
         </div>
       )}
 
