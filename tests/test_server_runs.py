@@ -107,3 +107,35 @@ async def test_auto_tune_runs_trials_as_runs_and_promotes_the_best(jp_fetch, lab
     promoted = json.loads((await jp_fetch(API, "studies", str(study["id"]), "promote", method="POST", body="")).body)
     best = runs.get_run(workspace, done["best_run_id"])
     assert promoted["config"]["learning_rate"] == best["config"]["learning_rate"] and promoted["study_id"] is None
+
+
+async def test_report_pictures_are_served_from_the_runs_report_folder_only(jp_fetch, lab_values, http_server_client,
+                                                                          jp_auth_header, jp_base_url):
+    import numpy as np
+    from jupyter_server.utils import url_path_join
+    from tornado.httpclient import HTTPClientError
+
+    from mass_ide.core.training.report import overlay_picture
+
+    workspace, table = lab_values
+    run = runs.create_run(workspace, "labs", dataset_id=table.id, user="ana")
+    folder = runs.run_dir(workspace, run)
+    disc = (np.add.outer(np.arange(32) - 16, np.arange(32) - 16) ** 2 < 64).astype(np.int64)
+    picture = overlay_picture(np.linspace(0, 1, 32 * 32).reshape(32, 32), disc, disc, folder / "report" / "overlay-01-a.png")
+    (folder / "log.txt").write_text("not a picture")
+    (workspace.root / "secret.png").write_bytes(picture.read_bytes())
+
+    response = await jp_fetch(API, "runs", str(run["id"]), "report", "images", "overlay-01-a.png")
+    assert response.code == 200 and response.headers["Content-Type"] == "image/png"
+    assert response.body == picture.read_bytes()
+    refused = {"overlay-02-missing.png": 404, "log.txt": 400, "..": 400, "..%2Flog.txt": 400, "%2Fetc%2Fpasswd": 400,
+               "..%2F..%2F..%2F..%2F..%2Fsecret.png": 400, "..%5C..%5Csecret.png": 400, ".hidden.png": 400,
+               "../../../../../secret.png": 404}
+    for name, status in refused.items():  # sent as written: an encoded slash reaches the handler as a slash
+        url = url_path_join(jp_base_url, API, "runs", str(run["id"]), "report", "images", name)
+        response = await http_server_client.fetch(url, headers=jp_auth_header, raise_error=False)
+        assert response.code == status, name
+        assert response.body != picture.read_bytes()
+    with pytest.raises(HTTPClientError) as error:
+        await jp_fetch(API, "runs", "999", "report", "images", "overlay-01-a.png")
+    assert error.value.code == 404

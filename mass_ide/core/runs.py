@@ -146,6 +146,18 @@ def metrics_since(ws: Workspace, run_id: int, *, since: int = 0, limit: int = 10
                             "ORDER BY id LIMIT ?", [run_id, since, limit]))
 
 
+def report_image(ws: Workspace, run_id: int, name: str) -> Path:
+    """A picture of the run's evaluation report (``report/NAME.png`` in its folder); nothing else is served."""
+    run = get_run(ws, run_id)
+    if not name or name.startswith(".") or any(c in name for c in "/\\\0") or not name.lower().endswith(".png"):
+        raise InvalidInput(f"{name!r} is not the name of a report picture (NAME.png, no folders)")
+    folder = (run_dir(ws, run) / "report").resolve()
+    path = (folder / name).resolve()
+    if path.parent != folder or not path.is_file():
+        raise NotFound(f"run {run_id}'s report has no picture {name!r}")
+    return path
+
+
 def log_tail(ws: Workspace, run: dict, *, lines: int = 50) -> list[str]:
     """The last lines of the run's log."""
     path = run_dir(ws, run) / "log.txt"

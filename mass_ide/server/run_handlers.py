@@ -15,6 +15,7 @@ from mass_ide.core.errors import MassError
 from mass_ide.server.base import SCHEDULER_SETTING, WORKSPACE_SETTING, MassHandler
 from mass_ide.server.data_handlers import int_argument
 from mass_ide.server.handlers import API_PREFIX
+from mass_ide.server.openapi import PNG
 from mass_ide.server.views import run_json
 
 STREAM_INTERVAL_MS = 200
@@ -72,6 +73,20 @@ class RunHandler(MassHandler):
         """A run with its status, progress, evaluation report and the tail of its log."""
         run = runs.get_run(self.workspace, int(run_id))
         self.write_json({**run_json(run), "log": runs.log_tail(self.workspace, run)})
+
+
+class RunReportImageHandler(MassHandler):
+    """A picture of a run's evaluation report."""
+
+    responses = {"get": {200: PNG, 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, run_id: str, name: str) -> None:
+        """One overlay picture of the report (a file name from the report's `overlays`), as PNG."""
+        path = runs.report_image(self.workspace, int(run_id), name)
+        self.set_header("Cache-Control", "private, max-age=3600")
+        self.finish(path.read_bytes(), set_content_type="image/png")
 
 
 class RunCancelHandler(MassHandler):

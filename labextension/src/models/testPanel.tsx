@@ -57,7 +57,7 @@ function EvaluationView({ report }: { report: EvaluationReport }): JSX.Element {
   if (report.kind === 'classification') {
     return <ClassificationReport report={report} />;
   }
-  return <SegmentationReport report={report} runId={0} projectPath={null} />;
+  return <SegmentationReport report={report} imageURL={null} />;
 }
 
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */

@@ -17,6 +17,13 @@ const MODELS: Record<string, string[]> = {
   segmentation: ['unet', 'segresnet']
 };
 
+/** The losses the training engine offers, by task (the first is the default). */
+const LOSSES: Record<string, string[]> = {
+  'tabular-classification': ['cross_entropy', 'focal'],
+  'image-classification': ['cross_entropy', 'focal'],
+  segmentation: ['dice_ce', 'dice', 'focal', 'dice_focal']
+};
+
 /** The augmentations the training engine knows. */
 const AUGMENTATIONS = ['flip', 'rotate', 'rotate90', 'intensity_scale', 'intensity_shift'];
 
@@ -40,6 +47,7 @@ const HINTS: Record<string, string> = {
   validation_split: 'Share of the cases kept aside for validation.',
   device: 'auto: a CUDA GPU when there is one, else the CPU.',
   augmentation: 'Random changes to the training samples.',
+  loss: 'What training minimises; focal losses weigh hard cases more.',
   'model.name': 'The network the engine builds.'
 };
 
@@ -275,7 +283,7 @@ function ConfigField(props: IFieldProps): JSX.Element {
     return <ParsedInput {...props} numeric parse={text => parseNumber(dotted, text)} format={String} />;
   }
   if (typeof value === 'string') {
-    const choices = dotted === 'model.name' ? MODELS[task] : CHOICES[dotted];
+    const choices = dotted === 'model.name' ? MODELS[task] : dotted === 'loss' ? LOSSES[task] : CHOICES[dotted];
     if (choices) {
       return <ChoiceField {...props} choices={choices} />;
     }

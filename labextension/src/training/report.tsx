@@ -1,6 +1,6 @@
-import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import React from 'react';
 
+import { apiURL } from '../api';
 import { Chart, themeColours, themeVar, translucent } from './chart';
 import { formatScore, formatShare } from './format';
 import { IClassificationReport, IRunResult, ISegmentationReport, PerClass } from './types';
@@ -146,25 +146,18 @@ function perClass(values: PerClass | undefined, name: string, score: boolean): s
   return score ? formatScore(value) : value === null || value === undefined ? '—' : value.toFixed(1);
 }
 
-/**
- * The URL of a report picture through Jupyter's own file route, when the
- * project folder lies under the server root (`projectPath` is then known).
- */
-function pictureURL(projectPath: string | null, runId: number, folder: string, name: string): string | null {
-  if (!projectPath) {
-    return null;
-  }
-  const path = URLExt.encodeParts(`${projectPath}/runs/${runId}/${folder}/${name}`);
-  return URLExt.join(PageConfig.getBaseUrl(), 'files', path);
+/** The URL of a picture of a run's report (`GET runs/{id}/report/images/{name}`). */
+export function reportImageURL(runId: number, name: string): string {
+  return apiURL(`runs/${runId}/report/images/${encodeURIComponent(name)}`);
 }
 
 /** The report of a segmentation model: Dice per class, per-case Dice and HD95, overlay pictures. */
 export function SegmentationReport(props: {
   report: ISegmentationReport;
-  runId: number;
-  projectPath: string | null;
+  /** Where a picture of the report is served; null: the pictures are not served (their names are shown). */
+  imageURL: ((name: string) => string) | null;
 }): JSX.Element {
-  const { report, runId, projectPath } = props;
+  const { report, imageURL } = props;
   const labels = report.classes.slice(1);
   const inMM = report.cases.some(item => item.hd95_mm !== undefined);
   return (
@@ -211,12 +204,12 @@ export function SegmentationReport(props: {
       {report.overlays.length > 0 && (
         <div className="mass-Overlays">
           {report.overlays.map(name => {
-            const url = pictureURL(projectPath, runId, report.report_folder, name);
+            const url = imageURL ? imageURL(name) : null;
             return (
               <figure key={name} className="mass-Overlay">
                 {url ? <img src={url} alt={`Prediction overlay ${name}`} loading="lazy" /> : null}
                 <figcaption title={name}>
-                  {url ? name : `${name} (in the run's ${report.report_folder}/ folder, outside the server root)`}
+                  {url ? name : `${name} (in the ${report.report_folder}/ folder)`}
                 </figcaption>
               </figure>
             );
@@ -233,13 +226,13 @@ export function SegmentationReport(props: {
 }
 
 /** A completed run's evaluation report, whatever its task. */
-export function RunReport(props: { result: IRunResult; runId: number; projectPath: string | null }): JSX.Element {
+export function RunReport(props: { result: IRunResult; runId: number }): JSX.Element {
   const { report } = props.result;
   if (report.kind === 'classification') {
     return <ClassificationReport report={report} />;
   }
   if (report.kind === 'segmentation') {
-    return <SegmentationReport report={report} runId={props.runId} projectPath={props.projectPath} />;
+    return <SegmentationReport report={report} imageURL={name => reportImageURL(props.runId, name)} />;
   }
   return <div className="mass-Message">This run has no evaluation report: no epoch was validated.</div>;
 }

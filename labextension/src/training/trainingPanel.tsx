@@ -267,7 +267,7 @@ function TrainingView({ model, projects, commands }: IViewProps): JSX.Element {
               </span>
             )}
           </h2>
-          <RunReport result={run.result} runId={run.id} projectPath={project?.path ?? null} />
+          <RunReport result={run.result} runId={run.id} />
         </section>
       )}
       <section className="mass-RunSection">
