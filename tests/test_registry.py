@@ -253,3 +253,31 @@ def test_models_command_line(labs, capsys, tmp_path):
     assert {m["name"]: len(m["versions"]) for m in json.loads(out)} == {"file": 1, "labs": 2}
     code, _, err = run_cli(capsys, ws, "delete", "labs", "1")
     assert code == 1 and "move or remove the alias first" in err
+
+
+IMAGE_FAST = {"image_size": [32, 32], "epochs": 1, "device": "cpu",
+              "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}}
+SEGMENTATION_FAST = {"spacing_mm": [6.0, 6.0, 8.0], "roi_size": [16, 16, 16], "epochs": 2, "batch_size": 2,
+                     "samples_per_case": 1, "model": {"name": "unet", "channels": [4, 8, 16], "strides": [2, 2]},
+                     "device": "cpu"}
+
+
+@pytest.mark.parametrize(("template", "overrides", "expected"), [
+    ("cancer-prediction", IMAGE_FAST, {"kind": "image", "shape": [32, 32], "metrics": {"val/auc", "roc_auc"},
+                                       "input": "An image (32 × 32 pixels, 1 channel(s)"}),
+    ("liver-segmentation", SEGMENTATION_FAST, {"kind": "volume", "shape": [16, 16, 16],
+                                               "metrics": {"val/dice", "dice/liver", "hd95_mm/liver"},
+                                               "input": "A 3D CT volume (nii, nii.gz, dicom-zip)."}),
+])
+def test_image_and_volume_models_register_with_their_signature(tmp_path, template, overrides, expected):
+    ws = Workspace.open(tmp_path / "ws")
+    project = projects.create_project(ws, name=template, template=template, user="ana")
+    dataset = add_sample_data(ws, project.id, user="ana")[0]
+    run = worker.train_in_process(ws, project.id, dataset_id=dataset.id, user="ana", overrides=overrides)
+    version = registry.get_version(ws, template)
+    assert version["run_id"] == run["id"] and version["signature"]["inputs"]["kind"] == expected["kind"]
+    assert expected["metrics"] <= set(version["metrics"])
+    metadata = json.loads((version["folder"] / "configs" / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["network_data_format"]["inputs"]["image"]["spatial_shape"] == expected["shape"]
+    assert expected["input"] in version["card"]
+    ws.close()

@@ -1,5 +1,6 @@
 """The model registry over REST: list, register, versions, aliases, soft delete, restore and bundle download."""
 
+import asyncio
 import io
 import json
 import zipfile
@@ -113,3 +114,18 @@ async def test_registry_errors_say_what_to_fix(jp_fetch, labs):
     assert "is cancelled; only a completed run can be registered" in message
     assert "no alias 'staging'" in await refused(jp_fetch, 404, "models", "labs", "aliases", "staging",
                                                  method="DELETE")
+
+
+async def test_a_run_in_a_worker_process_is_registered_by_the_time_it_completes(jp_fetch, labs):
+    workspace, _, _ = labs
+    _, run = await call(jp_fetch, "projects", "labs", "runs", method="POST",
+                        body={"dataset_id": 1, "config": {**FAST, "seed": 2}})
+    for _ in range(600):
+        if runs.get_run(workspace, run["id"])["status"] in runs.FINAL:
+            break
+        await asyncio.sleep(0.2)
+    _, detail = await call(jp_fetch, "models", "labs")  # at once: the version is there before the status changes
+    assert runs.get_run(workspace, run["id"])["status"] == "completed"
+    assert [v["run_id"] for v in detail["versions"]][0] == run["id"]
+    _, finished = await call(jp_fetch, "runs", str(run["id"]))
+    assert any("registered as model 'labs' version 2" in line for line in finished["log"])

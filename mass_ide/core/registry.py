@@ -207,9 +207,21 @@ def key_metrics(result: dict | None) -> dict:
     elif report.get("kind") == "segmentation":
         metrics["mean_dice"] = report.get("mean_dice")
         metrics.update({f"dice/{name}": value for name, value in (report.get("dice") or {}).items()})
+        metrics.update(_mean_distances(report.get("cases") or []))
     if report:
         metrics["validation_cases"] = report.get("case_count")
     return metrics
+
+
+def _mean_distances(cases: list[dict]) -> dict:
+    """Mean 95% Hausdorff distance per class over the cases where it is defined (``hd95_mm/liver``…)."""
+    means = {}
+    for unit in ("hd95_mm", "hd95_voxels"):
+        names = {name for case in cases for name in case.get(unit, {})}
+        for name in sorted(names):
+            values = [case[unit][name] for case in cases if case.get(unit, {}).get(name) is not None]
+            means[f"{unit}/{name}"] = round(sum(values) / len(values), 4) if values else None
+    return means
 
 
 def package_versions() -> dict:
@@ -470,9 +482,7 @@ def _run_data(ws: Workspace, run: dict) -> dict:
 
 
 def best_checkpoint(ws: Workspace, run: dict) -> Path:
-    """The run's best checkpoint, or Conflict when the run did not complete with one."""
-    if run["status"] != "completed":
-        raise Conflict(f"run {run['id']} is {run['status']}; only a completed run can be registered")
+    """The run's best checkpoint, or Conflict when it saved none."""
     path = runs.run_dir(ws, run) / "checkpoints" / "best.pt"
     if not path.is_file():
         raise Conflict(f"run {run['id']} saved no best checkpoint; train at least one validated epoch")
@@ -482,15 +492,24 @@ def best_checkpoint(ws: Workspace, run: dict) -> Path:
 def register_run(ws: Workspace, run_id: int, *, user: str, name: str | None = None) -> dict:
     """Register a completed run's best checkpoint as the next version of its project's model."""
     run = runs.get_run(ws, run_id)
+    if run["status"] != "completed":
+        raise Conflict(f"run {run_id} is {run['status']}; only a completed run can be registered")
+    return register_finished_run(ws, run, user=user, name=name)
+
+
+def register_finished_run(ws: Workspace, run: dict, *, user: str, name: str | None = None) -> dict:
+    """Register ``run`` (a run dict carrying its training result) whatever its recorded status.
+
+    The worker calls this just before it marks the run completed; others call :func:`register_run`.
+    """
     name = check_model_name(name) if name is not None else default_model_name(ws, run["project_id"])
     existing = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
-                             "WHERE v.run_id = ? AND v.deleted_at IS NULL", [run_id]).fetchone()
+                             "WHERE v.run_id = ? AND v.deleted_at IS NULL", [run["id"]]).fetchone()
     if existing:
-        raise Conflict(f"run {run_id} is already version {existing[1]} of model {existing[0]!r}")
+        raise Conflict(f"run {run['id']} is already version {existing[1]} of model {existing[0]!r}")
     state, signature = _load_state(best_checkpoint(ws, run))
-    meta = state["meta"]
-    record = {"run_id": run_id, "dataset_id": run["dataset_id"], "dataset_version": run["dataset_version"],
-              "dataset_digest": meta.get("dataset_digest"), "config": run["config"],
+    record = {"run_id": run["id"], "dataset_id": run["dataset_id"], "dataset_version": run["dataset_version"],
+              "dataset_digest": state["meta"].get("dataset_digest"), "config": run["config"],
               "metrics": key_metrics(run["result"])}
     return _register(ws, state, signature, name=name, project_id=run["project_id"], user=user, record=record,
                      data=_run_data(ws, run))

@@ -206,22 +206,30 @@ def execute(ws: Workspace, run_id: int, *, watch=None) -> str:
         recorder.close(quiet=True)  # interrupted (KeyboardInterrupt in a notebook): stop the writer thread
     status = "pruned" if recorder.pruned else result.status
     if writer:
+        if status == "completed" and result.checkpoint and should_register(run):
+            auto_register(ws, {**run, "result": result.to_json()}, recorder)
         runs.update_run(ws, run_id, status=status, epochs_done=result.epochs_done, result=result.to_json(),
                         finished_at=audit.now_iso())
         if run["study_id"]:
             best = result.best_metric["value"] if result.best_metric and status == "completed" else None
             tuning.tell(ws, run, value=best, pruned=status == "pruned")
-        elif status == "completed" and result.checkpoint and run["config"].get("register", True) is not False:
-            auto_register(ws, run, recorder)
     return status
 
 
+def should_register(run: dict) -> bool:
+    """Whether a run registers itself when it completes: yes, unless it is a tuning trial or says "register": false."""
+    return not run["study_id"] and run["config"].get("register", True) is not False
+
+
 def auto_register(ws: Workspace, run: dict, recorder: RunRecorder) -> None:
-    """Register a completed run's best checkpoint as a model version; a failure is logged, never fails the run."""
+    """Register a finished run's best checkpoint as a model version; a failure is logged, never fails the run.
+
+    Called just before the run is marked completed, so a completed run already has its version.
+    """
     from mass_ide.core import registry
 
     try:
-        version = registry.register_run(ws, run["id"], user=run["created_by"])
+        version = registry.register_finished_run(ws, run, user=run["created_by"])
     except Exception as error:  # the run itself succeeded; the user can still register it with the button
         recorder.on_log(f"not registered in the model registry: {type(error).__name__}: {error}")
         return
