@@ -1,5 +1,4 @@
-import { PageConfig, URLExt } from '@jupyterlab/coreutils';
-
+import { apiURL } from '../api';
 import { formatScore, formatValue } from '../training/format';
 import { IColumn, IDeployment, Metrics } from './types';
 
@@ -11,16 +10,11 @@ export function formatLatency(ms: number | null | undefined): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
-/** The full URL of a deployment's predict route on this server. */
+/** The full URL of a deployment's predict route on this server (the API answers it relative to its root). */
 export function predictURL(deployment: Pick<IDeployment, 'url'>): string {
   const url = deployment.url;
-  if (/^https?:\/\//.test(url)) {
-    return url;
-  }
-  // The server gives a path: from the server root, or from the base URL.
-  const base = PageConfig.getBaseUrl();
-  const path = url.startsWith('/') ? url : URLExt.join(URLExt.parse(base).pathname, url);
-  return new URL(path, base).href;
+  const absolute = /^https?:\/\//.test(url) ? url : url.startsWith('/') ? url : apiURL(url);
+  return new URL(absolute, window.location.href).href;
 }
 
 /** A metric value for a tile: scores between 0 and 1 to three decimals, others to four digits. */

@@ -57,7 +57,8 @@ function EvaluationView({ report }: { report: EvaluationReport }): JSX.Element {
   if (report.kind === 'classification') {
     return <ClassificationReport report={report} />;
   }
-  return <SegmentationReport report={report} imageURL={null} />;
+  // An evaluation draws no overlay pictures.
+  return <SegmentationReport report={{ ...report, overlays: report.overlays ?? [] }} imageURL={null} />;
 }
 
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */

@@ -5,6 +5,7 @@ import React, { useEffect, useLayoutEffect, useMemo, useRef, useState } from 're
 import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
+import { RunVersionButton } from '../models/runVersion';
 import { ModelPanel } from '../panels';
 import { Chart, IChartProps, isEmpty } from './chart';
 import { ConfigSummary } from './configSummary';
@@ -226,16 +227,7 @@ function TrainingView({ model, projects, commands }: IViewProps): JSX.Element {
             </button>
           )}
           {run.status === 'completed' && run.result?.checkpoint && (
-            <button
-              className="jp-mod-styled jp-mod-accept mass-RegisterButton"
-              disabled={busy}
-              title="Register the best checkpoint as a new model version and open the Models panel"
-              onClick={() =>
-                act(() => commands.execute(CommandIDs.registerRun, { runId: run.id, projectId: run.project_id }))
-              }
-            >
-              Register
-            </button>
+            <RunVersionButton projectId={run.project_id} runId={run.id} commands={commands} />
           )}
           <button
             className="jp-mod-styled mass-CompareButton"
