@@ -3,13 +3,16 @@
 import asyncio
 import io
 import json
+import pickle
 import zipfile
 
 import pytest
+import torch
 from tornado.httpclient import HTTPClientError
 
-from mass_ide.core import projects, runs, worker
+from mass_ide.core import projects, registry, runs, worker
 from mass_ide.core.sample_data import add_sample_data
+from tests.test_registry import PlantsAMarker
 
 API = "mass-ide/api"
 FAST = {"epochs": 2, "device": "cpu"}
@@ -32,7 +35,8 @@ def labs(jp_serverapp):
 
 async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):
     """One API call: (response, decoded JSON or None)."""
-    body = json.dumps(body) if body is not None else "" if method in ("POST", "PUT") else None
+    if not isinstance(body, bytes):
+        body = json.dumps(body) if body is not None else "" if method in ("POST", "PUT") else None
     response = await jp_fetch(API, *parts, method=method, body=body, **kwargs)
     is_json = response.headers.get("Content-Type", "").startswith("application/json")
     return response, json.loads(response.body) if is_json and response.body else None
@@ -72,7 +76,7 @@ async def test_models_list_detail_version_and_download(jp_fetch, labs):
 
 
 async def test_register_alias_delete_and_restore(jp_fetch, jp_base_url, labs):
-    workspace, first, second = labs
+    workspace, _, second = labs
     response, version = await call(jp_fetch, "runs", str(second), "register", method="POST", body={})
     assert response.code == 201 and version["number"] == 2 and version["run_id"] == second
     assert response.headers["Location"] == f"{jp_base_url}{API}/models/labs/versions/2"
@@ -126,6 +130,27 @@ async def test_a_run_in_a_worker_process_is_registered_by_the_time_it_completes(
         await asyncio.sleep(0.2)
     _, detail = await call(jp_fetch, "models", "labs")  # at once: the version is there before the status changes
     assert runs.get_run(workspace, run["id"])["status"] == "completed"
-    assert [v["run_id"] for v in detail["versions"]][0] == run["id"]
+    assert detail["versions"][0]["run_id"] == run["id"]
     _, finished = await call(jp_fetch, "runs", str(run["id"]))
     assert any("registered as model 'labs' version 2" in line for line in finished["log"])
+
+
+async def test_an_uploaded_model_file_imports_and_an_uploaded_pickle_is_refused(jp_fetch, labs, tmp_path):
+    workspace, _, _ = labs
+    state = torch.load(registry.get_version(workspace, "labs")["model_file"], weights_only=True)
+    state["model"] = {key: tensor * 0.5 for key, tensor in state["model"].items()}
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    message = await refused(jp_fetch, 400, "models", "uploaded", "versions", method="POST", body=buffer.getvalue())
+    assert "say which project" in message
+    response, version = await call(jp_fetch, "models", "uploaded", "versions", method="POST", body=buffer.getvalue(),
+                                   params={"project": "labs", "filename": "liver.pt"})
+    assert response.code == 201 and (version["model"], version["number"], version["run_id"]) == ("uploaded", 1, None)
+    assert "Imported from liver.pt" in version["card"]
+    marker = tmp_path / "pwned"
+    hostile = pickle.dumps({"model": PlantsAMarker(marker), "meta": state["meta"]})
+    message = await refused(jp_fetch, 400, "models", "uploaded", "versions", method="POST", body=hostile)
+    assert "not a weights-only model file" in message and not marker.exists()
+    assert list((workspace.root / "uploads").iterdir()) == []  # uploads leave nothing behind
+    _, detail = await call(jp_fetch, "models", "uploaded")
+    assert [v["number"] for v in detail["versions"]] == [1]

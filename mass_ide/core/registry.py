@@ -525,7 +525,7 @@ def import_model_file(ws: Workspace, path: str | Path, *, name: str, user: str, 
     owner = ws.db.execute("SELECT project_id FROM models WHERE name = ?", [name]).fetchone()
     project_id = project_id or (owner[0] if owner else None)
     if project_id is None:
-        raise InvalidInput(f"model {name!r} is new: say which project it belongs to")
+        raise InvalidInput(f"model {name!r} is new: say which project it belongs to (?project=ID, --project ID)")
     get_project(ws, project_id)
     state, signature = _load_state(path)
     meta = state["meta"]

@@ -2,6 +2,7 @@
 
 import tempfile
 from http import HTTPStatus
+from pathlib import Path
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
@@ -9,7 +10,9 @@ from tornado import web
 
 from mass_ide.core import registry
 from mass_ide.server.base import MassHandler
+from mass_ide.server.data_handlers import StreamedUploadHandler
 from mass_ide.server.handlers import API_PREFIX
+from mass_ide.server.openapi import BINARY
 from mass_ide.server.views import model_json, version_json
 
 DOWNLOAD_CHUNK = 1 << 20
@@ -56,10 +59,44 @@ class RunRegisterHandler(MassHandler):
         Answers 409 when the run has not completed or its weights are already registered.
         """
         body = self.read_json() if self.request.body.strip() else {}
-        version = registry.register_run(self.workspace, int(run_id), user=self.user_name, name=body.get("name"))
-        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "models", version["model"], "versions",
-                                                  str(version["number"])))
-        self.write_json(version_json(version), status=HTTPStatus.CREATED)
+        created_version(self, registry.register_run(self.workspace, int(run_id), user=self.user_name,
+                                                    name=body.get("name")))
+
+
+def created_version(handler: MassHandler, version: dict) -> None:
+    """Answer 201 with a new version and its Location."""
+    handler.set_header("Location", url_path_join(handler.base_url, API_PREFIX, "models", version["model"],
+                                                 "versions", str(version["number"])))
+    handler.write_json(version_json(version), status=HTTPStatus.CREATED)
+
+
+@web.stream_request_body
+class ModelVersionsHandler(StreamedUploadHandler):
+    """Upload a model file as a new version."""
+
+    responses = {"post": {201: "ModelVersion", 400: None, 404: None, 409: None}}
+    request_bodies = {"post": BINARY}
+
+    async def prepare(self) -> None:
+        """Authenticate first; then stream the uploaded model file to disk."""
+        await super().prepare()
+        if self.request.method == "POST":
+            filename = Path(self.get_query_argument("filename", "model.pt")).name.lstrip(".") or "model.pt"
+            folder = Path(tempfile.mkdtemp(prefix="model-", dir=self.workspace.root / "uploads"))
+            self.receive_into(folder / filename, remove=folder)
+
+    @web.authenticated
+    @authorized
+    def post(self, name: str) -> None:
+        """Import a model file (the body's bytes) as the next version of model `name`.
+
+        The file must be a weights-only `.pt` of a Mass IDE model (weights and metadata); a
+        pickle that would run code is refused with 400 and never unpickled. A new model names
+        its project with `?project=ID`; `?filename=NAME` is the file's name for the model card.
+        """
+        version = registry.import_model_file(self.workspace, self.finish_upload(), name=name, user=self.user_name,
+                                             project_id=self.get_query_argument("project", None))
+        created_version(self, version)
 
 
 class ModelVersionHandler(MassHandler):

@@ -20,6 +20,7 @@ def openapi_path(pattern: str) -> str:
 
 PNG = "PNG"  # a schema name meaning "a PNG image", for slices and masks
 ZIP = "ZIP"  # a schema name meaning "a zip archive", for downloads
+BINARY = "BINARY"  # a schema name meaning "a file's raw bytes", for uploads
 
 
 def _content(name: str | None, status: int) -> dict | None:
@@ -30,6 +31,8 @@ def _content(name: str | None, status: int) -> dict | None:
         return {"image/png": {"schema": {"type": "string", "format": "binary"}}}
     if name == ZIP:
         return {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
+    if name == BINARY:
+        return {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
     if name is None:
         name = "Error" if status >= 400 else None
     schema = {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}

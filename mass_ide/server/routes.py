@@ -41,6 +41,7 @@ from mass_ide.server.model_handlers import (
     ModelVersionDownloadHandler,
     ModelVersionHandler,
     ModelVersionRestoreHandler,
+    ModelVersionsHandler,
     RunRegisterHandler,
 )
 from mass_ide.server.run_handlers import (
@@ -106,6 +107,7 @@ ROUTES = [
     (f"studies/{STUDY_ID}/promote", StudyPromoteHandler),
     ("models", ModelsHandler),
     (f"models/{MODEL_NAME}", ModelHandler),
+    (f"models/{MODEL_NAME}/versions", ModelVersionsHandler),
     (f"runs/{RUN_ID}/register", RunRegisterHandler),
     (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}", ModelVersionHandler),
     (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/alias", ModelVersionAliasHandler),
