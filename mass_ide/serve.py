@@ -131,13 +131,13 @@ class PredictHandler(ServeHandler):
     async def post(self) -> None:
         self.check_key()
         content_type = self.request.headers.get("Content-Type", "")
-        if content_type.startswith("application/json"):
-            answer = await self.service.predict_json(self.request.body)
-        elif content_type.startswith("multipart/form-data"):
+        if content_type.startswith("multipart/form-data"):
             files = self.request.files.get("file")
             if not files:
                 raise web.HTTPError(HTTPStatus.BAD_REQUEST, "upload the input as multipart field 'file'")
             answer = await self.service.predict_upload(files[0].body, name=files[0].filename or "upload")
+        elif content_type.startswith("application/json") or self.service.signature["inputs"]["kind"] == "table":
+            answer = await self.service.predict_json(self.request.body)
         else:
             answer = await self.service.predict_upload(self.request.body,
                                                        name=self.get_query_argument("filename", "upload"))

@@ -26,6 +26,15 @@ from mass_ide.server.data_handlers import (
     UploadFoldersHandler,
     VersionsHandler,
 )
+from mass_ide.server.deploy_handlers import (
+    DeployHandler,
+    DeploymentHandler,
+    DeploymentsHandler,
+    EvaluateHandler,
+    ExportHandler,
+    PredictHandler,
+    PredictionSliceHandler,
+)
 from mass_ide.server.handlers import (
     API_PREFIX,
     OpenAPIHandler,
@@ -67,6 +76,8 @@ UPLOAD_ID = r"(?P<upload_id>[0-9a-f]{32})"
 MODEL_NAME = r"(?P<name>[^/]+)"
 MODEL_VERSION = r"(?P<version>[^/]+)"  # a number, "latest" or "@alias"
 ALIAS = r"(?P<alias>[^/]+)"
+DEPLOYMENT_ID = r"(?P<deployment_id>\d+)"
+PREDICTION_ID = r"(?P<prediction_id>[^/]+)"
 
 ROUTES = [
     ("templates", TemplatesHandler),
@@ -114,6 +125,13 @@ ROUTES = [
     (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/restore", ModelVersionRestoreHandler),
     (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/download", ModelVersionDownloadHandler),
     (f"models/{MODEL_NAME}/aliases/{ALIAS}", ModelAliasHandler),
+    (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/deploy", DeployHandler),
+    (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/export", ExportHandler),
+    ("deployments", DeploymentsHandler),
+    (f"deployments/{DEPLOYMENT_ID}", DeploymentHandler),
+    (f"deployments/{DEPLOYMENT_ID}/predict", PredictHandler),
+    (f"deployments/{DEPLOYMENT_ID}/evaluate", EvaluateHandler),
+    (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/slice", PredictionSliceHandler),
     ("openapi.json", OpenAPIHandler),
 ]
 

@@ -439,6 +439,97 @@ NEW_ALIAS = {
     "properties": {"alias": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$", "example": "production"}},
 }
 
+DEPLOYMENT = {
+    "type": "object",
+    "required": ["id", "model", "version", "status", "url", "requests", "errors", "latency_ms_p50", "runtime",
+                 "signature", "created_at", "created_by"],
+    "properties": {
+        "id": {"type": "integer"},
+        "model": {"type": "string"},
+        "version": {"type": "integer"},
+        "project_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["starting", "running", "failed", "stopped"]},
+        "url": {"type": "string", "description": "The predict URL, relative to mass-ide/api/."},
+        "requests": {"type": "integer", "description": "Answered predictions."},
+        "errors": {"type": "integer", "description": "Refused predictions (bad input)."},
+        "latency_ms_p50": {"type": ["number", "null"], "description": "Median latency of recent predictions."},
+        "runtime": {"type": "string", "enum": ["torch", "onnx"]},
+        "signature": {"type": "object", "description": "What the model takes and gives (builds the test page)."},
+        "created_at": {"type": "string", "format": "date-time"},
+        "created_by": {"type": "string"},
+        "stopped_at": {"type": ["string", "null"]},
+        "error": {"type": ["string", "null"], "description": "Why the worker failed, with its log's last lines."},
+    },
+}
+
+DEPLOYMENT_LIST = {
+    "type": "object",
+    "required": ["deployments"],
+    "properties": {"deployments": {"type": "array", "items": {"$ref": "#/components/schemas/Deployment"}}},
+}
+
+NEW_DEPLOYMENT = {
+    "type": "object",
+    "properties": {"runtime": {"type": "string", "enum": ["torch", "onnx"], "default": "torch"}},
+    "additionalProperties": False,
+}
+
+PREDICTION_ANSWER = {
+    "type": "object",
+    "required": ["model", "version", "predictions"],
+    "properties": {
+        "model": {"type": "string"},
+        "version": {"type": "integer"},
+        "predictions": {"type": "array", "items": {"type": "object"},
+                        "description": "One result per input: {class, probabilities, uncertainty} for classifiers; "
+                        "{mask: {shape, dtype: uint8, encoding: base64-gzip, data}, slices, classes, voxels, affine, "
+                        "uncertainty} for segmentation."},
+        "prediction_id": {"type": "string", "description": "Masks only: the id for the slice PNG route."},
+    },
+}
+
+NEW_EVALUATION = {
+    "type": "object",
+    "required": ["dataset_id", "version"],
+    "properties": {"dataset_id": {"type": "integer"}, "version": {"type": "integer", "minimum": 1}},
+    "additionalProperties": False,
+}
+
+EVALUATION_REPORT = {
+    "type": "object",
+    "required": ["kind", "case_count", "deployment", "model", "version", "dataset_id", "dataset_version"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["classification", "segmentation"]},
+        "case_count": {"type": "integer"},
+        "accuracy": {"type": ["number", "null"]},
+        "roc_auc": {"type": ["number", "null"]},
+        "mean_dice": {"type": ["number", "null"]},
+        "dice": {"type": "object"},
+        "deployment": {"type": "integer"},
+        "model": {"type": "string"},
+        "version": {"type": "integer"},
+        "dataset_id": {"type": "integer"},
+        "dataset_version": {"type": "integer"},
+    },
+}
+
+EXPORTED_FILE = {
+    "type": "object",
+    "required": ["file", "max_abs_diff"],
+    "properties": {"file": {"type": "string", "description": "Relative to the bundle folder."},
+                   "max_abs_diff": {"type": "number", "description": "Largest logit difference to eager PyTorch."}},
+}
+
+EXPORT_REPORT = {
+    "type": "object",
+    "required": ["torchscript", "onnx", "bundle"],
+    "properties": {
+        "torchscript": {"$ref": "#/components/schemas/ExportedFile"},
+        "onnx": {"$ref": "#/components/schemas/ExportedFile"},
+        "bundle": {"type": "string", "description": "The MONAI bundle folder, relative to the workspace."},
+    },
+}
+
 COMPONENTS = {
     "Error": ERROR,
     "Template": TEMPLATE,
@@ -478,4 +569,12 @@ COMPONENTS = {
     "ModelVersion": MODEL_VERSION,
     "RegisterRun": REGISTER_RUN,
     "NewAlias": NEW_ALIAS,
+    "Deployment": DEPLOYMENT,
+    "DeploymentList": DEPLOYMENT_LIST,
+    "NewDeployment": NEW_DEPLOYMENT,
+    "PredictionAnswer": PREDICTION_ANSWER,
+    "NewEvaluation": NEW_EVALUATION,
+    "EvaluationReport": EVALUATION_REPORT,
+    "ExportedFile": EXPORTED_FILE,
+    "ExportReport": EXPORT_REPORT,
 }

@@ -79,7 +79,7 @@ class DynamicBatcher:
             try:
                 answers = await loop.run_in_executor(self.executor, run_together, self.predictor,
                                                      [inputs for inputs, _ in waiting])
-            except Exception as error:  # a failure of the forward pass answers every request of the batch
+            except Exception as error:  # noqa: BLE001 -- a failed forward pass answers every request of the batch
                 answers = [error] * len(waiting)
             self.batches += 1
             for (_, future), answer in zip(waiting, answers):

@@ -18,8 +18,6 @@ import sys
 from collections import deque
 from pathlib import Path
 
-from sqlite_utils.db import NotFoundError
-
 from mass_ide.core import audit
 from mass_ide.core.errors import Conflict, NotFound
 from mass_ide.core.scheduler import pid_alive
@@ -62,6 +60,11 @@ def deployment_json(row: dict) -> dict:
             "errors": row["errors"], "latency_ms_p50": row["latency_ms_p50"], "runtime": row["runtime"],
             "signature": json.loads(row["signature"]), "created_at": row["created_at"],
             "created_by": row["created_by"], "stopped_at": row["stopped_at"], "error": row["error"]}
+
+
+def public_deployment(ws: Workspace, deployment_id: int) -> dict:
+    """A deployment as the REST API shows it."""
+    return deployment_json(_row(ws, deployment_id))
 
 
 def get_deployment(ws: Workspace, deployment_id: int) -> dict:
@@ -238,18 +241,3 @@ class DeploymentSupervisor:
             except subprocess.TimeoutExpired:
                 child.kill()
         self.children.clear()
-
-
-def stored_mask_path(ws: Workspace, deployment_id: int, prediction_id: str) -> Path:
-    """Where the IDE server keeps a predicted mask so its slices can be shown."""
-    if not prediction_id.isalnum():
-        raise NotFound(f"no prediction {prediction_id!r}")
-    return deployment_dir(ws, deployment_id) / "predictions" / f"{prediction_id}.npy"
-
-
-def check_exists(ws: Workspace, deployment_id: int) -> None:
-    """NotFound for an unknown deployment id."""
-    try:
-        ws.db["deployments"].get(deployment_id)
-    except NotFoundError:
-        raise NotFound(f"no deployment with id {deployment_id}") from None

@@ -89,7 +89,7 @@ def check_picture(data: bytes, *, name: str, signature: dict) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 -- PIL raises many kinds for a broken file
         raise InvalidInput(f"{name} is not a readable picture: {str(error)[:200]}") from None
     size = signature["inputs"].get("size")
     if size:

@@ -1,0 +1,50 @@
+"""Predicted masks kept by the IDE server so the test page can overlay their slices.
+
+The endpoint answers a mask as base64-gzip bytes; the server also keeps it under the
+deployment's folder as ``predictions/<id>.npy`` and serves one slice at a time as a PNG
+whose grey value is the class, oriented like ``GET items/{id}/mask``.
+"""
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from mass_ide.core.annotations import slice_index
+from mass_ide.core.errors import InvalidInput, NotFound
+from mass_ide.core.render import encode_png, to_display
+from mass_ide.core.serving.deployments import deployment_dir
+from mass_ide.core.serving.service import decode_mask
+from mass_ide.core.workspace import Workspace
+
+
+def mask_path(ws: Workspace, deployment_id: int, prediction_id: str) -> Path:
+    """Where a deployment keeps one predicted mask."""
+    if not (prediction_id.isalnum() and prediction_id.isascii()):
+        raise NotFound(f"no prediction {prediction_id!r}")
+    return deployment_dir(ws, deployment_id) / "predictions" / f"{prediction_id}.npy"
+
+
+def keep_masks(ws: Workspace, deployment_id: int, answer: dict) -> str | None:
+    """Store the masks of an endpoint answer; the prediction id, or None when it has no mask."""
+    masks = [p["mask"] for p in answer.get("predictions", []) if isinstance(p.get("mask"), dict)]
+    if not masks:
+        return None
+    prediction_id = uuid.uuid4().hex
+    path = mask_path(ws, deployment_id, prediction_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, decode_mask(masks[0]))
+    return prediction_id
+
+
+def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axis: str, index: int) -> bytes:
+    """One slice of a kept mask as PNG: a volume's along ``axis``, a picture's whole mask (index 0)."""
+    path = mask_path(ws, deployment_id, prediction_id)
+    if not path.is_file():
+        raise NotFound(f"deployment {deployment_id} kept no prediction {prediction_id!r}")
+    mask = np.load(path, mmap_mode="r")
+    if mask.ndim == 2:
+        if index != 0:
+            raise InvalidInput("a picture's mask has one slice: index 0")
+        return encode_png(np.asarray(mask))
+    return encode_png(to_display("volume", np.asarray(mask[slice_index(mask.shape, axis, index)])))

@@ -1,0 +1,256 @@
+"""Handlers for deployments: deploy a version, list and undeploy, predict, evaluate, export.
+
+A prediction is checked against Jupyter auth here, forwarded over loopback to the
+deployment's worker (``python -m mass_ide.serve``) with its key, counted, timed and
+written to the audit log with the user, the model version, the input's SHA-256 and
+the output (masks are kept in the workspace and summarised, not logged).
+"""
+
+import asyncio
+import json
+import time
+from http import HTTPStatus
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
+from tornado import httpclient, ioloop, web
+
+from mass_ide.core import audit, registry
+from mass_ide.core.errors import Conflict, InvalidInput
+from mass_ide.core.serving import deployments, predictions
+from mass_ide.core.serving.inputs import input_sha256
+from mass_ide.core.serving.service import output_summary
+from mass_ide.server.base import MassHandler
+from mass_ide.server.data_handlers import int_argument
+from mass_ide.server.handlers import API_PREFIX
+
+SUPERVISOR_SETTING = "mass_ide_deployments"
+CLIENT_SETTING = "mass_ide_forwarding_client"
+SUPERVISOR_TICK_MS = 500
+FORWARD_TIMEOUT_S = 600
+MAX_BODY_BYTES = 2 * 1024**3
+
+
+def supervisor(settings: dict, workspace) -> deployments.DeploymentSupervisor:
+    """The server's deployment supervisor: made on first use, recovering workers, then ticking."""
+    found = settings.get(SUPERVISOR_SETTING)
+    if found is None:
+        found = settings[SUPERVISOR_SETTING] = deployments.DeploymentSupervisor(workspace)
+        found.recover()
+        found.ticker = ioloop.PeriodicCallback(found.tick, SUPERVISOR_TICK_MS)
+        found.ticker.start()
+    return found
+
+
+def forwarding_client(settings: dict) -> httpclient.AsyncHTTPClient:
+    """The server's HTTP client for forwarding predictions to workers (large answers allowed)."""
+    if CLIENT_SETTING not in settings:
+        settings[CLIENT_SETTING] = httpclient.AsyncHTTPClient(force_instance=True, max_clients=64,
+                                                              max_body_size=MAX_BODY_BYTES)
+    return settings[CLIENT_SETTING]
+
+
+class DeploymentBase(MassHandler):
+    """Base of the deployment handlers: the supervisor, ticked before each answer."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        self.supervisor = supervisor(self.settings, self.workspace)
+        self.supervisor.tick()
+
+    def public(self, deployment_id: int) -> dict:
+        """A deployment as JSON, its key and port left out."""
+        return deployments.public_deployment(self.workspace, deployment_id)
+
+
+class DeployHandler(DeploymentBase):
+    """Deploy a model version."""
+
+    responses = {"post": {201: "Deployment", 400: None, 404: None, 409: None}}
+    request_bodies = {"post": "NewDeployment"}
+
+    @web.authenticated
+    @authorized
+    def post(self, name: str, version: str) -> None:
+        """Start a prediction endpoint for a version (`latest`, a number or `@alias`).
+
+        The deployment starts as `starting` and turns `running` once its worker listens
+        (`failed` with the worker's log when it cannot start). `runtime` is `torch`
+        (default) or `onnx` (ONNX Runtime on the exported graph, exported first if needed).
+        """
+        body = self.read_json() if self.request.body.strip() else {}
+        found = deployments.deploy(self.workspace, name, version, user=self.user_name,
+                                   runtime=body.get("runtime", "torch"))
+        self.supervisor.tick()
+        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "deployments", str(found["id"])))
+        self.write_json(self.public(found["id"]), status=HTTPStatus.CREATED)
+
+
+class DeploymentsHandler(DeploymentBase):
+    """The deployments."""
+
+    responses = {"get": {200: "DeploymentList"}}
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        """Deployments, newest first (`?project=ID` for one project's), with status, counts and p50 latency."""
+        found = deployments.list_deployments(self.workspace, self.get_query_argument("project", None))
+        self.write_json({"deployments": found})
+
+
+class DeploymentHandler(DeploymentBase):
+    """One deployment."""
+
+    responses = {"get": {200: "Deployment", 404: None}, "delete": {200: "Deployment", 404: None, 409: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, deployment_id: str) -> None:
+        """A deployment: its model version, status, predict URL, requests, errors and p50 latency."""
+        self.write_json(self.public(int(deployment_id)))
+
+    @web.authenticated
+    @authorized
+    def delete(self, deployment_id: str) -> None:
+        """Undeploy: stop the worker; the deployment stays listed as `stopped` (409 when it already is)."""
+        deployments.undeploy(self.workspace, int(deployment_id), user=self.user_name)
+        self.write_json(self.public(int(deployment_id)))
+
+
+def running(workspace, deployment_id: int) -> dict:
+    """A deployment that can answer, or Conflict saying why not."""
+    found = deployments.get_deployment(workspace, deployment_id)
+    if found["status"] != "running":
+        detail = f": {found['error'].splitlines()[0]}" if found["error"] else ""
+        raise Conflict(f"deployment {deployment_id} is {found['status']}{detail}; "
+                       + ("wait until it is running" if found["status"] == "starting" else "deploy the version again"))
+    return found
+
+
+@web.stream_request_body
+class PredictHandler(DeploymentBase):
+    """Predictions of a deployment."""
+
+    responses = {"post": {200: "PredictionAnswer", 400: None, 404: None, 409: None}}
+
+    def data_received(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    async def prepare(self) -> None:
+        self.chunks: list[bytes] = []
+        await super().prepare()
+        if self.current_user is not None:  # only a signed-in user may send a large volume
+            self.request.connection.set_max_body_size(MAX_BODY_BYTES)
+
+    @web.authenticated
+    @authorized
+    async def post(self, deployment_id: str) -> None:
+        """Predict: JSON `{"records": [...], "units": {...}}` for tables; an upload for pictures and volumes.
+
+        Upload a PNG/JPEG/TIFF, `.nii`/`.nii.gz` or a zip of one DICOM series as multipart field `file`
+        (or as the raw body with `?filename=`). The answer is `{model, version, predictions: [...]}`:
+        classifiers give `class`, `probabilities` and `uncertainty` (0 sure … 1 unsure); segmentation gives
+        `mask` = {shape, dtype: uint8, encoding: base64-gzip, data} (the C-order bytes of the class mask on the
+        input's own grid, gzip then base64), `slices`, `classes`, `voxels`, `affine` (volumes), `uncertainty`,
+        and the answer carries `prediction_id`: `GET deployments/{dep}/predictions/{prediction_id}/slice`
+        renders a slice as PNG. A 400 names the missing column, wrong unit, picture size or format.
+        """
+        dep = running(self.workspace, int(deployment_id))
+        body = b"".join(self.chunks)
+        started = time.perf_counter()
+        answer = await forwarding_client(self.settings).fetch(
+            f"http://127.0.0.1:{dep['port']}/predict", method="POST", body=body, raise_error=False,
+            headers={"Content-Type": self.request.headers.get("Content-Type", "application/octet-stream"),
+                     "X-API-Key": dep["secret"]},
+            request_timeout=FORWARD_TIMEOUT_S)
+        latency_ms = (time.perf_counter() - started) * 1000
+        digest = input_sha256(body)
+        if answer.code == 599:
+            raise web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE, f"deployment {dep['id']}'s worker does not answer")
+        result = json.loads(answer.body)
+        if answer.code != HTTPStatus.OK:
+            deployments.record_prediction(self.workspace, dep, user=self.user_name, input_sha256=digest,
+                                          output={"error": result.get("message")}, latency_ms_p50=None, ok=False)
+            raise InvalidInput(result.get("message", "the deployment refused the input"))
+        prediction_id = predictions.keep_masks(self.workspace, dep["id"], result)
+        deployments.record_prediction(
+            self.workspace, dep, user=self.user_name, input_sha256=digest, ok=True,
+            output=[output_summary(p) for p in result["predictions"]],
+            latency_ms_p50=self.supervisor.observe(dep["id"], latency_ms))
+        self.write_json({**result, "prediction_id": prediction_id} if prediction_id else result)
+
+
+class PredictionSliceHandler(DeploymentBase):
+    """A slice of a predicted mask."""
+
+    responses = {"get": {200: "PNG", 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, deployment_id: str, prediction_id: str) -> None:
+        """One slice of a predicted mask as PNG, grey value = class (`?axis=axial|coronal|sagittal&index=N`).
+
+        Oriented like `GET items/{id}/mask`, so it overlays the input's slices; a picture's mask has one slice.
+        """
+        png = predictions.mask_slice_png(self.workspace, int(deployment_id), prediction_id,
+                                         axis=self.get_query_argument("axis", "axial"),
+                                         index=int_argument(self, "index", 0))
+        self.set_header("Cache-Control", "private, max-age=3600")  # a kept prediction never changes
+        self.finish(png, set_content_type="image/png")
+
+
+class EvaluateHandler(DeploymentBase):
+    """Evaluate a deployment."""
+
+    responses = {"post": {200: "EvaluationReport", 400: None, 404: None, 409: None}}
+    request_bodies = {"post": "NewEvaluation"}
+
+    @web.authenticated
+    @authorized
+    async def post(self, deployment_id: str) -> None:
+        """Run every labelled sample of a dataset version through the endpoint and score the answers.
+
+        The report has the shape of training's evaluation reports: accuracy, balanced accuracy,
+        ROC AUC, sensitivity/specificity, confusion matrix and ROC curve for classifiers; per-case
+        and mean Dice for segmentation.
+        """
+        from mass_ide.core.serving.evaluate import (
+            WorkerClient,
+            evaluation_data,
+            record_evaluation,
+            run_evaluation,
+        )
+
+        body = self.read_json()
+        dep = running(self.workspace, int(deployment_id))
+        data, config = evaluation_data(self.workspace, dep, dataset_id=body["dataset_id"], version=body["version"])
+        client = WorkerClient(port=dep["port"], secret=dep["secret"])
+        report = await asyncio.to_thread(run_evaluation, client, data, config, classes=data.classes)
+        self.write_json(record_evaluation(self.workspace, dep, report, dataset_id=body["dataset_id"],
+                                          version=body["version"], user=self.user_name))
+
+
+class ExportHandler(MassHandler):
+    """Export a version for edge devices."""
+
+    responses = {"post": {200: "ExportReport", 404: None}}
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str, version: str) -> None:
+        """Write TorchScript (`models/model.ts`) and ONNX (`models/model.onnx`) into the version's MONAI bundle.
+
+        Each export is checked against eager PyTorch: `max_abs_diff` is the largest logit difference on the
+        example input and a seeded random one. `bundle` is the bundle folder (download it as a zip).
+        """
+        from mass_ide.core.serving.export import export_bundle
+
+        found = registry.get_version(self.workspace, name, version)
+        report = await asyncio.to_thread(export_bundle, found["folder"])
+        with self.workspace.db.atomic():
+            audit.record(self.workspace.db, user=self.user_name, action="model.export", target=f"model:{name}",
+                         detail={"version": found["number"], "torchscript": report["torchscript"],
+                                 "onnx": report["onnx"]})
+        self.write_json({**report, "bundle": found["folder"].relative_to(self.workspace.root).as_posix(),
+                         "model": name, "version": found["number"]})

@@ -1,0 +1,199 @@
+"""Deployments through the server: register, deploy, predict (records and uploads), evaluate, export, undeploy."""
+
+import asyncio
+import gzip
+import hashlib
+import io
+import json
+
+import nibabel
+import numpy as np
+import pytest
+from PIL import Image
+from tornado.httpclient import HTTPClientError
+
+from mass_ide.core import audit, datasets, projects, registry
+from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.scheduler import pid_alive
+from mass_ide.core.serving import deployments
+from mass_ide.core.worker import train_in_process
+from mass_ide.server.deploy_handlers import SUPERVISOR_SETTING
+from tests.test_training import SEGMENTATION_FAST
+
+API = "mass-ide/api"
+BOUNDARY = "mass-ide-test-boundary"
+
+
+@pytest.fixture
+def workspace(jp_serverapp):
+    """The running server's workspace; deployment workers still running at the end are stopped."""
+    settings = jp_serverapp.web_app.settings
+    yield settings["mass_ide_workspace"]
+    if SUPERVISOR_SETTING in settings:
+        settings[SUPERVISOR_SETTING].stop_all()
+
+
+def trained(ws, template: str, name: str, overrides: dict, *, dataset: int = 0):
+    """A project of ``template`` with its sample data and a completed, registered tiny run: (dataset, version)."""
+    project = projects.create_project(ws, name=name, template=template, user="ana")
+    found = add_sample_data(ws, project.id, user="ana")[dataset]
+    run = train_in_process(ws, project.id, dataset_id=found.id, user="ana", overrides={**overrides, "device": "cpu"})
+    row = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
+                        "WHERE v.run_id = ?", [run["id"]]).fetchone()
+    version = registry.get_version(ws, *row) if row else registry.register_run(ws, run["id"], user="ana")
+    return found, version
+
+
+async def post_json(jp_fetch, *parts, body: dict | None = None, **kwargs):
+    """POST JSON and return (code, decoded body); errors are returned, not raised."""
+    try:
+        response = await jp_fetch(API, *parts, method="POST", body=json.dumps(body or {}), **kwargs)
+    except HTTPClientError as error:
+        return error.code, json.loads(error.response.body)
+    return response.code, json.loads(response.body)
+
+
+async def deploy(jp_fetch, version: dict, **body) -> dict:
+    """Deploy a version and wait until its worker runs."""
+    response = await jp_fetch(API, "models", version["model"], "versions", str(version["number"]), "deploy",
+                              method="POST", body=json.dumps(body))
+    created = json.loads(response.body)
+    assert response.code == 201 and response.headers["Location"].endswith(f"deployments/{created['id']}")
+    assert created["status"] == "starting" and created["url"] == f"deployments/{created['id']}/predict"
+    for _ in range(600):
+        found = json.loads((await jp_fetch(API, "deployments", str(created["id"]))).body)
+        if found["status"] != "starting":
+            break
+        await asyncio.sleep(0.2)
+    assert found["status"] == "running", found.get("error")
+    return found
+
+
+def multipart(name: str, data: bytes) -> tuple[bytes, dict]:
+    """A multipart body with one file field ``file``, and its Content-Type header."""
+    body = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+async def upload(jp_fetch, deployment: dict, name: str, data: bytes):
+    """Upload a file to a deployment's predict route: (code, decoded body)."""
+    body, headers = multipart(name, data)
+    try:
+        response = await jp_fetch(API, deployment["url"], method="POST", body=body, headers=headers)
+    except HTTPClientError as error:
+        return error.code, json.loads(error.response.body)
+    return response.code, json.loads(response.body)
+
+
+async def undeploy(jp_fetch, ws, deployment: dict) -> None:
+    """Undeploy and check the worker is gone and predictions are refused."""
+    pid = deployments.get_deployment(ws, deployment["id"])["pid"]
+    stopped = json.loads((await jp_fetch(API, "deployments", str(deployment["id"]), method="DELETE")).body)
+    assert stopped["status"] == "stopped" and stopped["stopped_at"]
+    for _ in range(100):
+        if not pid_alive(pid):
+            break
+        await asyncio.sleep(0.1)
+    assert not pid_alive(pid)
+    code, answer = await post_json(jp_fetch, deployment["url"], body={"records": []})
+    assert code == 409 and "is stopped" in answer["message"]
+
+
+async def test_table_model_deploys_predicts_evaluates_exports_and_undeploys(jp_fetch, workspace):
+    table, version = trained(workspace, "liver-function", "Labs", {"epochs": 3})
+    deployment = await deploy(jp_fetch, version)
+    records = [item.meta for item in datasets.all_items(workspace, table.id)[:3]]
+    body = {"records": records, "units": {"bili": "mg/dL", "albumin": "g/dL"}}
+    code, answer = await post_json(jp_fetch, deployment["url"], body=body)
+    assert code == 200 and (answer["model"], answer["version"]) == (version["model"], version["number"])
+    assert len(answer["predictions"]) == 3
+    assert {"class", "probabilities", "uncertainty"} <= set(answer["predictions"][0])
+
+    broken = {"records": [{k: v for k, v in records[0].items() if k != "bili"}]}
+    code, refused = await post_json(jp_fetch, deployment["url"], body=broken)
+    assert code == 400 and "misses column 'bili'" in refused["message"]
+    code, refused = await post_json(jp_fetch, deployment["url"], body={"records": records, "units": {"bili": "µmol/L"}})
+    assert code == 400 and "expects mg/dL" in refused["message"]
+    code, refused = await post_json(jp_fetch, deployment["url"], body={"rows": records})
+    assert code == 400 and '"records"' in refused["message"]
+    again_code, again = await post_json(jp_fetch, deployment["url"], body=body)  # the worker is still up
+    assert again_code == 200 and again["predictions"] == answer["predictions"]
+
+    listed = json.loads((await jp_fetch(API, "deployments", params={"project": table.project_id})).body)
+    [row] = listed["deployments"]
+    assert (row["requests"], row["errors"], row["status"]) == (2, 3, "running") and row["latency_ms_p50"] > 0
+    assert "secret" not in row and "port" not in row
+    [event, *_] = audit.events(workspace.db, target=f"deployment:{deployment['id']}")
+    assert event["action"] == "prediction" and event["user"] and event["at"]
+    assert event["detail"]["version"] == version["number"] and len(event["detail"]["output"]) == 3
+    assert event["detail"]["input_sha256"] == hashlib.sha256(json.dumps(body).encode()).hexdigest()
+
+    code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                   body={"dataset_id": table.id, "version": version["lineage"]["dataset_version"]})
+    assert code == 200 and report["kind"] == "classification" and report["case_count"] > 100
+    assert 0.5 < report["roc_auc"] <= 1 and 0 <= report["accuracy"] <= 1
+    assert audit.events(workspace.db, target=f"deployment:{deployment['id']}")[0]["action"] == "deployment.evaluate"
+
+    code, exported = await post_json(jp_fetch, "models", version["model"], "versions", str(version["number"]),
+                                     "export")
+    assert code == 200 and exported["onnx"]["max_abs_diff"] < 1e-4 and exported["torchscript"]["max_abs_diff"] < 1e-4
+    assert (workspace.root / exported["bundle"] / "models" / "model.onnx").is_file()
+    await undeploy(jp_fetch, workspace, deployment)
+
+
+def picture(width: int, height: int) -> bytes:
+    """A PNG of the given size."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (height, width), dtype=np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_image_model_served_with_onnx_runtime_takes_uploads_and_refuses_bad_pictures(jp_fetch, workspace):
+    patches, version = trained(workspace, "cancer-prediction", "Patches",
+                               {"image_size": [32, 32], "epochs": 1, "batch_size": 8,
+                                "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}})
+    deployment = await deploy(jp_fetch, version, runtime="onnx")
+    assert deployment["runtime"] == "onnx" and (version["folder"] / "models" / "model.onnx").is_file()
+    item = datasets.all_items(workspace, patches.id)[0]
+    code, answer = await upload(jp_fetch, deployment, item.file.name, item.file.read_bytes())
+    assert code == 200 and answer["predictions"][0]["class"] in ("no tumour", "tumour")
+    code, refused = await upload(jp_fetch, deployment, "wide.png", picture(128, 32))
+    assert code == 400 and "wide.png is 128×32 pixels; the model takes 32×32" in refused["message"]
+    code, refused = await upload(jp_fetch, deployment, "scan.png", b"%PDF-1.7 not a picture")
+    assert code == 400 and "not a PNG, JPEG or TIFF" in refused["message"]
+    code, again = await upload(jp_fetch, deployment, item.file.name, item.file.read_bytes())
+    assert code == 200 and again["predictions"] == answer["predictions"]
+    code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                   body={"dataset_id": patches.id, "version": 1})
+    assert code == 200 and report["case_count"] == len(datasets.all_items(workspace, patches.id))
+    assert report["confusion_matrix"] and 0 <= report["accuracy"] <= 1
+    await undeploy(jp_fetch, workspace, deployment)
+
+
+async def test_volume_masks_come_back_encoded_with_slices_and_dice(jp_fetch, workspace):
+    volumes, version = trained(workspace, "liver-segmentation", "Liver", SEGMENTATION_FAST)
+    deployment = await deploy(jp_fetch, version)
+    item = datasets.all_items(workspace, volumes.id)[0]
+    code, answer = await upload(jp_fetch, deployment, item.file.name, item.file.read_bytes())
+    assert code == 200, answer
+    [prediction] = answer["predictions"]
+    shape = nibabel.load(item.file).shape
+    encoded = prediction["mask"]
+    assert (encoded["shape"], encoded["dtype"], encoded["encoding"]) == (list(shape), "uint8", "base64-gzip")
+    import base64
+
+    mask = np.frombuffer(gzip.decompress(base64.b64decode(encoded["data"])), dtype=np.uint8).reshape(shape)
+    assert prediction["slices"] == shape[2] and prediction["voxels"]["liver"] == int((mask == 1).sum())
+    response = await jp_fetch(API, "deployments", str(deployment["id"]), "predictions", answer["prediction_id"],
+                              "slice", params={"axis": "axial", "index": str(shape[2] // 2)})
+    shown = np.asarray(Image.open(io.BytesIO(response.body)))
+    assert response.headers["Content-Type"] == "image/png" and shown.shape == (shape[1], shape[0])
+    assert np.array_equal(shown, np.flipud(mask[:, :, shape[2] // 2].T))
+    code, refused = await upload(jp_fetch, deployment, "scan.txt", b"not a volume")
+    assert code == 400 and ".nii, .nii.gz or a .zip" in refused["message"]
+    code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                   body={"dataset_id": volumes.id, "version": 1})
+    assert code == 200 and report["kind"] == "segmentation" and report["case_count"] >= 3
+    assert set(report["dice"]) == {"liver", "tumour"} and 0 <= report["dice"]["liver"] <= 1
+    await undeploy(jp_fetch, workspace, deployment)
