@@ -281,3 +281,24 @@ def test_image_and_volume_models_register_with_their_signature(tmp_path, templat
     assert metadata["network_data_format"]["inputs"]["image"]["spatial_shape"] == expected["shape"]
     assert expected["input"] in version["card"]
     ws.close()
+
+
+def test_a_deployed_version_cannot_be_deleted_until_undeployed(labs):
+    from mass_ide.core.serving import deployments
+
+    ws, _ = labs
+    deployment = deployments.deploy(ws, "labs", 1, user="ana")  # recorded as starting; no supervisor here
+    with pytest.raises(Conflict, match=f"is deployed \\(deployment {deployment['id']}\\); undeploy it first"):
+        registry.delete_version(ws, "labs", 1, user="ana")
+    deployments.undeploy(ws, deployment["id"], user="ana")
+    assert registry.delete_version(ws, "labs", 1, user="ana")["deleted_at"]
+
+
+def test_models_of_a_trashed_project_leave_the_list_until_it_is_restored(labs):
+    ws, _ = labs
+    projects.trash_project(ws, "labs", user="ana")
+    assert registry.list_models(ws) == []
+    with pytest.raises(NotFound, match="no project with id 'labs'"):
+        registry.list_models(ws, "labs")
+    projects.restore_project(ws, "labs", user="ana")
+    assert [m["name"] for m in registry.list_models(ws, "labs")] == ["labs"]

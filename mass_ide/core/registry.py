@@ -172,11 +172,12 @@ def _model_summary(ws: Workspace, model: dict) -> dict:
 
 
 def list_models(ws: Workspace, project_id: str | None = None) -> list[dict]:
-    """Registered models (of one project when given), by name."""
+    """Registered models of live projects (of one project when given), by name."""
     if project_id is not None:
         get_project(ws, project_id)
-    where, args = ("deleted_at IS NULL AND project_id = ?", [project_id]) if project_id else ("deleted_at IS NULL", [])
-    return [_model_summary(ws, model) for model in ws.db["models"].rows_where(where, args, order_by="name")]
+    query = ("SELECT m.* FROM models m JOIN projects p ON p.id = m.project_id WHERE m.deleted_at IS NULL "
+             "AND p.deleted_at IS NULL" + (" AND m.project_id = ?" if project_id else "") + " ORDER BY m.name")
+    return [_model_summary(ws, model) for model in ws.db.query(query, [project_id] if project_id else [])]
 
 
 def get_model(ws: Workspace, name: str) -> dict:
