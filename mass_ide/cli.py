@@ -288,6 +288,62 @@ def _models_parser(commands) -> None:
     importing.set_defaults(handler=cmd_models_import)
 
 
+def _model_source(args: argparse.Namespace) -> tuple[Path, str, int | None]:
+    """(bundle folder, model name, version) of ``MODEL``: a bundle folder, or NAME[:VERSION|@ALIAS] in the workspace."""
+    from mass_ide.core.serving.export import bundle_identity, split_model_reference
+
+    path = Path(args.model)
+    if path.is_dir() and (path / "models" / "model.pt").is_file():
+        return (path.resolve(), *bundle_identity(path))
+    name, ref = split_model_reference(args.model)
+    version = registry.get_version(_workspace(args), name, ref)
+    return version["folder"], version["model"], version["number"]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve one model version as a standalone prediction server with an API key."""
+    from mass_ide import serve
+    from mass_ide.core.serving.export import ONNX_FILE
+
+    folder, name, number = _model_source(args)
+    argv = ["--model-file", str(folder / "models" / "model.pt"), "--onnx-file", str(folder / ONNX_FILE),
+            "--runtime", args.runtime, "--name", name, "--host", args.host, "--port", str(args.port),
+            "--api-key-file", args.api_key_file, "--max-batch", str(args.max_batch)]
+    print(f"Serving {name} version {number} ({args.runtime}) on http://{args.host}:{args.port}/predict", flush=True)
+    return serve.main(argv + (["--version", str(number)] if number is not None else []))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a version to TorchScript and ONNX in its bundle folder, with the parity check."""
+    from mass_ide.core.serving.export import export_bundle
+
+    folder, _, _ = _model_source(args)
+    report = export_bundle(folder)
+    for kind in ("torchscript", "onnx"):
+        print(f"{kind:<12} {folder / report[kind]['file']}  max |difference| to PyTorch: "
+              f"{report[kind]['max_abs_diff']:.2e}")
+    print(f"MONAI bundle: {folder}")
+    return 0
+
+
+def _serving_parser(commands) -> None:
+    """The ``serve`` and ``export`` commands."""
+    model_help = "a model NAME, NAME:VERSION or NAME@ALIAS in the workspace, or a bundle folder"
+    serve = commands.add_parser("serve", help="serve a model version over REST outside the IDE (API-key auth)")
+    serve.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    serve.add_argument("model", help=model_help)
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
+    serve.add_argument("--api-key-file", required=True, help="a file holding the API key clients send")
+    serve.add_argument("--runtime", default="torch", choices=["torch", "onnx"])
+    serve.add_argument("--max-batch", type=int, default=32, help="inputs per forward pass (1: no dynamic batching)")
+    serve.set_defaults(handler=cmd_serve)
+    export = commands.add_parser("export", help="export a version to TorchScript and ONNX (MONAI bundle folder)")
+    export.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    export.add_argument("model", help=model_help)
+    export.set_defaults(handler=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="mass-ide", description="Mass IDE: medical AI from raw data to a deployed model.")
@@ -350,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed for every trial")
     tune.set_defaults(handler=cmd_tune)
     _models_parser(commands)
+    _serving_parser(commands)
     return parser
 
 

@@ -182,3 +182,95 @@ async def test_the_prediction_server_needs_its_key_and_stays_up_after_bad_input(
     finally:
         server.stop()
         service.close()
+
+
+def wait_until(condition, timeout: float = 120):
+    """Poll ``condition`` until it returns something true."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise TimeoutError("the condition never held")
+
+
+def test_supervisor_starts_workers_adopts_them_after_a_restart_and_notices_deaths(labs):
+    import os
+    import signal
+
+    from mass_ide.core.serving import deployments
+    from mass_ide.core.serving.evaluate import WorkerClient
+
+    ws, table, version = labs
+    supervisor = deployments.DeploymentSupervisor(ws)
+    first = deployments.deploy(ws, version["model"], str(version["number"]), user="ana")
+    try:
+        def status() -> str:
+            supervisor.tick()
+            return deployments.get_deployment(ws, first["id"])["status"]
+
+        wait_until(lambda: status() != "starting")
+        assert status() == "running", deployments.get_deployment(ws, first["id"])["error"]
+        live = deployments.get_deployment(ws, first["id"])
+        answer = WorkerClient(port=live["port"], secret=live["secret"]).predict_records(rows_of(ws, table, 2))
+        assert answer == Predictor.load(version["model_file"]).predict(rows_of(ws, table, 2))
+        restarted = deployments.DeploymentSupervisor(ws)  # a new server process finds the worker alive
+        restarted.recover()
+        assert restarted.adopted == {first["id"]: live["pid"]}
+        os.killpg(live["pid"], signal.SIGKILL)
+        supervisor.children.pop(first["id"]).wait()
+        wait_until(lambda: restarted.tick() or deployments.get_deployment(ws, first["id"])["status"] == "failed")
+        assert "the worker stopped" in deployments.get_deployment(ws, first["id"])["error"]
+        second = deployments.deploy(ws, version["model"], str(version["number"]), user="ana")
+        deployments.update_deployment(ws, second["id"], status="running", pid=live["pid"])  # its worker is gone
+        later = deployments.DeploymentSupervisor(ws)
+        later.recover()
+        assert deployments.get_deployment(ws, second["id"])["status"] == "stopped" and not later.adopted
+    finally:
+        supervisor.stop_all()
+
+
+def test_mass_ide_serve_and_export_from_the_command_line(labs, tmp_path):
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from mass_ide import cli
+
+    ws, table, version = labs
+    assert cli.main(["export", "--workspace", str(ws.root), f"{version['model']}:{version['number']}"]) == 0
+    assert (version["folder"] / "models" / "model.ts").is_file()
+    (tmp_path / "key").write_text("k3y\n")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "mass_ide.cli", "serve", "--workspace", str(ws.root),
+                               version["model"], "--port", str(port), "--api-key-file", str(tmp_path / "key"),
+                               "--runtime", "onnx"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return urllib.request.urlopen(f"{url}/health", timeout=2).status == 200
+        except OSError:
+            assert server.poll() is None, server.stdout.read().decode()
+            return False
+
+    try:
+        wait_until(healthy)
+        body = json.dumps({"records": rows_of(ws, table, 2)}).encode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(f"{url}/predict", data=body))
+        assert refused.value.code == 401
+        request = urllib.request.Request(f"{url}/predict", data=body, headers={"X-API-Key": "k3y"})
+        answer = json.loads(urllib.request.urlopen(request).read())
+        assert (answer["model"], answer["version"]) == (version["model"], version["number"])
+        assert [p["class"] for p in answer["predictions"]] == [
+            p["class"] for p in Predictor.load(version["model_file"]).predict(rows_of(ws, table, 2))]
+        document = json.loads(urllib.request.urlopen(f"{url}/openapi.json").read())
+        assert document["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
+    finally:
+        server.terminate()
+        assert server.wait(timeout=30) == 0

@@ -78,3 +78,24 @@ def read_report(folder: str | Path) -> dict | None:
     """The last export report of a bundle folder, if it was exported."""
     path = Path(folder) / REPORT_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def split_model_reference(reference: str) -> tuple[str, str | None]:
+    """``name``, ``name:3`` or ``name@production`` → (name, version ref for the registry)."""
+    if "@" in reference:
+        name, alias = reference.split("@", 1)
+        return name, f"@{alias}"
+    if ":" in reference:
+        name, number = reference.split(":", 1)
+        return name, number
+    return reference, None
+
+
+def bundle_identity(folder: str | Path) -> tuple[str, int | None]:
+    """The model name and version a bundle folder's ``configs/metadata.json`` records (else the folder's name)."""
+    path = Path(folder) / "configs" / "metadata.json"
+    if path.is_file():
+        mass = json.loads(path.read_text(encoding="utf-8")).get("mass_ide", {})
+        if mass.get("model"):
+            return mass["model"], mass.get("version")
+    return Path(folder).resolve().name, None
