@@ -29,11 +29,16 @@ function useRunVersion(projectId: string, runId: number): IVersionRef | null | u
   const [found, setFound] = useState<IVersionRef | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
+    let looks = 0;
+    // Only the latest look answers: an older one may have started before a registration.
     const look = (): void => {
-      findRunVersion(projectId, runId).then(
-        version => live && setFound(version),
-        () => live && setFound(null)
-      );
+      const ticket = ++looks;
+      const answer = (version: IVersionRef | null): void => {
+        if (live && ticket === looks) {
+          setFound(version);
+        }
+      };
+      findRunVersion(projectId, runId).then(answer, () => answer(null));
     };
     const onEvent = (_: unknown, changed: string): void => {
       if (changed === projectId) {

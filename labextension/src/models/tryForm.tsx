@@ -14,8 +14,8 @@ function parseValue(text: string): number | null | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-/** A typical value of a column: the middle of the training data's range, to three significant digits. */
-function typical(column: IColumn): string {
+/** The middle of a column's range in the training data, to three significant digits. */
+function midRange(column: IColumn): string {
   return column.min === null || column.max === null
     ? ''
     : String(Number(((column.min + column.max) / 2).toPrecision(3)));
@@ -61,7 +61,7 @@ function LabValuesForm({ columns, model }: { columns: IColumn[]; model: Deployme
                   className="mass-ConfigField-input mass-Input"
                   data-column={column.name}
                   inputMode="decimal"
-                  placeholder={typical(column)}
+                  placeholder={midRange(column)}
                   aria-invalid={bad}
                   value={values[column.name] ?? ''}
                   onChange={event => setValues({ ...values, [column.name]: event.target.value })}
@@ -87,9 +87,9 @@ function LabValuesForm({ columns, model }: { columns: IColumn[]; model: Deployme
           type="button"
           className="jp-mod-styled mass-FillTypicalButton"
           title="Fill every field with the middle of its range in the training data"
-          onClick={() => setValues(Object.fromEntries(columns.map(column => [column.name, typical(column)])))}
+          onClick={() => setValues(Object.fromEntries(columns.map(column => [column.name, midRange(column)])))}
         >
-          Fill typical values
+          Fill mid-range values
         </button>
         <button type="button" className="jp-mod-styled" onClick={() => setValues({})}>
           Clear

@@ -1,0 +1,186 @@
+"""The model registry and deployments in a real JupyterLab, driven in Debian's Chromium.
+
+Two tiny runs train in-process on the liver-function template's sample data
+without registering themselves; the first is registered through the core API,
+the second with the training panel's Register button. In the Models panel the test compares the two
+versions, sets an alias, exports, deploys one click, opens the Test page from
+the Deployments list, enters lab values and reads the class probabilities,
+evaluates the deployment on the frozen dataset version, and stops it.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import (  # noqa: F401 (fixtures)
+    OUTPUT,
+    TOKEN,
+    browser,
+    jp_asyncio_loop,
+    jp_server_cleanup,
+    lab,
+    page,
+)
+from test_browser_import import switch_theme
+from test_browser_training import hide_toasts
+
+from mass_ide.core import projects, registry
+from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.worker import train_in_process
+from mass_ide.core.workspace import Workspace
+
+PROJECT = "Registry study"
+TINY = {"epochs": 2, "register": False}  # registered by the fixture and by the Register button
+LAB_VALUES = {"bili": "1.4", "albumin": "3.5", "platelet": "250"}
+
+
+@pytest.fixture(scope="module")
+def trained(lab):
+    """A liver-function project with two tiny completed runs, the first registered as version 1."""
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        project = projects.create_project(workspace, name=PROJECT, template="liver-function", user="browser-test")
+        [table] = add_sample_data(workspace, project.id, user="browser-test")
+        first = train_in_process(workspace, project.id, dataset_id=table.id, user="browser-test", overrides=TINY)
+        second = train_in_process(workspace, project.id, dataset_id=table.id, version=first["dataset_version"],
+                                  user="browser-test", overrides={**TINY, "learning_rate": 0.01})
+        assert first["status"] == second["status"] == "completed", (first["error"], second["error"])
+        version = registry.register_run(workspace, first["id"], user="browser-test")
+        return {"project": project.id, "model": version["model"], "runs": [first["id"], second["id"]],
+                "dataset": table.id, "dataset_version": first["dataset_version"]}
+    finally:
+        workspace.close()
+
+
+def api(page, lab, path: str):
+    """GET a Mass IDE route with the test's token; the decoded JSON."""
+    answer = page.request.get(f"{lab['url']}/mass-ide/api/{path}{'&' if '?' in path else '?'}token={TOKEN}")
+    assert answer.ok, answer.text()
+    return answer.json()
+
+
+def tile(scope, label: str):
+    """The value of the figure tile labelled exactly ``label``."""
+    return scope.locator(".mass-Tile").filter(has=scope.page.get_by_text(label, exact=True)).locator(".mass-Tile-value")
+
+
+def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    hide_toasts(page)
+    project_id, model_name = trained["project"], trained["model"]
+
+    # The Register button of the second run's training panel makes version 2 and opens the Models panel on it.
+    page.evaluate("runId => window.jupyterapp.commands.execute('mass-ide:open-run', {runId})", trained["runs"][1])
+    run_panel = page.locator(".mass-TrainingPanel")
+    run_panel.get_by_role("button", name="Register").click()
+    models = page.locator(f'.mass-ModelsPanel[data-project-id="{project_id}"]')
+    # The server loads torch for its first registration: allow it time on a busy machine.
+    expect(models.locator(".mass-VersionView")).to_have_attribute("data-version", "2", timeout=60_000)
+    versions = models.locator(".mass-VersionList-item")
+    expect(versions).to_have_count(2)
+    # The run's panel now links to its version instead.
+    expect(run_panel.locator(".mass-RunVersionButton")).to_have_text(f"{model_name} v2")
+
+    # The version shows its lineage, key metrics and generated model card.
+    view = models.locator(".mass-VersionView")
+    expect(view.locator(".mass-Lineage")).to_contain_text(f"Run {trained['runs'][1]}")
+    expect(view.locator(".mass-Lineage")).to_contain_text(f"version {trained['dataset_version']}")
+    expect(view.locator(".mass-Tile").first).to_be_visible()
+    expect(view.locator(".mass-ModelCard")).to_contain_text(model_name)
+    expect(view.locator(".mass-Signature")).to_contain_text("bili (mg/dL)")
+
+    # Ticking both versions draws their metrics side by side.
+    versions.locator('input[type="checkbox"]').nth(0).check()
+    versions.locator('input[type="checkbox"]').nth(1).check()
+    chart = models.locator('.mass-Chart[data-chart="version-metrics"]')
+    chart.locator(".main-svg").first.wait_for()
+    assert chart.evaluate("node => node.data.map(trace => trace.name)") == ["v1", "v2"]
+
+    # Alias: version 2 becomes production, in the panel and through the API.
+    view.get_by_role("button", name="Set alias").click()  # "production" is the first choice
+    expect(view.locator('.mass-VersionView-title .mass-AliasChip[data-alias="production"]')).to_be_visible()
+    assert api(page, lab, f"models/{model_name}")["aliases"] == {"production": 2}
+    page.screenshot(path=OUTPUT / "models-panel.png")
+
+    # Download answers the version's bundle as a zip.
+    href = view.get_by_role("link", name="Download").get_attribute("href")
+    bundle = page.request.get(f"{href}?token={TOKEN}")
+    assert bundle.ok and bundle.body()[:2] == b"PK"
+
+    # Delete is soft: version 1 is marked deleted, and Restore brings it back.
+    first = models.locator('.mass-VersionList-item[data-version="1"]')
+    first.click()
+    expect(view).to_have_attribute("data-version", "1")
+    view.get_by_role("button", name="Delete").click()
+    page.locator(".jp-Dialog").get_by_role("button", name="Delete").click()
+    expect(first).to_have_attribute("data-deleted", "true")
+    expect(view.locator('.mass-StatusBadge[data-status="deleted"]')).to_be_visible()
+    expect(view.get_by_role("button", name="Deploy")).to_be_disabled()
+    view.get_by_role("button", name="Restore").click()
+    expect(first).not_to_have_attribute("data-deleted", "true")
+    models.locator('.mass-VersionList-item[data-version="2"]').click()
+    expect(view).to_have_attribute("data-version", "2")
+
+    # Export writes TorchScript and ONNX and reports their parity with the model.
+    view.get_by_role("button", name="Export").click()
+    report = view.locator(".mass-ExportReport")
+    expect(report).to_be_visible(timeout=120_000)
+    for fmt in ("TorchScript", "ONNX"):
+        diff = report.locator("tr", has_text=fmt).locator(".mass-ExportReport-diff")
+        expect(diff).to_have_text(re.compile(r"^\d\.\d\de[-+]\d+$"))
+        assert float(diff.inner_text()) < 1e-3
+
+    # One click deploys; the Deployments list shows it running with its URL.
+    view.get_by_role("button", name="Deploy").click()
+    row = models.locator(".mass-DeploymentList-item").first
+    expect(row).to_have_attribute("data-status", "running", timeout=120_000)
+    expect(row.locator(".mass-DeploymentList-url")).to_contain_text("predict")
+    deployment_id = row.get_attribute("data-deployment-id")
+    page.screenshot(path=OUTPUT / "models-deployed.png")
+
+    # Test opens the page built from the signature: lab values with their units.
+    row.get_by_role("button", name="Test").click()
+    test = page.locator(f'.mass-TestPanel[data-deployment-id="{deployment_id}"]')
+    form = test.locator(".mass-LabForm")
+    expect(form.locator(".mass-LabField", has_text="bili")).to_contain_text("mg/dL")
+    form.get_by_role("button", name="Fill mid-range values").click()
+    for name, value in LAB_VALUES.items():
+        form.locator(f'input[data-column="{name}"]').fill(value)
+    form.get_by_role("button", name="Predict").click()
+    probabilities = test.locator(".mass-Probability")
+    expect(probabilities.first).to_have_text(re.compile(r"^.+: \d+\.\d%$"))
+    shares = [float(re.search(r"(\d+\.\d)%$", text).group(1)) for text in probabilities.all_inner_texts()]
+    assert len(shares) >= 2 and abs(sum(shares) - 100) < 0.5, shares
+    predicted = test.locator(".mass-Prediction").get_attribute("data-class")
+    expect(tile(test, "Predicted class")).to_have_text(predicted)
+    test.locator('.mass-Chart[data-chart="probabilities"] .main-svg').first.wait_for()
+    expect(test.locator(".mass-RunHeader-sub")).to_contain_text("1 request", timeout=15_000)
+    page.screenshot(path=OUTPUT / "test-page.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "test-page-dark.png")
+    switch_theme(page, "JupyterLab Light")
+
+    # A field that is not a number is marked and blocks Predict.
+    form.locator("input[data-column]").first.fill("abc")
+    expect(form.locator(".mass-LabField.mass-mod-invalid")).to_have_count(1)
+    expect(form.get_by_role("button", name="Predict")).to_be_disabled()
+
+    # Evaluate runs the deployment over the frozen dataset version and shows accuracy and AUC.
+    evaluate = test.locator(".mass-Evaluate")
+    expect(evaluate.locator(".mass-EvaluateVersion")).to_have_value(str(trained["dataset_version"]))
+    evaluate.get_by_role("button", name="Evaluate").click()
+    expect(tile(evaluate, "Accuracy")).to_have_text(re.compile(r"^\d+\.\d%$"), timeout=120_000)
+    expect(tile(evaluate, "ROC AUC")).to_have_text(re.compile(r"^(0\.\d+|1\.000)$"))
+    evaluate.scroll_into_view_if_needed()
+    page.screenshot(path=OUTPUT / "test-evaluate.png")
+
+    # The project panel lists the model and the deployment; Stop undeploys it.
+    page.evaluate("id => window.jupyterapp.commands.execute('mass-ide:open-project', {id})", project_id)
+    project = page.locator(".mass-ProjectPanel")
+    expect(project.locator(f'.mass-ModelList-item[data-model="{model_name}"]')).to_contain_text("2 versions")
+    deployed = project.locator(f'.mass-DeploymentList-item[data-deployment-id="{deployment_id}"]')
+    expect(deployed).to_have_attribute("data-status", "running")
+    page.screenshot(path=OUTPUT / "project-models.png")
+    deployed.get_by_role("button", name="Stop").click()
+    expect(deployed).to_have_attribute("data-status", "stopped", timeout=30_000)
+    assert api(page, lab, f"deployments/{deployment_id}")["status"] == "stopped"
