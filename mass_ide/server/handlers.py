@@ -6,10 +6,11 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from mass_ide.core import annotations, datasets, projects, runs
+from mass_ide.core import annotations, datasets, projects, registry, runs
+from mass_ide.core.serving import deployments
 from mass_ide.core.templates import list_templates
 from mass_ide.server.base import MassHandler
-from mass_ide.server.views import dataset_json, project_json, run_json
+from mass_ide.server.views import dataset_json, model_json, project_json, run_json
 
 API_PREFIX = "mass-ide/api"
 
@@ -69,8 +70,8 @@ class ProjectHandler(MassHandler):
             "annotation": annotations.label_classes(self.workspace, project.id),
             "datasets": [dataset_json(dataset) for dataset in datasets.list_datasets(self.workspace, project.id)],
             "runs": [run_json(run) for run in runs.list_runs(self.workspace, project.id)],
-            "models": [],
-            "deployments": [],
+            "models": [model_json(model) for model in registry.list_models(self.workspace, project.id)],
+            "deployments": deployments.list_deployments(self.workspace, project.id),
         })
 
     @web.authenticated

@@ -68,8 +68,8 @@ PROJECT_DETAIL = {
                 },
                 "datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
                 "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
-                "models": {"type": "array", "items": {"type": "object"}},
-                "deployments": {"type": "array", "items": {"type": "object"}},
+                "models": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}},
+                "deployments": {"type": "array", "items": {"$ref": "#/components/schemas/Deployment"}},
             },
         },
     ]
