@@ -233,7 +233,7 @@ def test_supervisor_starts_workers_adopts_them_after_a_restart_and_notices_death
         supervisor.stop_all()
 
 
-def test_mass_ide_serve_and_export_from_the_command_line(labs, tmp_path):
+def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, tmp_path):
     import subprocess
     import sys
     import urllib.error
@@ -246,8 +246,8 @@ def test_mass_ide_serve_and_export_from_the_command_line(labs, tmp_path):
     assert (version["folder"] / "models" / "model.ts").is_file()
     (tmp_path / "key").write_text("k3y\n")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "mass_ide.cli", "serve", "--workspace", str(ws.root),
-                               version["model"], "--port", str(port), "--api-key-file", str(tmp_path / "key"),
+    server = subprocess.Popen([sys.executable, "-m", "mass_ide.cli", "serve", str(version["folder"]),  # as in docker
+                               "--port", str(port), "--api-key-file", str(tmp_path / "key"),
                                "--runtime", "onnx"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
 
