@@ -2,10 +2,13 @@
 
 Two tiny runs train in-process on the liver-function template's sample data
 without registering themselves; the first is registered through the core API,
-the second with the training panel's Register button. In the Models panel the test compares the two
-versions, sets an alias, exports, deploys one click, opens the Test page from
-the Deployments list, enters lab values and reads the class probabilities,
-evaluates the deployment on the frozen dataset version, and stops it.
+the second with the training panel's Register button. In the Models panel the
+test compares the two versions, sets an alias, exports, deploys in one click,
+opens the Test page from the Deployments list, enters lab values and reads the
+class probabilities, evaluates the deployment on the frozen dataset version,
+and stops it. A tiny 3D U-Net of the liver-segmentation template is deployed on
+ONNX Runtime and tested with an uploaded NIfTI volume: its mask is drawn over
+the volume slice by slice.
 """
 
 import re
@@ -23,9 +26,11 @@ from test_browser import (  # noqa: F401 (fixtures)
 )
 from test_browser_import import switch_theme
 from test_browser_training import hide_toasts
+from test_training import SEGMENTATION_FAST
 
 from mass_ide.core import projects, registry
 from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.samples import save_phantom
 from mass_ide.core.worker import train_in_process
 from mass_ide.core.workspace import Workspace
 
@@ -50,6 +55,25 @@ def trained(lab):
                 "dataset": table.id, "dataset_version": first["dataset_version"]}
     finally:
         workspace.close()
+
+
+@pytest.fixture(scope="module")
+def segmenter(lab, tmp_path_factory):
+    """A liver-segmentation project with a tiny registered 3D U-Net, and a new CT phantom to test it on."""
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        project = projects.create_project(workspace, name="Segmentation registry", template="liver-segmentation",
+                                          user="browser-test")
+        [volumes] = add_sample_data(workspace, project.id, user="browser-test")
+        run = train_in_process(workspace, project.id, dataset_id=volumes.id, user="browser-test",
+                               overrides={**SEGMENTATION_FAST, "register": False})
+        assert run["status"] == "completed", run["error"]
+        version = registry.register_run(workspace, run["id"], user="browser-test")
+    finally:
+        workspace.close()
+    folder = tmp_path_factory.mktemp("phantom")
+    ct, _ = save_phantom(folder / "phantom_ct.nii.gz", folder / "phantom_labels.nii.gz", seed=99)
+    return {"project": project.id, "model": version["model"], "ct": ct}
 
 
 def api(page, lab, path: str):
@@ -184,3 +208,59 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     deployed.get_by_role("button", name="Stop").click()
     expect(deployed).to_have_attribute("data-status", "stopped", timeout=30_000)
     assert api(page, lab, f"deployments/{deployment_id}")["status"] == "stopped"
+
+
+# Counts the opaque pixels of the mask canvas and those among them that are grey (the CT under the mask).
+CANVAS_PIXELS = """canvas => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let opaque = 0, grey = 0, coloured = 0;
+  for (let at = 0; at < data.length; at += 4) {
+    if (data[at + 3] === 255) {
+      opaque += 1;
+      if (data[at] === data[at + 1] && data[at + 1] === data[at + 2]) { grey += 1; } else { coloured += 1; }
+    }
+  }
+  return {opaque, grey, coloured, width: canvas.width, height: canvas.height};
+}"""
+
+
+def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_slice(page, lab, segmenter):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    hide_toasts(page)
+    project_id = segmenter["project"]
+    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})", project_id)
+    models = page.locator(f'.mass-ModelsPanel[data-project-id="{project_id}"]')
+    view = models.locator(".mass-VersionView")
+    expect(view.locator(".mass-Signature")).to_contain_text("3D volume", timeout=60_000)
+    view.get_by_label("Runtime").select_option("onnx")
+    view.get_by_role("button", name="Deploy").click()
+    row = models.locator(".mass-DeploymentList-item").first
+    expect(row).to_have_attribute("data-status", "running", timeout=180_000)
+    deployment_id = row.get_attribute("data-deployment-id")
+    assert api(page, lab, f"deployments/{deployment_id}")["runtime"] == "onnx"
+
+    row.get_by_role("button", name="Test").click()
+    test = page.locator(f'.mass-TestPanel[data-deployment-id="{deployment_id}"]')
+    test.locator(".mass-FileForm-input").set_input_files(segmenter["ct"])
+    test.get_by_role("button", name="Predict").click()
+    mask = test.locator(".mass-MaskView-mask")
+    expect(mask).to_be_visible(timeout=120_000)
+    expect(tile(test, "Uncertainty")).to_have_text(re.compile(r"^0\.\d{3}$"))
+    expect(test.locator(".mass-MaskView-legend")).to_contain_text("liver")
+    slider = test.locator(".mass-MaskView-slider")
+    expect(slider).to_contain_text(re.compile(r"Slice \d+ of \d+"))
+    # The volume is drawn under the mask: every pixel opaque, grey CT and coloured mask.
+    page.wait_for_function("canvas => canvas.width > 1", arg=mask.element_handle())
+    pixels = mask.evaluate(CANVAS_PIXELS)
+    assert pixels["opaque"] == pixels["width"] * pixels["height"], pixels
+    assert pixels["grey"] > 0, pixels
+    first = mask.get_attribute("data-slice")
+    slider.locator("input").press("ArrowRight" if int(first) == 0 else "ArrowLeft")
+    expect(mask).not_to_have_attribute("data-slice", first)
+    page.screenshot(path=OUTPUT / "test-segmentation.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "test-segmentation-dark.png")
+    switch_theme(page, "JupyterLab Light")
+    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})", project_id)
+    row.get_by_role("button", name="Stop").click()
+    expect(row).to_have_attribute("data-status", "stopped", timeout=30_000)

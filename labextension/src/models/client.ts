@@ -1,7 +1,16 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
 import { apiURL, requestAPI } from '../api';
-import { EvaluationReport, IDeployment, IExportReport, IModel, IModelDetail, IPredictAnswer, IVersion } from './types';
+import {
+  EvaluationReport,
+  IDeployment,
+  IExportReport,
+  IModel,
+  IModelDetail,
+  IPredictAnswer,
+  IVersion,
+  Runtime
+} from './types';
 
 /** The path of a model route. */
 function modelPath(name: string, rest = ''): string {
@@ -74,9 +83,9 @@ export function exportVersion(name: string, version: number): Promise<IExportRep
   return requestAPI<IExportReport>(versionPath(name, version, '/export'), send('POST'));
 }
 
-/** Start a prediction endpoint for a version. */
-export function deploy(name: string, version: number, runtime?: string): Promise<IDeployment> {
-  return requestAPI<IDeployment>(versionPath(name, version, '/deploy'), send('POST', runtime ? { runtime } : {}));
+/** Start a prediction endpoint for a version, on PyTorch or ONNX Runtime (exported first if needed). */
+export function deploy(name: string, version: number, runtime: Runtime): Promise<IDeployment> {
+  return requestAPI<IDeployment>(versionPath(name, version, '/deploy'), send('POST', { runtime }));
 }
 
 /** The deployments of a project, newest first. */

@@ -4,7 +4,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { errorMessage } from '../api';
 import * as client from './client';
 import { ProjectRegistryModel, registryEvents } from './registryModel';
-import { IDeployment, IExportReport, IModelDetail, IVersion } from './types';
+import { IDeployment, IExportReport, IModelDetail, IVersion, Runtime } from './types';
 
 /**
  * What the Models panel of a project shows: the project's models and
@@ -130,11 +130,11 @@ export class ModelsPanelModel implements IDisposable {
     return this._act((name, version) => client.restoreVersion(name, version));
   }
 
-  /** Deploy the version shown; answers the new deployment. */
-  async deploy(): Promise<IDeployment> {
+  /** Deploy the version shown on `runtime`; answers the new deployment. */
+  async deploy(runtime: Runtime): Promise<IDeployment> {
     let deployment: IDeployment | undefined;
     await this._act(async (name, version) => {
-      deployment = await client.deploy(name, version);
+      deployment = await client.deploy(name, version, runtime);
     });
     return deployment as IDeployment;
   }

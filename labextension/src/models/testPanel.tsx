@@ -5,7 +5,6 @@ import { listDatasets, listVersions } from '../training/client';
 import { useSignal } from '../training/hooks';
 import { ClassificationReport, SegmentationReport } from '../training/report';
 import { IDatasetChoice, IVersionChoice } from '../training/types';
-import { getModel } from './client';
 import { DeploymentModel } from './deploymentModel';
 import { DeploymentBadge } from './deployments';
 import { formatLatency, predictURL } from './format';
@@ -13,23 +12,19 @@ import { PredictionView } from './result';
 import { TryForm } from './tryForm';
 import { EvaluationReport, IDeployment } from './types';
 
-/** The datasets of the project a model belongs to, for Evaluate. */
-function useProjectDatasets(modelName: string | undefined): IDatasetChoice[] {
+/** The datasets of a project, for Evaluate. */
+function useProjectDatasets(projectId: string): IDatasetChoice[] {
   const [datasets, setDatasets] = useState<IDatasetChoice[]>([]);
   useEffect(() => {
     let live = true;
-    if (modelName) {
-      getModel(modelName)
-        .then(model => listDatasets(model.project_id))
-        .then(
-          found => live && setDatasets(found),
-          () => live && setDatasets([])
-        );
-    }
+    listDatasets(projectId).then(
+      found => live && setDatasets(found),
+      () => live && setDatasets([])
+    );
     return () => {
       live = false;
     };
-  }, [modelName]);
+  }, [projectId]);
   return datasets;
 }
 
@@ -63,7 +58,7 @@ function EvaluationView({ report }: { report: EvaluationReport }): JSX.Element {
 
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */
 function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: IDeployment }): JSX.Element {
-  const datasets = useProjectDatasets(deployment.model);
+  const datasets = useProjectDatasets(deployment.project_id);
   const [datasetId, setDatasetId] = useState<number | null>(null);
   const versions = useDatasetVersions(datasetId);
   const [version, setVersion] = useState<number | null>(null);

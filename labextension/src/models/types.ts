@@ -95,6 +95,7 @@ export interface IDeployment {
   id: number;
   model: string;
   version: number;
+  project_id: string;
   status: DeploymentStatus;
   /** The predict URL path, under the Jupyter server. */
   url: string;
@@ -105,7 +106,9 @@ export interface IDeployment {
   signature: ISignature;
   created_at: string;
   created_by: string;
-  error?: string | null;
+  stopped_at: string | null;
+  /** Why it failed (the worker's log tail), or null. */
+  error: string | null;
 }
 
 /** An encoded mask: gzip-compressed bytes in base64. */
@@ -129,10 +132,8 @@ export interface IMaskPrediction {
   classes: Record<string, string>;
   voxels: Record<string, number>;
   uncertainty: number;
-  /** How many slices the overlay can show (3D: along the axis the server picked). */
-  slices?: number;
-  /** The prediction's id, for its overlay slices. */
-  id?: string | number;
+  /** The length of the mask's last axis (1 for a picture). */
+  slices: number;
 }
 
 export type Prediction = IClassPrediction | IMaskPrediction;
@@ -142,6 +143,8 @@ export interface IPredictAnswer {
   model: string;
   version: number;
   predictions: Prediction[];
+  /** Masks only: the id under which the server keeps the mask (`GET deployments/{dep}/predictions/{id}/slice`). */
+  prediction_id?: string;
 }
 
 /** Whether a prediction is a classifier's. */
@@ -164,6 +167,9 @@ export interface IExportedFile {
 export interface IExportReport {
   torchscript: IExportedFile;
   onnx: IExportedFile;
-  /** The MONAI Bundle folder. */
+  /** The MONAI Bundle folder, relative to the workspace. */
   bundle: string;
 }
+
+/** How a deployment runs its model. */
+export type Runtime = 'torch' | 'onnx';

@@ -12,10 +12,16 @@ import { downloadURL } from './client';
 import { columnRange, formatMetric, keyMetrics } from './format';
 import { Markdown } from './markdown';
 import { ModelsPanelModel } from './panelModel';
-import { IExportedFile, IExportReport, ISignature, IVersion } from './types';
+import { IExportedFile, IExportReport, ISignature, IVersion, Runtime } from './types';
 
 /** The aliases a version can be given from the panel. */
 const ALIASES = ['production', 'staging'];
+
+/** The runtimes a version can be deployed on, with what the panel calls them. */
+const RUNTIMES: [Runtime, string][] = [
+  ['torch', 'PyTorch'],
+  ['onnx', 'ONNX Runtime']
+];
 
 /** The action under way on a version. */
 type Action = 'deploy' | 'alias' | 'export' | 'delete' | 'restore';
@@ -82,6 +88,7 @@ function VersionActions(props: {
 }): JSX.Element {
   const { version, model, busy, run } = props;
   const [alias, setAlias] = useState(ALIASES[0]);
+  const [runtime, setRuntime] = useState<Runtime>('torch');
   const deleted = version.deleted_at !== null;
   const label = `${version.model} v${version.number}`;
   return (
@@ -90,10 +97,24 @@ function VersionActions(props: {
         className="jp-mod-styled jp-mod-accept mass-DeployButton"
         disabled={deleted || busy !== null}
         title="Start a prediction endpoint for this version"
-        onClick={() => run('deploy', `Could not deploy ${label}`, () => model.deploy())}
+        onClick={() => run('deploy', `Could not deploy ${label}`, () => model.deploy(runtime))}
       >
         {busy === 'deploy' ? 'Deploying…' : 'Deploy'}
       </button>
+      <select
+        className="mass-ConfigField-input mass-Select mass-RuntimeSelect"
+        aria-label="Runtime"
+        title="What the deployment runs the model on (ONNX Runtime exports the model first if needed)"
+        value={runtime}
+        disabled={deleted || busy !== null}
+        onChange={event => setRuntime(event.target.value as Runtime)}
+      >
+        {RUNTIMES.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
       <span className="mass-AliasSetter">
         <select
           className="mass-ConfigField-input mass-Select"
