@@ -12,39 +12,21 @@ import { PredictionView } from './result';
 import { TryForm } from './tryForm';
 import { EvaluationReport, IDeployment } from './types';
 
-/** The datasets of a project, for Evaluate. */
-function useProjectDatasets(projectId: string): IDatasetChoice[] {
-  const [datasets, setDatasets] = useState<IDatasetChoice[]>([]);
+/** What `load` answers: empty until it does (or when it fails), loaded again when `key` changes. */
+function useList<T>(load: (() => Promise<T[]>) | null, key: unknown): T[] {
+  const [items, setItems] = useState<T[]>([]);
   useEffect(() => {
     let live = true;
-    listDatasets(projectId).then(
-      found => live && setDatasets(found),
-      () => live && setDatasets([])
+    setItems([]);
+    load?.().then(
+      found => live && setItems(found),
+      () => live && setItems([])
     );
     return () => {
       live = false;
     };
-  }, [projectId]);
-  return datasets;
-}
-
-/** The frozen versions of a dataset, newest first. */
-function useDatasetVersions(datasetId: number | null): IVersionChoice[] {
-  const [versions, setVersions] = useState<IVersionChoice[]>([]);
-  useEffect(() => {
-    let live = true;
-    setVersions([]);
-    if (datasetId !== null) {
-      listVersions(datasetId).then(
-        found => live && setVersions(found),
-        () => live && setVersions([])
-      );
-    }
-    return () => {
-      live = false;
-    };
-  }, [datasetId]);
-  return versions;
+  }, [key]);
+  return items;
 }
 
 /** The report of an evaluation, as training shows its own. */
@@ -58,9 +40,9 @@ function EvaluationView({ report }: { report: EvaluationReport }): JSX.Element {
 
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */
 function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: IDeployment }): JSX.Element {
-  const datasets = useProjectDatasets(deployment.project_id);
+  const datasets = useList<IDatasetChoice>(() => listDatasets(deployment.project_id), deployment.project_id);
   const [datasetId, setDatasetId] = useState<number | null>(null);
-  const versions = useDatasetVersions(datasetId);
+  const versions = useList<IVersionChoice>(datasetId === null ? null : () => listVersions(datasetId), datasetId);
   const [version, setVersion] = useState<number | null>(null);
   useEffect(() => {
     if (datasetId === null && datasets.length > 0) {

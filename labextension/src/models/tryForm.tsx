@@ -113,16 +113,17 @@ function accepted(formats: string[]): string {
   return formats.flatMap(format => extensions[format] ?? [`.${format}`]).join(',');
 }
 
-/** The upload of an imaging model: an image, a NIfTI volume or a zip of one DICOM series. */
-function FileForm({
-  inputs,
-  model,
-  onFile
-}: {
+/** What the input side of the test page works with. */
+export interface ITryFormProps {
+  /** The model's input signature. */
   inputs: SignatureInputs;
   model: DeploymentModel;
+  /** Told of the file chosen for upload (the page draws the answer over it). */
   onFile: (file: File | null) => void;
-}): JSX.Element {
+}
+
+/** The upload of an imaging model: an image, a NIfTI volume or a zip of one DICOM series. */
+function FileForm({ inputs, model, onFile }: ITryFormProps): JSX.Element {
   const [file, setFile] = useState<File | null>(null);
   const formats = inputs.kind === 'table' ? [] : inputs.formats;
   const what =
@@ -164,15 +165,7 @@ function FileForm({
 }
 
 /** The input side of the test page, built from the model's input signature. */
-export function TryForm({
-  inputs,
-  model,
-  onFile
-}: {
-  inputs: SignatureInputs;
-  model: DeploymentModel;
-  onFile: (file: File | null) => void;
-}): JSX.Element {
+export function TryForm({ inputs, model, onFile }: ITryFormProps): JSX.Element {
   return inputs.kind === 'table' ? (
     <LabValuesForm columns={inputs.columns} model={model} />
   ) : (
