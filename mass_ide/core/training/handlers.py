@@ -11,6 +11,7 @@ from here. Attach them in this order after the ``ValidationHandler``:
 import math
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import torch
@@ -64,6 +65,17 @@ def link_atomically(source: Path, path: Path) -> Path:
         shutil.copyfile(source, temporary)
     os.replace(temporary, path)
     return path
+
+
+def snapshot(value):
+    """A deep copy of a state: tensors cloned (on their device), dicts and lists copied, the rest shared."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, dict):
+        return {key: snapshot(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(snapshot(item) for item in value)
+    return value
 
 
 def load_checkpoint(path: Path, *, map_location="cpu") -> dict:
@@ -206,29 +218,35 @@ class StopHandler:
 class CheckpointHandler:
     """Save ``last.pt`` after every epoch, as ``epoch-NNNN.pt`` too, and as ``best.pt`` when ``key_metric`` improves.
 
-    The epoch's state is serialised once; the other names are hard links to that file.
-
-    A terminated run saves ``last.pt`` with the epochs it completed, so it can resume.
-    Checkpoints are plain dicts of tensors and JSON values: they load with
-    ``torch.load(..., weights_only=True)``. ``meta`` (task, classes, preprocessing,
-    config) goes into every file so a checkpoint alone can serve predictions.
+    The epoch's state is copied (a fast in-memory clone) and written by a background
+    thread while the next epoch trains; it is serialised once, and the other names are
+    hard links to that file. Writes happen in order: each waits for the one before,
+    and the run's end waits for the last. A terminated run saves ``last.pt`` with the
+    epochs it completed, so it can resume. Checkpoints are plain dicts of tensors and
+    JSON values: they load with ``torch.load(..., weights_only=True)``. ``meta`` (task,
+    classes, preprocessing, config) goes into every file so a checkpoint alone can serve predictions.
     """
 
     def __init__(self, folder: Path, *, network: torch.nn.Module, optimizer, key_metric: str, meta: dict,
-                 scaler=None, keep: int = 3, callbacks: RunCallbacks | None = None):
+                 scaler=None, keep: int = 3, callbacks: RunCallbacks | None = None, background: bool = True):
         self.folder = Path(folder)
         self.network, self.optimizer, self.scaler = network, optimizer, scaler
         self.key_metric = key_metric
         self.meta = meta
         self.keep = max(1, int(keep))
         self.callbacks = callbacks or RunCallbacks()
+        self.background = background
         self.best: dict | None = None
+        self.writing: threading.Thread | None = None
+        self.error: BaseException | None = None
 
     def attach(self, engine: Engine) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         engine.add_event_handler(Events.STARTED, self.started)
         engine.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
         engine.add_event_handler(Events.TERMINATE, self.terminated)
+        engine.add_event_handler(Events.COMPLETED, self.wait)
+        engine.add_event_handler(Events.EXCEPTION_RAISED, self.failed)
 
     def started(self, engine: Engine) -> None:
         if getattr(engine.state, "best_metric_epoch", -1) > 0:
@@ -244,6 +262,27 @@ class CheckpointHandler:
                                                            if isinstance(v, int | float)},
                 "meta": self.meta}
 
+    def write(self, state: dict, *, epoch: int, is_best: bool) -> None:
+        """Write one epoch's files: ``last.pt`` serialised, the epoch file and maybe ``best.pt`` linked, old ones gone."""
+        try:
+            last = save_atomically(state, self.folder / LAST)
+            link_atomically(last, self.folder / f"epoch-{epoch:04d}.pt")
+            if is_best:
+                link_atomically(last, self.folder / BEST)
+            for old in sorted(self.folder.glob("epoch-*.pt"))[:-self.keep]:
+                old.unlink(missing_ok=True)
+        except BaseException as error:  # raised in the training thread by wait()
+            self.error = error
+
+    def wait(self, engine: Engine | None = None) -> None:
+        """Wait until the checkpoint being written is on disk; raise what went wrong writing it."""
+        if self.writing is not None:
+            self.writing.join()
+            self.writing = None
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+
     def epoch_completed(self, engine: Engine) -> None:
         epoch = engine.state.epoch
         value = engine.state.metrics.get(self.key_metric)
@@ -251,20 +290,32 @@ class CheckpointHandler:
         if is_best:
             self.best = {"name": self.key_metric, "value": float(value), "epoch": epoch}
             engine.state.best_metric, engine.state.best_metric_epoch = float(value), epoch
-        last = save_atomically(self.state(engine, epoch=epoch), self.folder / LAST)  # serialised once
-        link_atomically(last, self.folder / f"epoch-{epoch:04d}.pt")
+        self.wait()
+        state = self.state(engine, epoch=epoch)
+        if self.background:
+            self.writing = threading.Thread(target=self.write, args=(snapshot(state),),
+                                            kwargs={"epoch": epoch, "is_best": is_best}, name="mass-checkpoint")
+            self.writing.start()
+        else:
+            self.write(state, epoch=epoch, is_best=is_best)
+            self.wait()
         if is_best:
-            link_atomically(last, self.folder / BEST)
             self.callbacks.on_log(f"epoch {epoch}: best {self.key_metric} so far ({value:.4f}); saved {BEST}")
-        for old in sorted(self.folder.glob("epoch-*.pt"))[:-self.keep]:
-            old.unlink(missing_ok=True)
 
     def terminated(self, engine: Engine) -> None:
+        self.wait()
         length = engine.state.epoch_length or 1
         done = engine.state.iteration // length
         save_atomically(self.state(engine, epoch=done), self.folder / LAST)
         self.callbacks.on_log(f"stopped during epoch {engine.state.epoch} after {done} complete epochs; "
                               f"saved {LAST}")
+
+    def failed(self, engine: Engine, error: BaseException) -> None:
+        """Let the checkpoint being written finish, then let the run's own error through."""
+        if self.writing is not None:
+            self.writing.join()
+            self.writing = None
+        raise error
 
 
 class LogHandler:
