@@ -241,6 +241,12 @@ def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_sl
 
     row.get_by_role("button", name="Test").click()
     test = page.locator(f'.mass-TestPanel[data-deployment-id="{deployment_id}"]')
+    # A file that is no volume gets the server's reason, in the page.
+    test.locator(".mass-FileForm-input").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a CT volume"})
+    test.get_by_role("button", name="Predict").click()
+    expect(test.locator('.mass-TryIt [role="alert"]')).to_contain_text("notes.txt", timeout=60_000)
+    expect(test.locator(".mass-Prediction")).to_have_count(0)
     test.locator(".mass-FileForm-input").set_input_files(segmenter["ct"])
     test.get_by_role("button", name="Predict").click()
     mask = test.locator(".mass-MaskView-mask")
