@@ -24,7 +24,7 @@ from mass_ide.core import annotations, audit
 from mass_ide.core.datasets import Item, get_dataset, get_item, list_items
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.scheduler import pid_alive
-from mass_ide.core.workspace import Workspace
+from mass_ide.core.workspace import Workspace, run_in_workspace
 
 INPUT_KINDS = {"record": "table", "image": "image", "volume": "volume"}
 ACTIVE = ("queued", "running")
@@ -202,15 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("workspace", type=Path)
     parser.add_argument("job", type=int)
     args = parser.parse_args(argv)
-    ws = Workspace.open(args.workspace)
-    try:
-        run(ws, args.job)
-    except Exception:
-        traceback.print_exc()
-        return 1
-    finally:
-        ws.close()
-    return 0
+    return run_in_workspace(args.workspace, lambda ws: run(ws, args.job))
 
 
 if __name__ == "__main__":

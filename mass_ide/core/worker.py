@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mass_ide.core import audit, runs, tuning
 from mass_ide.core.store import open_store
-from mass_ide.core.workspace import Workspace
+from mass_ide.core.workspace import Workspace, run_in_workspace
 
 FLUSH_SECONDS = 0.25
 FLUSH_ROWS = 200
@@ -254,15 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("workspace", type=Path)  # positional: torchrun would take --run for its --run-path
     parser.add_argument("run", type=int)
     args = parser.parse_args(argv)
-    ws = Workspace.open(args.workspace)
-    try:
-        execute(ws, args.run)
-    except Exception:
-        traceback.print_exc()
-        return 1
-    finally:
-        ws.close()
-    return 0
+    return run_in_workspace(args.workspace, lambda ws: execute(ws, args.run))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Nothing outside the workspace is written by the core.
 """
 
 import shutil
+import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,3 +70,16 @@ class Workspace:
     def close(self) -> None:
         """Close the database connection."""
         self.db.close()
+
+
+def run_in_workspace(root: str | Path, job: Callable[[Workspace], object]) -> int:
+    """A worker process's body: open the workspace, run ``job``, close it; 1 with the traceback printed if it failed."""
+    ws = Workspace.open(root)
+    try:
+        job(ws)
+    except Exception:
+        traceback.print_exc()
+        return 1
+    finally:
+        ws.close()
+    return 0
