@@ -51,12 +51,15 @@ def forwarding_client(settings: dict) -> httpclient.AsyncHTTPClient:
 
 
 class DeploymentBase(MassHandler):
-    """Base of the deployment handlers: the supervisor, ticked before each answer."""
+    """Base of the deployment handlers: the supervisor, ticked before answers about deployments' state."""
+
+    fresh_status = True  # tick first, so a status is never older than this request
 
     async def prepare(self) -> None:
         await super().prepare()
         self.supervisor = supervisor(self.settings, self.workspace)
-        self.supervisor.tick()
+        if self.fresh_status:
+            self.supervisor.tick()
 
     def public(self, deployment_id: int) -> dict:
         """A deployment as JSON, its key and port left out."""
@@ -118,6 +121,13 @@ class DeploymentHandler(DeploymentBase):
         self.write_json(self.public(int(deployment_id)))
 
 
+def with_prediction_id(body: bytes, prediction_id: str | None) -> bytes:
+    """The worker's JSON answer with ``"prediction_id"`` added, without decoding and encoding it again."""
+    if prediction_id is None:
+        return body
+    return body.rstrip()[:-1] + b', "prediction_id": "' + prediction_id.encode("ascii") + b'"}'
+
+
 def running(workspace, deployment_id: int) -> dict:
     """A deployment that can answer, or Conflict saying why not."""
     found = deployments.get_deployment(workspace, deployment_id)
@@ -133,6 +143,7 @@ class PredictHandler(DeploymentBase):
     """Predictions of a deployment."""
 
     responses = {"post": {200: "PredictionAnswer", 400: None, 404: None, 409: None}}
+    fresh_status = False  # the periodic tick notices dead workers; a dead one answers 503 here anyway
 
     def data_received(self, chunk: bytes) -> None:
         self.chunks.append(chunk)
@@ -160,7 +171,8 @@ class PredictHandler(DeploymentBase):
         body = b"".join(self.chunks)
         started = time.perf_counter()
         answer = await forwarding_client(self.settings).fetch(
-            f"http://127.0.0.1:{dep['port']}/predict", method="POST", body=body, raise_error=False,
+            f"http://127.0.0.1:{dep['port']}/predict" + (f"?{self.request.query}" if self.request.query else ""),
+            method="POST", body=body, raise_error=False,
             headers={"Content-Type": self.request.headers.get("Content-Type", "application/octet-stream"),
                      "X-API-Key": dep["secret"]},
             request_timeout=FORWARD_TIMEOUT_S)
@@ -178,7 +190,8 @@ class PredictHandler(DeploymentBase):
             self.workspace, dep, user=self.user_name, input_sha256=digest, ok=True,
             output=[output_summary(p) for p in result["predictions"]],
             latency_ms_p50=self.supervisor.observe(dep["id"], latency_ms))
-        self.write_json({**result, "prediction_id": prediction_id} if prediction_id else result)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(with_prediction_id(answer.body, prediction_id))  # the worker's JSON as it came
 
 
 class PredictionSliceHandler(DeploymentBase):
