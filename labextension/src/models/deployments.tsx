@@ -40,8 +40,8 @@ async function stop(deployment: IDeployment, projectId: string): Promise<void> {
 }
 
 /** One deployment: model and version, status, URL, counters, and its Test and Stop buttons. */
-function DeploymentRow(props: { deployment: IDeployment; projectId: string; commands: CommandRegistry }): JSX.Element {
-  const { deployment, projectId, commands } = props;
+function DeploymentRow(props: IDeploymentListProps & { deployment: IDeployment }): JSX.Element {
+  const { deployment, projectId, commands, compact } = props;
   const [stopping, setStopping] = useState(false);
   const live = deployment.status === 'starting' || deployment.status === 'running';
   return (
@@ -52,9 +52,11 @@ function DeploymentRow(props: { deployment: IDeployment; projectId: string; comm
       <td>
         <DeploymentBadge deployment={deployment} />
       </td>
-      <td className="mass-DeploymentList-url" title={predictURL(deployment)}>
-        <code>{deployment.url}</code>
-      </td>
+      {!compact && (
+        <td className="mass-DeploymentList-url" title={predictURL(deployment)}>
+          <code>{deployment.url}</code>
+        </td>
+      )}
       <td className="mass-mod-number" title={`${deployment.errors} answered with an error`}>
         {deployment.requests}
         {deployment.errors > 0 && <span className="mass-DeploymentList-errors"> ({deployment.errors} failed)</span>}
@@ -62,7 +64,7 @@ function DeploymentRow(props: { deployment: IDeployment; projectId: string; comm
       <td className="mass-mod-number" title="Median time to answer a prediction request">
         {formatLatency(deployment.latency_ms_p50)}
       </td>
-      <td title={`Deployed by ${deployment.created_by}`}>{formatDateTime(deployment.created_at)}</td>
+      {!compact && <td title={`Deployed by ${deployment.created_by}`}>{formatDateTime(deployment.created_at)}</td>}
       <td className="mass-DeploymentList-actions">
         <button
           className="jp-mod-styled jp-mod-accept mass-TestButton"
@@ -90,25 +92,29 @@ function DeploymentRow(props: { deployment: IDeployment; projectId: string; comm
   );
 }
 
-/** The deployments of a project as a table (class `mass-DeploymentList`); stopped ones last. */
-export function DeploymentList(props: {
-  deployments: readonly IDeployment[];
+/** What a list of deployments shows, and where its buttons act. */
+interface IDeploymentListProps {
   projectId: string;
   commands: CommandRegistry;
-}): JSX.Element {
+  /** Leave out the URL and date columns (the project panel's narrow section). */
+  compact?: boolean;
+}
+
+/** The deployments of a project as a table (class `mass-DeploymentList`); stopped ones last. */
+export function DeploymentList(props: IDeploymentListProps & { deployments: readonly IDeployment[] }): JSX.Element {
   const rank = (deployment: IDeployment): number => (deployment.status === 'stopped' ? 1 : 0);
   const sorted = [...props.deployments].sort((a, b) => rank(a) - rank(b) || b.id - a.id);
   return (
     <div className="mass-TableScroll">
-      <table className="mass-RunTable mass-DeploymentList">
+      <table className={`mass-RunTable mass-DeploymentList${props.compact ? ' mass-mod-compact' : ''}`}>
         <thead>
           <tr>
             <th>Model</th>
             <th>Status</th>
-            <th>Predict URL</th>
+            {!props.compact && <th>Predict URL</th>}
             <th className="mass-mod-number">Requests</th>
             <th className="mass-mod-number">Latency p50</th>
-            <th>Deployed</th>
+            {!props.compact && <th>Deployed</th>}
             <th />
           </tr>
         </thead>
@@ -119,6 +125,7 @@ export function DeploymentList(props: {
               deployment={deployment}
               projectId={props.projectId}
               commands={props.commands}
+              compact={props.compact}
             />
           ))}
         </tbody>

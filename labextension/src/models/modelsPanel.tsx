@@ -4,6 +4,7 @@ import { CommandRegistry } from '@lumino/commands';
 import React from 'react';
 
 import { CommandIDs } from '../commandIds';
+import { formatDate } from '../format';
 import { ProjectsModel } from '../model';
 import { ModelPanel } from '../panels';
 import { formatDateTime } from '../training/format';
@@ -25,6 +26,7 @@ interface IViewProps {
 /** The versions of a model, newest first: tick to compare, click to show. */
 function VersionList({ detail, model }: { detail: IModelDetail; model: ModelsPanelModel }): JSX.Element {
   const versions = [...detail.versions].sort((a, b) => b.number - a.number);
+  const key = versions.length ? keyMetrics(versions[0].metrics, 1)[0]?.[0] : undefined;
   return (
     <div className="mass-TableScroll">
       <table className="mass-RunTable mass-VersionList" aria-label="Versions">
@@ -32,13 +34,12 @@ function VersionList({ detail, model }: { detail: IModelDetail; model: ModelsPan
           <tr>
             <th title="Tick two or more to compare their metrics">Compare</th>
             <th>Version</th>
-            <th>Key metric</th>
+            <th title="The key metric of the newest version">{key ?? 'Key metric'}</th>
             <th>Registered</th>
           </tr>
         </thead>
         <tbody>
           {versions.map(version => {
-            const [metric] = keyMetrics(version.metrics, 1);
             const selected = model.versionNumber === version.number;
             const show = (): void => void model.selectVersion(version.number);
             return (
@@ -69,8 +70,10 @@ function VersionList({ detail, model }: { detail: IModelDetail; model: ModelsPan
                   ))}
                   {version.deleted_at && <span className="mass-VersionList-deleted">deleted</span>}
                 </td>
-                <td>{metric ? `${metric[0]} ${formatMetric(metric[1])}` : '—'}</td>
-                <td title={`by ${version.created_by}`}>{formatDateTime(version.created_at)}</td>
+                <td className="mass-mod-number">{key ? formatMetric(version.metrics[key]) : '—'}</td>
+                <td title={`${formatDateTime(version.created_at)} by ${version.created_by}`}>
+                  {formatDate(version.created_at, true)}
+                </td>
               </tr>
             );
           })}

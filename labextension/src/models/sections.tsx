@@ -92,7 +92,7 @@ export function RegistrySections({
             test page.
           </div>
         ) : (
-          <DeploymentList deployments={registry.deployments} projectId={projectId} commands={commands} />
+          <DeploymentList deployments={registry.deployments} projectId={projectId} commands={commands} compact />
         )}
       </section>
     </>
