@@ -8,7 +8,8 @@ opens the Test page from the Deployments list, enters lab values and reads the
 class probabilities, evaluates the deployment on the frozen dataset version,
 and stops it. A tiny 3D U-Net of the liver-segmentation template is deployed on
 ONNX Runtime and tested with an uploaded NIfTI volume: its mask is drawn over
-the volume slice by slice.
+the volume slice by slice; a tiny image classifier of the cancer-prediction
+template is tested with an uploaded tumour patch.
 """
 
 import re
@@ -28,7 +29,7 @@ from test_browser_import import switch_theme
 from test_browser_training import hide_toasts
 from test_training import SEGMENTATION_FAST
 
-from mass_ide.core import projects, registry
+from mass_ide.core import datasets, projects, registry
 from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.samples import save_phantom
 from mass_ide.core.worker import train_in_process
@@ -36,6 +37,8 @@ from mass_ide.core.workspace import Workspace
 
 PROJECT = "Registry study"
 TINY = {"epochs": 2, "register": False}  # registered by the fixture and by the Register button
+TINY_IMAGES = {"image_size": [32, 32], "epochs": 1, "register": False,
+               "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}}
 LAB_VALUES = {"bili": "1.4", "albumin": "3.5", "platelet": "250"}
 
 
@@ -74,6 +77,42 @@ def segmenter(lab, tmp_path_factory):
     folder = tmp_path_factory.mktemp("phantom")
     ct, _ = save_phantom(folder / "phantom_ct.nii.gz", folder / "phantom_labels.nii.gz", seed=99)
     return {"project": project.id, "model": version["model"], "ct": ct}
+
+
+@pytest.fixture(scope="module")
+def classifier(lab):
+    """A cancer-prediction project with a tiny registered image classifier, and one of its patches."""
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        project = projects.create_project(workspace, name="Patch registry", template="cancer-prediction",
+                                          user="browser-test")
+        patches, _ = add_sample_data(workspace, project.id, user="browser-test")
+        run = train_in_process(workspace, project.id, dataset_id=patches.id, user="browser-test",
+                               overrides=TINY_IMAGES)
+        assert run["status"] == "completed", run["error"]
+        registry.register_run(workspace, run["id"], user="browser-test")
+        patch = datasets.all_items(workspace, patches.id)[0]
+        return {"project": project.id, "patch": patch.file}
+    finally:
+        workspace.close()
+
+
+def open_deployed_test_page(page, project_id: str, runtime: str = "torch"):
+    """Open the project's Models panel, deploy its newest version on ``runtime`` and open its Test page.
+
+    Answers the version view, the deployment's row in the Deployments list and the Test page.
+    """
+    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})", project_id)
+    models = page.locator(f'.mass-ModelsPanel[data-project-id="{project_id}"]')
+    view = models.locator(".mass-VersionView")
+    view.wait_for(timeout=60_000)
+    view.get_by_label("Runtime").select_option(runtime)
+    view.get_by_role("button", name="Deploy").click()
+    row = models.locator(".mass-DeploymentList-item").first
+    expect(row).to_have_attribute("data-status", "running", timeout=180_000)
+    deployment_id = row.get_attribute("data-deployment-id")
+    row.get_by_role("button", name="Test").click()
+    return view, row, page.locator(f'.mass-TestPanel[data-deployment-id="{deployment_id}"]')
 
 
 def api(page, lab, path: str):
@@ -227,20 +266,9 @@ CANVAS_PIXELS = """canvas => {
 def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_slice(page, lab, segmenter):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     hide_toasts(page)
-    project_id = segmenter["project"]
-    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})", project_id)
-    models = page.locator(f'.mass-ModelsPanel[data-project-id="{project_id}"]')
-    view = models.locator(".mass-VersionView")
-    expect(view.locator(".mass-Signature")).to_contain_text("3D volume", timeout=60_000)
-    view.get_by_label("Runtime").select_option("onnx")
-    view.get_by_role("button", name="Deploy").click()
-    row = models.locator(".mass-DeploymentList-item").first
-    expect(row).to_have_attribute("data-status", "running", timeout=180_000)
-    deployment_id = row.get_attribute("data-deployment-id")
-    assert api(page, lab, f"deployments/{deployment_id}")["runtime"] == "onnx"
-
-    row.get_by_role("button", name="Test").click()
-    test = page.locator(f'.mass-TestPanel[data-deployment-id="{deployment_id}"]')
+    view, row, test = open_deployed_test_page(page, segmenter["project"], runtime="onnx")
+    expect(view.locator(".mass-Signature")).to_contain_text("3D volume")
+    assert api(page, lab, f"deployments/{row.get_attribute('data-deployment-id')}")["runtime"] == "onnx"
     # A file that is no volume gets the server's reason, in the page.
     test.locator(".mass-FileForm-input").set_input_files(
         {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a CT volume"})
@@ -267,6 +295,26 @@ def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_sl
     switch_theme(page, "JupyterLab Dark")
     page.screenshot(path=OUTPUT / "test-segmentation-dark.png")
     switch_theme(page, "JupyterLab Light")
-    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})", project_id)
+    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})",
+                  segmenter["project"])
+    row.get_by_role("button", name="Stop").click()
+    expect(row).to_have_attribute("data-status", "stopped", timeout=30_000)
+
+
+def test_upload_a_patch_to_a_deployed_classifier_and_read_its_class_probabilities(page, lab, classifier):
+    hide_toasts(page)
+    _, row, test = open_deployed_test_page(page, classifier["project"])
+    test.locator(".mass-FileForm-input").set_input_files(classifier["patch"])
+    expect(test.locator(".mass-FileForm-preview")).to_be_visible()
+    test.get_by_role("button", name="Predict").click()
+    probabilities = test.locator(".mass-Probability")
+    expect(probabilities).to_have_count(2, timeout=60_000)
+    shares = [float(re.search(r"(\d+\.\d)%$", text).group(1)) for text in probabilities.all_inner_texts()]
+    assert abs(sum(shares) - 100) < 0.5, shares
+    expect(tile(test, "Predicted class")).to_have_text(test.locator(".mass-Prediction").get_attribute("data-class"))
+    test.locator('.mass-Chart[data-chart="probabilities"] .main-svg').first.wait_for()
+    page.screenshot(path=OUTPUT / "test-image.png")
+    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})",
+                  classifier["project"])
     row.get_by_role("button", name="Stop").click()
     expect(row).to_have_attribute("data-status", "stopped", timeout=30_000)

@@ -2,6 +2,7 @@ import React, { useEffect, useMemo, useRef, useState } from 'react';
 
 import { themeColours } from '../training/chart';
 import { greyWindow, IVolume, readNifti } from './nifti';
+import { usePictureURL } from './picture';
 import { IEncodedMask, IMaskPrediction } from './types';
 
 /** A decoded mask: its values in C order and its shape ([H, W], or the volume's [X, Y, Z]). */
@@ -100,15 +101,7 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
   const [index, setIndex] = useState(0);
   const canvas = useRef<HTMLCanvasElement>(null);
   const colours = useMemo(() => themeColours(), []);
-  const picture = useMemo(() => (file && /\.(png|jpe?g)$/i.test(file.name) ? URL.createObjectURL(file) : null), [file]);
-  useEffect(
-    () => () => {
-      if (picture) {
-        URL.revokeObjectURL(picture);
-      }
-    },
-    [picture]
-  );
+  const picture = usePictureURL(file);
 
   const [background, setBackground] = useState<IBackground | null>(null);
   useEffect(() => {

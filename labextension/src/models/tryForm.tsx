@@ -2,6 +2,7 @@ import React, { useState } from 'react';
 
 import { DeploymentModel } from './deploymentModel';
 import { columnRange } from './format';
+import { usePictureURL } from './picture';
 import { IColumn, SignatureInputs } from './types';
 
 /** The value of a lab value's field: a number, null when left empty, undefined when not a number. */
@@ -125,6 +126,7 @@ export interface ITryFormProps {
 /** The upload of an imaging model: an image, a NIfTI volume or a zip of one DICOM series. */
 function FileForm({ inputs, model, onFile }: ITryFormProps): JSX.Element {
   const [file, setFile] = useState<File | null>(null);
+  const picture = usePictureURL(file);
   const formats = inputs.kind === 'table' ? [] : inputs.formats;
   const what =
     inputs.kind === 'volume'
@@ -153,6 +155,7 @@ function FileForm({ inputs, model, onFile }: ITryFormProps): JSX.Element {
           }}
         />
       </label>
+      {picture && <img className="mass-FileForm-preview" src={picture} alt={`The picture to predict: ${file?.name}`} />}
       <button
         type="submit"
         className="jp-mod-styled jp-mod-accept mass-PredictButton"
