@@ -13,6 +13,7 @@ import { VersionComparison } from './compareChart';
 import { DeploymentList } from './deployments';
 import { formatMetric, keyMetrics } from './format';
 import { ModelsPanelModel } from './panelModel';
+import { Select } from './select';
 import { IModelDetail } from './types';
 import { VersionView } from './versionView';
 
@@ -104,18 +105,13 @@ function ModelsView({ model, projects, commands, rendermime }: IViewProps): JSX.
         </div>
         <div className="mass-RunHeader-actions">
           {registry.models.length > 1 && (
-            <select
-              className="mass-ConfigField-input mass-Select mass-ModelPicker"
-              aria-label="Model"
-              value={detail?.name ?? ''}
-              onChange={event => void model.selectModel(event.target.value)}
-            >
-              {registry.models.map(entry => (
-                <option key={entry.name} value={entry.name}>
-                  {entry.name}
-                </option>
-              ))}
-            </select>
+            <Select
+              label="Model"
+              className="mass-ModelPicker"
+              value={detail?.name ?? null}
+              choices={registry.models.map(entry => [entry.name, entry.name])}
+              onChange={name => void model.selectModel(name)}
+            />
           )}
           <button
             className="mass-IconButton"

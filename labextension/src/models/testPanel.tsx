@@ -9,6 +9,7 @@ import { DeploymentModel } from './deploymentModel';
 import { DeploymentBadge } from './deployments';
 import { formatLatency, predictURL } from './format';
 import { PredictionView } from './result';
+import { Select } from './select';
 import { TryForm } from './tryForm';
 import { EvaluationReport, IDeployment } from './types';
 
@@ -60,32 +61,22 @@ function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: I
         </span>
       </h2>
       <div className="mass-Evaluate-form">
-        <select
-          className="mass-ConfigField-input mass-Select mass-EvaluateDataset"
-          aria-label="Dataset"
-          value={datasetId ?? ''}
-          onChange={event => setDatasetId(Number(event.target.value))}
-        >
-          {datasets.length === 0 && <option value="">no datasets</option>}
-          {datasets.map(dataset => (
-            <option key={dataset.id} value={dataset.id}>
-              {dataset.name}
-            </option>
-          ))}
-        </select>
-        <select
-          className="mass-ConfigField-input mass-Select mass-EvaluateVersion"
-          aria-label="Dataset version"
-          value={version ?? ''}
-          onChange={event => setVersion(event.target.value ? Number(event.target.value) : null)}
-        >
-          {versions.length === 0 && <option value="">no frozen version: freeze one in the dataset view</option>}
-          {versions.map(choice => (
-            <option key={choice.number} value={choice.number}>
-              version {choice.number}
-            </option>
-          ))}
-        </select>
+        <Select
+          label="Dataset"
+          className="mass-EvaluateDataset"
+          value={datasetId}
+          choices={datasets.map(dataset => [dataset.id, dataset.name])}
+          empty="no datasets"
+          onChange={value => setDatasetId(Number(value))}
+        />
+        <Select
+          label="Dataset version"
+          className="mass-EvaluateVersion"
+          value={version}
+          choices={versions.map(choice => [choice.number, `version ${choice.number}`])}
+          empty="no frozen version: freeze one in the dataset view"
+          onChange={value => setVersion(value ? Number(value) : null)}
+        />
         <button
           className="jp-mod-styled jp-mod-accept mass-EvaluateButton"
           disabled={datasetId === null || version === null || model.working !== null || deployment.status !== 'running'}

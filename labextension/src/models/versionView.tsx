@@ -11,6 +11,7 @@ import { Tile } from '../training/report';
 import { downloadURL } from './client';
 import { columnRange, formatMetric, keyMetrics } from './format';
 import { Markdown } from './markdown';
+import { Select } from './select';
 import { ModelsPanelModel } from './panelModel';
 import { IExportedFile, IExportReport, ISignature, IVersion, Runtime } from './types';
 
@@ -101,34 +102,23 @@ function VersionActions(props: {
       >
         {busy === 'deploy' ? 'Deploying…' : 'Deploy'}
       </button>
-      <select
-        className="mass-ConfigField-input mass-Select mass-RuntimeSelect"
-        aria-label="Runtime"
+      <Select
+        label="Runtime"
+        className="mass-RuntimeSelect"
         title="What the deployment runs the model on (ONNX Runtime exports the model first if needed)"
         value={runtime}
+        choices={RUNTIMES}
         disabled={deleted || busy !== null}
-        onChange={event => setRuntime(event.target.value as Runtime)}
-      >
-        {RUNTIMES.map(([value, text]) => (
-          <option key={value} value={value}>
-            {text}
-          </option>
-        ))}
-      </select>
+        onChange={value => setRuntime(value as Runtime)}
+      />
       <span className="mass-AliasSetter">
-        <select
-          className="mass-ConfigField-input mass-Select"
-          aria-label="Alias"
+        <Select
+          label="Alias"
           value={alias}
+          choices={ALIASES.map(name => [name, name])}
           disabled={deleted || busy !== null}
-          onChange={event => setAlias(event.target.value)}
-        >
-          {ALIASES.map(name => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
+          onChange={setAlias}
+        />
         <button
           className="jp-mod-styled mass-SetAliasButton"
           disabled={deleted || busy !== null || version.aliases.includes(alias)}
