@@ -295,6 +295,12 @@ def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_sl
     switch_theme(page, "JupyterLab Dark")
     page.screenshot(path=OUTPUT / "test-segmentation-dark.png")
     switch_theme(page, "JupyterLab Light")
+
+    # Evaluate scores every labelled volume of the frozen version: Dice per case and its mean.
+    evaluate = test.locator(".mass-Evaluate")
+    evaluate.get_by_role("button", name="Evaluate").click()
+    expect(tile(evaluate, "Mean Dice")).to_have_text(re.compile(r"^(0\.\d{3}|1\.000)$"), timeout=180_000)
+    expect(evaluate.locator(".mass-CaseTable tbody tr").first).to_be_visible()
     page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})",
                   segmenter["project"])
     row.get_by_role("button", name="Stop").click()
