@@ -32,11 +32,13 @@ function useList<T>(load: (() => Promise<T[]>) | null, key: unknown): T[] {
 
 /** The report of an evaluation, as training shows its own. */
 function EvaluationView({ report }: { report: EvaluationReport }): JSX.Element {
+  const population = `labelled items of dataset ${report.dataset_id}, version ${report.dataset_version}`;
   if (report.kind === 'classification') {
-    return <ClassificationReport report={report} />;
+    return <ClassificationReport report={report} population={population} />;
   }
   // An evaluation draws no overlay pictures.
-  return <SegmentationReport report={{ ...report, overlays: report.overlays ?? [] }} imageURL={null} />;
+  const figures = { ...report, overlays: report.overlays ?? [] };
+  return <SegmentationReport report={figures} population={population} imageURL={null} />;
 }
 
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */

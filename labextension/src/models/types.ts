@@ -153,7 +153,12 @@ export function isClassPrediction(prediction: Prediction): prediction is IClassP
 }
 
 /** An evaluation of a deployment on a labelled dataset version (the shape of a training report). */
-export type EvaluationReport = Report & { dataset_id?: number; version?: number };
+export type EvaluationReport = Report & {
+  dataset_id: number;
+  dataset_version: number;
+  evaluated_at: string;
+  evaluated_by: string;
+};
 
 /** One exported format and its parity with the registered model. */
 export interface IExportedFile {

@@ -108,7 +108,14 @@ function ROCChart({ report }: { report: IClassificationReport }): JSX.Element | 
 }
 
 /** The report of a classifier: figures at the threshold, confusion matrix, ROC curve. */
-export function ClassificationReport({ report }: { report: IClassificationReport }): JSX.Element {
+export function ClassificationReport({
+  report,
+  population = 'validation cases'
+}: {
+  report: IClassificationReport;
+  /** What the cases are, e.g. "validation cases". */
+  population?: string;
+}): JSX.Element {
   const binary = report.sensitivity !== null && report.specificity !== null;
   const at = `at threshold ${report.threshold}${report.positive_class ? `, “${report.positive_class}” positive` : ''}`;
   return (
@@ -121,7 +128,8 @@ export function ClassificationReport({ report }: { report: IClassificationReport
         {binary && <Tile label="Specificity" value={formatShare(report.specificity)} note={`True negative rate ${at}`} />}
       </div>
       <p className="mass-Report-note">
-        On {report.case_count} validation cases{binary ? `, ${at}` : ''}.
+        On {report.case_count} {population}
+        {binary ? `, ${at}` : ''}.
         {report.skipped?.length ? ` ${report.skipped.length} samples without a label were left out.` : ''}
       </p>
       <div className="mass-Report-figures">
@@ -154,12 +162,16 @@ export function reportImageURL(runId: number, name: string): string {
 /** The report of a segmentation model: Dice per class, per-case Dice and HD95, overlay pictures. */
 export function SegmentationReport(props: {
   report: ISegmentationReport;
+  /** What the cases are, e.g. "validation cases". */
+  population?: string;
   /** Where a picture of the report is served; null: the pictures are not served (their names are shown). */
   imageURL: ((name: string) => string) | null;
 }): JSX.Element {
-  const { report, imageURL } = props;
+  const { report, imageURL, population = 'validation cases' } = props;
   const labels = report.classes.slice(1);
   const inMM = report.cases.some(item => item.hd95_mm !== undefined);
+  // An evaluation through a deployment measures Dice only.
+  const hd95 = report.cases.some(item => (item.hd95_mm ?? item.hd95_voxels) !== undefined) ? labels : [];
   return (
     <>
       <div className="mass-Tiles">
@@ -168,7 +180,9 @@ export function SegmentationReport(props: {
           <Tile key={name} label={`Dice · ${name}`} value={formatScore(report.dice[name])} />
         ))}
       </div>
-      <p className="mass-Report-note">On {report.case_count} validation cases.</p>
+      <p className="mass-Report-note">
+        On {report.case_count} {population}.
+      </p>
       <div className="mass-TableScroll">
         <table className="mass-CaseTable">
           <thead>
@@ -177,7 +191,7 @@ export function SegmentationReport(props: {
               {labels.map(name => (
                 <th key={`dice-${name}`}>Dice · {name}</th>
               ))}
-              {labels.map(name => (
+              {hd95.map(name => (
                 <th key={`hd-${name}`}>
                   HD95 · {name} ({inMM ? 'mm' : 'voxels'})
                 </th>
@@ -193,7 +207,7 @@ export function SegmentationReport(props: {
                 {labels.map(name => (
                   <td key={`dice-${name}`}>{perClass(item.dice, name, true)}</td>
                 ))}
-                {labels.map(name => (
+                {hd95.map(name => (
                   <td key={`hd-${name}`}>{perClass(item.hd95_mm ?? item.hd95_voxels, name, false)}</td>
                 ))}
               </tr>
