@@ -234,6 +234,8 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     evaluate.get_by_role("button", name="Evaluate").click()
     expect(tile(evaluate, "Accuracy")).to_have_text(re.compile(r"^\d+\.\d%$"), timeout=120_000)
     expect(tile(evaluate, "ROC AUC")).to_have_text(re.compile(r"^(0\.\d+|1\.000)$"))
+    expect(evaluate.locator(".mass-Report-note").first).to_contain_text(
+        f"labelled items of dataset {trained['dataset']}, version {trained['dataset_version']}")
     evaluate.scroll_into_view_if_needed()
     page.screenshot(path=OUTPUT / "test-evaluate.png")
 
