@@ -1,6 +1,6 @@
-import React, { useEffect, useMemo, useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
-import { themeColours } from '../training/chart';
+import { classColour, classCSSColour } from '../annotation/slices';
 import { greyWindow, IVolume, readNifti } from './nifti';
 import { usePictureURL } from './picture';
 import { IEncodedMask, IMaskPrediction } from './types';
@@ -22,13 +22,6 @@ async function decodeMask(mask: IEncodedMask): Promise<IMask> {
   return { values, shape: mask.shape };
 }
 
-/** A colour of the theme as RGB, for the label `value` (background has none). */
-function labelColour(value: number, colours: string[]): [number, number, number] {
-  const hex = /^#?([0-9a-f]{6})$/i.exec(colours[(value - 1) % colours.length]?.trim() ?? '');
-  const number = hex ? parseInt(hex[1], 16) : 0x2ecc71;
-  return [(number >> 16) & 255, (number >> 8) & 255, number & 255];
-}
-
 /** What a slice is drawn over: the uploaded volume (same grid as the mask) and its grey window. */
 interface IBackground {
   volume: IVolume;
@@ -46,9 +39,10 @@ function grey(background: IBackground, x: number, y: number, z: number): number 
 /**
  * One slice of the mask as RGBA: 2D masks as they are, 3D ones at depth
  * `index` of their last axis (x across, y upwards, as radiology shows axial
- * slices of a RAS volume), over the volume's grey levels when there is one.
+ * slices of a RAS volume), over the volume's grey levels when there is one,
+ * in the annotation view's class colours.
  */
-function sliceRGBA(mask: IMask, index: number, colours: string[], background: IBackground | null): ImageData {
+function sliceRGBA(mask: IMask, index: number, background: IBackground | null): ImageData {
   const is3D = mask.shape.length === 3;
   const [rows, columns] = is3D ? [mask.shape[1], mask.shape[0]] : [mask.shape[0], mask.shape[1]];
   const image = new ImageData(columns, rows);
@@ -65,7 +59,7 @@ function sliceRGBA(mask: IMask, index: number, colours: string[], background: IB
         image.data.set([level, level, level, 255], pixel);
       }
       if (value > 0) {
-        const [r, g, b] = labelColour(value, colours);
+        const [r, g, b] = classColour(value);
         const mix = (channel: number): number => (level === null ? channel : Math.round(0.45 * level + 0.55 * channel));
         image.data.set([mix(r), mix(g), mix(b), level === null ? 140 : 255], pixel);
       }
@@ -100,7 +94,6 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
   const [error, setError] = useState<string | null>(null);
   const [index, setIndex] = useState(0);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const colours = useMemo(() => themeColours(), []);
   const picture = usePictureURL(file);
 
   const [background, setBackground] = useState<IBackground | null>(null);
@@ -140,11 +133,11 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
       return;
     }
     const fits = background && background.volume.shape.join() === mask.shape.join();
-    const image = sliceRGBA(mask, index, colours, fits ? background : null);
+    const image = sliceRGBA(mask, index, fits ? background : null);
     node.width = image.width;
     node.height = image.height;
     node.getContext('2d')?.putImageData(image, 0, 0);
-  }, [mask, index, colours, background]);
+  }, [mask, index, background]);
 
   if (error) {
     return <div className="mass-Message mass-mod-error">Cannot show the mask: {error}</div>;
@@ -172,10 +165,9 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
         {Object.entries(prediction.classes)
           .filter(([value]) => value !== '0')
           .map(([value, name]) => {
-            const [r, g, b] = labelColour(Number(value), colours);
             return (
               <li key={value}>
-                <span className="mass-MaskView-swatch" style={{ background: `rgb(${r}, ${g}, ${b})` }} />
+                <span className="mass-MaskView-swatch" style={{ background: classCSSColour(Number(value)) }} />
                 {name}
               </li>
             );
