@@ -282,10 +282,12 @@ def test_callbacks_checkpoints_and_report(breast_cancer_data, tmp_path):
     assert result.checkpoint == folder / "best.pt" and result.best_metric["name"] == "val/auc"
     best = torch.load(result.checkpoint, weights_only=True)
     assert best["epoch"] == result.best_metric["epoch"] and best["meta"]["classes"] == ["negative", "positive"]
-    # one serialisation per epoch: the epoch file and best.pt are other names of that epoch's last.pt
+    # the epoch file is another name of that epoch's last.pt; best.pt keeps weights and metadata, no optimizer
     assert (folder / "epoch-0003.pt").stat().st_ino == (folder / "last.pt").stat().st_ino
-    best_epoch_file = folder / f"epoch-{result.best_metric['epoch']:04d}.pt"
-    assert (folder / "best.pt").stat().st_ino == best_epoch_file.stat().st_ino
+    last = torch.load(folder / "last.pt", weights_only=True)
+    assert last["epoch"] == 3 and last["optimizer"]["state"] and "optimizer" not in best and "scaler" not in best
+    best_epoch = torch.load(folder / f"epoch-{result.best_metric['epoch']:04d}.pt", weights_only=True)
+    assert all(torch.equal(best["model"][k], best_epoch["model"][k]) for k in best_epoch["model"])
     assert len(best["meta"]["preprocessing"]["medians"]) == 30
 
     report = result.report

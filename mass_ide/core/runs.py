@@ -135,8 +135,9 @@ def record_progress(ws: Workspace, run_id: int, rows: list[tuple], **fields) -> 
     with ws.db.atomic():
         if rows:
             _insert_metrics(ws, run_id, rows)
-        if fields:
-            ws.db["runs"].update(run_id, fields)
+        if fields:  # names from the recorder, never from a request
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            ws.db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [*fields.values(), run_id])
 
 
 def metrics_since(ws: Workspace, run_id: int, *, since: int = 0, limit: int = 10_000) -> list[dict]:

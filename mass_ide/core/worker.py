@@ -7,8 +7,8 @@ every rank trains and only rank 0 writes.
 """
 
 import argparse
+import collections
 import os
-import queue
 import sys
 import threading
 import time
@@ -32,38 +32,49 @@ def database_file(ws: Workspace) -> str:
 class MetricWriter:
     """A thread with its own SQLite connection that writes one run's metrics and progress.
 
-    The training loop hands rows over and goes on: no step waits for a commit. The
-    thread commits what arrived within ``FLUSH_SECONDS`` of the first row (at once
-    after an epoch's progress, or when ``FLUSH_ROWS`` are waiting), in one transaction.
+    The training loop only appends rows to a deque and goes on: no step waits for a
+    commit, and no row wakes the thread. The thread commits what has gathered (rows
+    and progress) every ``FLUSH_SECONDS`` in one transaction, and at once when woken
+    (``FLUSH_ROWS`` rows waiting, a sync or the close).
     """
 
     def __init__(self, ws: Workspace, run_id: int):
         self.root, self.path, self.run_id = ws.root, database_file(ws), run_id
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.rows: collections.deque = collections.deque()
+        self.progress_fields: dict = {}
+        self.waiters: list[threading.Event] = []
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.closing = False
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._loop, name=f"mass-run-{run_id}-metrics", daemon=True)
         self.thread.start()
 
     def put(self, row: tuple) -> None:
         """Queue one (name, value, step, epoch, logged at) row."""
-        self.queue.put(("row", row))
+        self.rows.append(row)
+        if len(self.rows) >= FLUSH_ROWS:
+            self.wake.set()
 
     def progress(self, **fields) -> None:
-        """Queue a change of the run's progress fields; written with the rows before it, at once."""
-        self.queue.put(("progress", fields))
+        """Queue a change of the run's progress fields; written with the next batch of rows."""
+        with self.lock:
+            self.progress_fields.update(fields)
 
     def sync(self) -> None:
         """Wait until everything queued so far is committed."""
         done = threading.Event()
-        self.queue.put(("sync", done))
+        with self.lock:
+            self.waiters.append(done)
+        self.wake.set()
         done.wait()
         self._raise()
 
     def close(self) -> None:
         """Write what is queued and stop the thread."""
-        if self.thread.is_alive():
-            self.queue.put(("close", None))
-            self.thread.join()
+        self.closing = True
+        self.wake.set()
+        self.thread.join()
         self._raise()
 
     def _raise(self) -> None:
@@ -72,43 +83,31 @@ class MetricWriter:
         if error is not None:
             raise error
 
-    def _batch(self) -> tuple[list, dict, list, bool]:
-        """Wait for work, then gather what comes until the batch is due: (rows, progress, waiters, closing)."""
-        rows: list[tuple] = []
-        progress: dict = {}
-        waiters: list[threading.Event] = []
-        due = None
-        while True:
-            try:
-                kind, value = self.queue.get(timeout=None if due is None else max(0.0, due - time.monotonic()))
-            except queue.Empty:
-                return rows, progress, waiters, False
-            if kind == "close":
-                return rows, progress, waiters, True
-            now = time.monotonic()
-            due = now + FLUSH_SECONDS if due is None else due
-            if kind == "row":
-                rows.append(value)
-            elif kind == "progress":
-                progress.update(value)
-            else:
-                waiters.append(value)
-            if kind != "row" or len(rows) >= FLUSH_ROWS:
-                due = now  # take what is already queued, then write
+    def _take(self) -> tuple[list, dict, list]:
+        """What has gathered: (rows, progress fields, waiters)."""
+        with self.lock:
+            progress, self.progress_fields = self.progress_fields, {}
+            waiters, self.waiters = self.waiters, []
+        rows = [self.rows.popleft() for _ in range(len(self.rows))]
+        return rows, progress, waiters
 
     def _loop(self) -> None:
-        """Write batches until closed."""
+        """Write what has gathered every ``FLUSH_SECONDS`` or when woken, until closed."""
         ws = Workspace(root=self.root, db=open_store(self.path))
         try:
-            closing = False
-            while not closing:
-                rows, progress, waiters, closing = self._batch()
+            while True:
+                self.wake.wait(timeout=FLUSH_SECONDS)
+                self.wake.clear()
+                closing = self.closing
+                rows, progress, waiters = self._take()
                 try:
                     runs.record_progress(ws, self.run_id, rows, **progress)
                 except Exception as error:  # noqa: BLE001 - raised in the training thread at its next sync or close
                     self.error = error
                 for waiter in waiters:
                     waiter.set()
+                if closing:
+                    return
         finally:
             ws.close()
 

@@ -21,6 +21,7 @@ from mass_ide.core.errors import InvalidInput
 from mass_ide.core.training.api import RunCallbacks
 
 LAST, BEST = "last.pt", "best.pt"
+RESUME_ONLY = ("optimizer", "scaler")  # what best.pt leaves out
 CHECKPOINT_FORMAT = 1
 
 
@@ -127,7 +128,8 @@ class MetricsHandler:
         """Read the pending losses (one transfer) and report them with the learning rates that changed."""
         if not self.pending:
             return
-        values = torch.stack([loss.float() for _, _, loss, _ in self.pending]).tolist()
+        losses = [loss for _, _, loss, _ in self.pending]
+        values = [float(losses[0])] if len(losses) == 1 else torch.stack(losses).float().tolist()
         for (step, epoch, _, lr), loss in zip(self.pending, values):
             self.losses.append(loss)
             self.callbacks.on_metric("train/loss", loss, step=step, epoch=epoch)
@@ -216,15 +218,16 @@ class StopHandler:
 
 
 class CheckpointHandler:
-    """Save ``last.pt`` after every epoch, as ``epoch-NNNN.pt`` too, and as ``best.pt`` when ``key_metric`` improves.
+    """Save ``last.pt`` after every epoch, as ``epoch-NNNN.pt`` too, and ``best.pt`` when ``key_metric`` improves.
 
     The epoch's state is copied (a fast in-memory clone) and written by a background
-    thread while the next epoch trains; it is serialised once, and the other names are
-    hard links to that file. Writes happen in order: each waits for the one before,
-    and the run's end waits for the last. A terminated run saves ``last.pt`` with the
-    epochs it completed, so it can resume. Checkpoints are plain dicts of tensors and
-    JSON values: they load with ``torch.load(..., weights_only=True)``. ``meta`` (task,
-    classes, preprocessing, config) goes into every file so a checkpoint alone can serve predictions.
+    thread while the next epoch trains; ``epoch-NNNN.pt`` is a hard link to ``last.pt``,
+    and ``best.pt`` holds the weights and metadata without the optimizer state. Writes
+    happen in order: each waits for the one before, and the run's end waits for the
+    last. A terminated run saves ``last.pt`` with the epochs it completed, so it can
+    resume. Checkpoints are plain dicts of tensors and JSON values: they load with
+    ``torch.load(..., weights_only=True)``. ``meta`` (task, classes, preprocessing,
+    config) goes into every file so a checkpoint alone can serve predictions.
     """
 
     def __init__(self, folder: Path, *, network: torch.nn.Module, optimizer, key_metric: str, meta: dict,
@@ -263,15 +266,16 @@ class CheckpointHandler:
                 "meta": self.meta}
 
     def write(self, state: dict, *, epoch: int, is_best: bool) -> None:
-        """Write one epoch's files: ``last.pt`` serialised, the epoch file and maybe ``best.pt`` linked, old ones gone."""
+        """Write one epoch's files: ``last.pt``, the epoch file linked to it, maybe ``best.pt``; old ones gone."""
         try:
             last = save_atomically(state, self.folder / LAST)
             link_atomically(last, self.folder / f"epoch-{epoch:04d}.pt")
-            if is_best:
-                link_atomically(last, self.folder / BEST)
+            if is_best:  # weights and metadata: what serving and the registry read; resuming reads last.pt
+                save_atomically({key: value for key, value in state.items() if key not in RESUME_ONLY},
+                                self.folder / BEST)
             for old in sorted(self.folder.glob("epoch-*.pt"))[:-self.keep]:
                 old.unlink(missing_ok=True)
-        except BaseException as error:  # raised in the training thread by wait()
+        except BaseException as error:  # noqa: BLE001 - raised in the training thread by wait()
             self.error = error
 
     def wait(self, engine: Engine | None = None) -> None:
