@@ -3,10 +3,12 @@
 import io
 
 import numpy as np
+import pytest
 from annotation_fixtures import image_dataset, volume_dataset
 from PIL import Image
 
 from mass_ide.core import annotations, datasets
+from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.widgets import Annotator
 
 
@@ -61,3 +63,59 @@ def test_live_curves_fill_while_a_run_trains_in_the_kernel(workspace):
     traces = {trace.name: trace for trace in curves.figure.data}
     assert len(traces["train/loss"].y) > 2 and list(traces["val/auc"].x) == [1, 2]
     assert curves.progress.description == "Epoch 2/2"
+
+
+def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspace):
+    import time
+
+    from mass_ide.core import audit, datasets, projects, registry
+    from mass_ide.core.sample_data import add_sample_data
+    from mass_ide.core.scheduler import pid_alive
+    from mass_ide.core.serving import client, deployments
+    from mass_ide.core.worker import train_in_process
+    from mass_ide.widgets import DeployButton
+
+    project = projects.create_project(workspace, name="Labs", template="liver-function", user="ana")
+    [table] = add_sample_data(workspace, project.id, user="ana")
+    run = train_in_process(workspace, project.id, dataset_id=table.id, user="ana", overrides={"epochs": 2})
+    version = registry.get_version(workspace, "labs", "latest")
+    assert version["run_id"] == run["id"]
+    button = DeployButton(workspace, "labs", user="ana")
+    assert "<b>labs</b> version 1" in button.title.value and "not deployed" in button.status.value
+    assert button.undeploy_button.disabled and not button.deploy_button.disabled
+    supervisor = deployments.DeploymentSupervisor(workspace)  # what the Mass IDE server runs
+    try:
+        button.deploy_button.click()
+        assert "starting" in button.status.value and button.deploy_button.disabled
+        for _ in range(600):  # the widget's watcher redraws while the supervisor starts the worker
+            supervisor.tick()
+            if "running" in button.status.value:
+                break
+            time.sleep(0.2)
+        assert "running" in button.status.value, button.deployment["error"]
+        assert client.wait_until_running(workspace, button.deployment_id, timeout=5)["status"] == "running"
+        assert f"mass-ide/api/deployments/{button.deployment_id}/predict" in button.status.value
+        rows = [item.meta for item in datasets.all_items(workspace, table.id)[:3]]
+        answer = client.predict(workspace, button.deployment_id, rows, user="ana")
+        assert answer["version"] == 1 and len(answer["predictions"]) == 3
+        assert set(answer["predictions"][0]["probabilities"]) == set(version["signature"]["outputs"]["classes"])
+        button.refresh_button.click()
+        assert "requests: 1 · errors: 0" in button.status.value and "ms" in button.status.value
+        [event] = audit.events(workspace.db, target=f"deployment:{button.deployment_id}", limit=1)
+        assert event["action"] == "prediction" and event["user"] == "ana" and len(event["detail"]["input_sha256"]) == 64
+        with pytest.raises(InvalidInput, match="bili"):  # a refused input is audited and counted as an error
+            client.predict(workspace, button.deployment_id, [{"albumin": 3.5}], user="ana")
+        assert audit.events(workspace.db, target=f"deployment:{button.deployment_id}", limit=1)[0]["action"] \
+            == "prediction.refused"
+        assert button.refresh()["errors"] == 1 and "errors: 1" in button.status.value
+        again = DeployButton(workspace, "labs", "1", user="ana")  # a second widget shows the live deployment
+        assert again.deployment_id == button.deployment_id and again.deploy_button.disabled
+        pid = deployments.get_deployment(workspace, button.deployment_id)["pid"]
+        button.undeploy_button.click()
+        assert "stopped" in button.status.value and not button.deploy_button.disabled
+        supervisor.children.pop(button.deployment_id).wait(timeout=30)
+        assert not pid_alive(pid)
+        with pytest.raises(Conflict, match="stopped"):
+            client.predict(workspace, button.deployment_id, rows, user="ana")
+    finally:
+        supervisor.stop_all()

@@ -2,5 +2,6 @@
 
 from mass_ide.widgets.annotator import Annotator
 from mass_ide.widgets.curves import LiveCurves
+from mass_ide.widgets.deploy import DeployButton
 
-__all__ = ["Annotator", "LiveCurves"]
+__all__ = ["Annotator", "DeployButton", "LiveCurves"]

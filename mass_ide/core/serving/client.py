@@ -1,0 +1,116 @@
+"""Predictions from a notebook kernel: straight to a deployment's worker over loopback.
+
+A kernel runs beside the Jupyter server and shares its workspace, so it reads a
+deployment's port and key from the store and posts to the worker the way the IDE
+server's predict route does (the same :class:`~mass_ide.core.serving.evaluate.WorkerClient`
+evaluation uses). Every prediction is counted and written to the audit log with the
+user, the model version, the input's SHA-256 and the output, like one made through
+the server. Pure Python: no tornado, no torch.
+"""
+
+import json
+import statistics
+import time
+import urllib.error
+from collections import deque
+from pathlib import Path
+
+from mass_ide.core.errors import Conflict, InvalidInput
+from mass_ide.core.serving import deployments, predictions
+from mass_ide.core.serving.evaluate import WorkerClient
+from mass_ide.core.serving.inputs import input_sha256
+from mass_ide.core.serving.service import output_summary
+from mass_ide.core.workspace import Workspace
+
+POLL_SECONDS = 0.25
+_latencies: dict[int, deque] = {}  # this kernel's recent request latencies per deployment
+
+
+def wait_until_running(ws: Workspace, deployment_id: int, *, timeout: float = 120.0) -> dict:
+    """The deployment once its worker listens; Conflict when it failed or was stopped, TimeoutError when slow.
+
+    The Mass IDE server's supervisor starts the worker; this only watches the store.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        found = deployments.public_deployment(ws, deployment_id)
+        if found["status"] == "running":
+            return found
+        if found["status"] != "starting":
+            raise Conflict(f"deployment {deployment_id} is {found['status']}: {found['error'] or 'no error recorded'}")
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"deployment {deployment_id} is still starting after {timeout:.0f} s; is the Mass IDE "
+                               "server (JupyterLab) running on this workspace? It starts deployment workers")
+        time.sleep(POLL_SECONDS)
+
+
+def _running(ws: Workspace, deployment_id: int) -> dict:
+    """A deployment that can answer (with its port and key), or Conflict saying why not."""
+    found = deployments.get_deployment(ws, deployment_id)
+    if found["status"] != "running":
+        raise Conflict(f"deployment {deployment_id} is {found['status']}; "
+                       + ("wait_until_running() first" if found["status"] == "starting" else "deploy the version again"))
+    return found
+
+
+def _observe(deployment_id: int, latency_ms: float) -> float:
+    """Keep one request's latency; the median of this kernel's recent ones."""
+    window = _latencies.setdefault(deployment_id, deque(maxlen=deployments.LATENCY_WINDOW))
+    window.append(latency_ms)
+    return round(statistics.median(window), 3)
+
+
+def _request(inputs: list[dict] | str | Path) -> tuple[bytes, object]:
+    """The bytes a request sends (for its hash) and how to send them: records as JSON, a file as itself."""
+    if isinstance(inputs, (str, Path)):
+        path = Path(inputs)
+        if not path.is_file():
+            raise InvalidInput(f"{path} is not a file; give a picture, a NIfTI volume or a zip of a DICOM series")
+        return path.read_bytes(), lambda client: [client.predict_file(path)]
+    if not isinstance(inputs, list) or not all(isinstance(record, dict) for record in inputs):
+        raise InvalidInput("give a list of records ({column: value}) or the path of a picture or volume")
+    return json.dumps({"records": inputs}).encode(), lambda client: client.predict_records(inputs)
+
+
+def predict(ws: Workspace, deployment_id: int, inputs: list[dict] | str | Path, *, user: str) -> dict:
+    """Predict with a running deployment: a list of lab-value records, or the path of one picture or volume.
+
+    Answers ``{model, version, predictions, prediction_id}`` like ``POST deployments/{dep}/predict``
+    (masks kept in the deployment's folder under ``prediction_id``, None without a mask). A refused
+    input raises InvalidInput with the deployment's message; both are audited and counted.
+    """
+    found = _running(ws, deployment_id)
+    body, send = _request(inputs)
+    digest, client = input_sha256(body), WorkerClient(port=found["port"], secret=found["secret"])
+    started = time.perf_counter()
+    try:
+        results = send(client)
+    except InvalidInput as error:
+        deployments.record_prediction(ws, found, user=user, input_sha256=digest, output={"error": str(error)},
+                                      latency_ms_p50=None, ok=False)
+        raise
+    except urllib.error.URLError as error:
+        raise Conflict(f"deployment {deployment_id}'s worker does not answer ({error.reason}); "
+                       "the server marks it failed shortly") from None
+    latency_ms = (time.perf_counter() - started) * 1000
+    answer = {"model": found["model"], "version": found["version"], "predictions": results}
+    answer["prediction_id"] = predictions.keep_masks(ws, deployment_id, answer)
+    deployments.record_prediction(ws, found, user=user, input_sha256=digest, ok=True,
+                                  output=[output_summary(r) for r in results],
+                                  latency_ms_p50=_observe(deployment_id, latency_ms))
+    return answer
+
+
+def evaluate(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int, user: str) -> dict:
+    """Send every labelled sample of a dataset version through the deployment and score it (kept and audited)."""
+    from mass_ide.core.serving.evaluate import (
+        evaluation_data,
+        record_evaluation,
+        run_evaluation,
+    )
+
+    found = _running(ws, deployment_id)
+    data, config = evaluation_data(ws, found, dataset_id=dataset_id, version=version)
+    report = run_evaluation(WorkerClient(port=found["port"], secret=found["secret"]), data, config,
+                            classes=data.classes)
+    return record_evaluation(ws, found, report, dataset_id=dataset_id, version=version, user=user)
