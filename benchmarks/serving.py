@@ -40,12 +40,20 @@ from benchmarks.report import figure, write_report
 from mass_ide.core.serving.deployments import free_port
 
 KEY = "bench-key"
+THREADS = "1"  # torch and ONNX Runtime threads on every side: 2 shared cores make team barriers stall
 REPEATS = 3
 LATENCY_SAMPLES = 40
 LOAD_SECONDS = 4.0
 RPS_SECONDS = 5.0
 FORWARD_SAMPLES = 40
 SETTLE_S = 0.15  # between A and B: idle OpenMP / ONNX Runtime threads of one side stop spinning
+
+
+def warm(run, *, seconds: float = 1.5) -> None:
+    """Call ``run`` for a while first: the first forward passes of a process are many times slower."""
+    stop_at = time.perf_counter() + seconds
+    while time.perf_counter() < stop_at:
+        run()
 
 
 def settle() -> None:
@@ -112,7 +120,7 @@ class Worker:
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mass_ide.serve", "--model-file", str(model_file), "--port", str(self.port),
-             *extra], env={**os.environ, "MASS_IDE_SERVE_KEY": KEY},
+             *extra], env={**os.environ, "MASS_IDE_SERVE_KEY": KEY, "OMP_NUM_THREADS": THREADS},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(600):
             try:
@@ -190,6 +198,7 @@ class IDEServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={self.port}",
              f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={root / 'server'}", "--allow-root"],
+            env={**os.environ, "OMP_NUM_THREADS": THREADS},  # the deployment's worker inherits it
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.api = f"http://127.0.0.1:{self.port}/mass-ide/api"
         for _ in range(600):
@@ -235,10 +244,9 @@ def endpoint_vs_forward(root: Path) -> dict:
                                auth=f"Authorization: token {ide.token}")
     times = {"ide": [], "worker": [], "forward": []}
     try:
-        load(worker.port, direct, clients=1, seconds=1.0)  # warm-up
-        load(ide.port, through_ide, clients=1, seconds=1.0)
-        for _ in range(3):
-            forward_seconds(predictor, batch)
+        load(worker.port, direct, clients=1, seconds=1.5)  # warm-up, as long for each side
+        load(ide.port, through_ide, clients=1, seconds=1.5)
+        warm(lambda: predictor.forward(batch))
         for _ in range(LATENCY_SAMPLES):
             settle()
             times["ide"].extend(load(ide.port, through_ide, clients=1, seconds=0.0, limit=1)[1])
@@ -298,9 +306,8 @@ def onnx_vs_torch(root: Path, model_file: Path, name: str) -> dict:
     example = torch.randn(eager.example_input().shape, generator=torch.Generator().manual_seed(0))
     times = {"onnx": [], "torch": []}
     with torch.inference_mode():
-        for _ in range(3):
-            session(example)
-            eager.network(example)
+        warm(lambda: session(example))
+        warm(lambda: eager.network(example))
         for _ in range(FORWARD_SAMPLES):
             for runtime, run in (("onnx", session), ("torch", eager.network)):
                 settle()
@@ -312,6 +319,9 @@ def onnx_vs_torch(root: Path, model_file: Path, name: str) -> dict:
 
 def main() -> None:
     """Run every serving benchmark and write results/serving.md and serving.json."""
+    import torch
+
+    torch.set_num_threads(int(THREADS))
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         latency = endpoint_vs_forward(root)
@@ -340,7 +350,9 @@ def main() -> None:
                for name, t in onnx.items())]
     write_report("serving", title="Serving benchmarks", figures=figures, table=table,
                  notes=f"{os.cpu_count()} CPU cores shared with other work, no GPU; the load generator runs on the "
-                       "same machine as the server. " + __doc__.split("\n\n", 1)[1])
+                       f"same machine as the server; every side uses {THREADS} torch / ONNX Runtime thread "
+                       "(with two threads on two busy shared cores, the second thread's barrier waits made single "
+                       "forward passes 3–10× slower at random). " + __doc__.split("\n\n", 1)[1])
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """Predicted masks kept by the IDE server so the test page can overlay their slices.
 
-The endpoint answers a mask as base64-gzip bytes; the server also keeps it under the
-deployment's folder as ``predictions/<id>.npy`` and serves one slice at a time as a PNG
-whose grey value is the class, oriented like ``GET items/{id}/mask``.
+The endpoint answers a mask as base64-gzip bytes; the server keeps that encoded mask as it
+came (no decoding on the prediction's path) under the deployment's folder as
+``predictions/<id>.json`` and serves one slice at a time as a PNG whose grey value is the
+class, oriented like ``GET items/{id}/mask``. The last few decoded masks stay in memory.
 """
 
+import json
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +25,7 @@ def mask_path(ws: Workspace, deployment_id: int, prediction_id: str) -> Path:
     """Where a deployment keeps one predicted mask."""
     if not (prediction_id.isalnum() and prediction_id.isascii()):
         raise NotFound(f"no prediction {prediction_id!r}")
-    return deployment_dir(ws, deployment_id) / "predictions" / f"{prediction_id}.npy"
+    return deployment_dir(ws, deployment_id) / "predictions" / f"{prediction_id}.json"
 
 
 def keep_masks(ws: Workspace, deployment_id: int, answer: dict) -> str | None:
@@ -33,8 +36,23 @@ def keep_masks(ws: Workspace, deployment_id: int, answer: dict) -> str | None:
     prediction_id = uuid.uuid4().hex
     path = mask_path(ws, deployment_id, prediction_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, decode_mask(masks[0]))
+    path.write_text(json.dumps(masks[0]), encoding="ascii")
     return prediction_id
+
+
+CACHE_SIZE = 2
+_decoded: OrderedDict[Path, np.ndarray] = OrderedDict()
+
+
+def _mask(path: Path) -> np.ndarray:
+    """A kept mask, decoded (from a small cache: scrolling decodes a volume once)."""
+    if path in _decoded:
+        _decoded.move_to_end(path)
+        return _decoded[path]
+    mask = _decoded[path] = decode_mask(json.loads(path.read_text(encoding="ascii")))
+    while len(_decoded) > CACHE_SIZE:
+        _decoded.popitem(last=False)
+    return mask
 
 
 def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axis: str, index: int) -> bytes:
@@ -42,9 +60,9 @@ def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axi
     path = mask_path(ws, deployment_id, prediction_id)
     if not path.is_file():
         raise NotFound(f"deployment {deployment_id} kept no prediction {prediction_id!r}")
-    mask = np.load(path, mmap_mode="r")
+    mask = _mask(path)
     if mask.ndim == 2:
         if index != 0:
             raise InvalidInput("a picture's mask has one slice: index 0")
-        return encode_png(np.asarray(mask))
-    return encode_png(to_display("volume", np.asarray(mask[slice_index(mask.shape, axis, index)])))
+        return encode_png(mask)
+    return encode_png(to_display("volume", mask[slice_index(mask.shape, axis, index)]))

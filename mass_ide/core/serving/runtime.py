@@ -19,7 +19,10 @@ class OnnxNetwork:
         providers = ["CPUExecutionProvider"]
         if device.type == "cuda" and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")
+        import torch
+
         options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()  # the same thread budget as PyTorch
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads leave the CPU
         self.session = onnxruntime.InferenceSession(str(path), options, providers=providers)
         self.input_name = self.session.get_inputs()[0].name
