@@ -113,6 +113,19 @@ def png(size: int, *, seed: int = 0) -> bytes:
     return buffer.getvalue()
 
 
+def wait_for(request, *, seconds: float = 120) -> None:
+    """Call ``request`` until it stops raising OSError (a server starting up)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            request()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 class Worker:
     """A prediction server process for one model file."""
 
@@ -122,13 +135,7 @@ class Worker:
             [sys.executable, "-m", "mass_ide.serve", "--model-file", str(model_file), "--port", str(self.port),
              *extra], env={**os.environ, "MASS_IDE_SERVE_KEY": KEY, "OMP_NUM_THREADS": THREADS},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the prediction server did not start")
+        wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1))
 
     def stop(self) -> None:
         self.process.terminate()
@@ -201,12 +208,7 @@ class IDEServer:
             env={**os.environ, "OMP_NUM_THREADS": THREADS},  # the deployment's worker inherits it
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.api = f"http://127.0.0.1:{self.port}/mass-ide/api"
-        for _ in range(600):
-            try:
-                self.call("GET", "deployments")
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for(lambda: self.call("GET", "deployments"))
         deployment = self.call("POST", f"models/bench-model/versions/{version['number']}/deploy", {})
         while deployment["status"] == "starting":
             time.sleep(0.2)
