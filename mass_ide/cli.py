@@ -308,7 +308,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     folder, name, number = _model_source(args)
     argv = ["--model-file", str(folder / "models" / "model.pt"), "--onnx-file", str(folder / ONNX_FILE),
             "--runtime", args.runtime, "--name", name, "--host", args.host, "--port", str(args.port),
-            "--api-key-file", args.api_key_file, "--max-batch", str(args.max_batch)]
+            "--api-key-file", args.api_key_file, "--max-batch", str(args.max_batch),
+            *(["--audit-log", args.audit_log] if args.audit_log else [])]
     print(f"Serving {name} version {number} ({args.runtime}) on http://{args.host}:{args.port}/predict", flush=True)
     return serve.main(argv + (["--version", str(number)] if number is not None else []))
 
@@ -337,6 +338,8 @@ def _serving_parser(commands) -> None:
     serve.add_argument("--api-key-file", required=True, help="a file holding the API key clients send")
     serve.add_argument("--runtime", default="torch", choices=["torch", "onnx"])
     serve.add_argument("--max-batch", type=int, default=32, help="inputs per forward pass (1: no dynamic batching)")
+    serve.add_argument("--audit-log", help="a JSON-lines file getting every prediction: time, version, input "
+                                           "SHA-256, output")
     serve.set_defaults(handler=cmd_serve)
     export = commands.add_parser("export", help="export a version to TorchScript and ONNX (MONAI bundle folder)")
     export.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")

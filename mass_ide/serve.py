@@ -83,8 +83,8 @@ def openapi_document(info: dict) -> dict:
 class ServeHandler(web.RequestHandler):
     """Base: JSON errors, and the API key check."""
 
-    def initialize(self, service, api_key: str | None) -> None:
-        self.service, self.api_key = service, api_key
+    def initialize(self, service, api_key: str | None, audit_log: str | None = None) -> None:
+        self.service, self.api_key, self.audit_log = service, api_key, audit_log
 
     def check_key(self) -> None:
         """401 unless the request carries the server's key."""
@@ -141,12 +141,26 @@ class PredictHandler(ServeHandler):
         else:
             answer = await self.service.predict_upload(self.request.body,
                                                        name=self.get_query_argument("filename", "upload"))
+        if self.audit_log:
+            self.log_prediction(answer)
         self.finish(answer)
 
+    def log_prediction(self, answer: dict) -> None:
+        """Append the prediction to the audit log: time, model version, the input's SHA-256, the output."""
+        from mass_ide.core.audit import now_iso
+        from mass_ide.core.serving.inputs import input_sha256
+        from mass_ide.core.serving.service import output_summary
 
-def make_app(service, *, api_key: str | None) -> web.Application:
-    """The Tornado application of a prediction server."""
-    options = {"service": service, "api_key": api_key}
+        line = {"at": now_iso(), "user": "api-key", "model": answer["model"], "version": answer["version"],
+                "input_sha256": input_sha256(self.request.body),
+                "output": [output_summary(p) for p in answer["predictions"]]}
+        with open(self.audit_log, "a", encoding="utf-8") as log:
+            log.write(json.dumps(line) + "\n")
+
+
+def make_app(service, *, api_key: str | None, audit_log: str | None = None) -> web.Application:
+    """The Tornado application of a prediction server (``audit_log``: a JSON-lines file of predictions)."""
+    options = {"service": service, "api_key": api_key, "audit_log": audit_log}
     return web.Application([(r"/health", HealthHandler, options), (r"/openapi.json", OpenAPIHandler, options),
                             (r"/", InfoHandler, options), (r"/predict", PredictHandler, options)])
 
@@ -161,9 +175,11 @@ def build_service(args: argparse.Namespace):
                         max_batch=args.max_batch, max_wait_ms=args.max_wait_ms, scratch=args.scratch)
 
 
-async def serve(service, *, host: str, port: int, api_key: str | None, ready_file: str | None = None) -> None:
+async def serve(service, *, host: str, port: int, api_key: str | None, ready_file: str | None = None,
+                audit_log: str | None = None) -> None:
     """Listen until SIGTERM or SIGINT; write ``ready_file`` (pid and port) once listening."""
-    server = httpserver.HTTPServer(make_app(service, api_key=api_key), max_body_size=MAX_BODY_BYTES)
+    server = httpserver.HTTPServer(make_app(service, api_key=api_key, audit_log=audit_log),
+                                   max_body_size=MAX_BODY_BYTES)
     server.listen(port, address=host)
     if ready_file:
         Path(ready_file).write_text(json.dumps({"pid": os.getpid(), "port": port}), encoding="utf-8")
@@ -190,6 +206,8 @@ def parser() -> argparse.ArgumentParser:
     found.add_argument("--scratch", help="folder for uploaded volumes while they are predicted")
     found.add_argument("--max-batch", type=int, default=32, help="inputs per forward pass (1: no batching)")
     found.add_argument("--max-wait-ms", type=float, default=2.0, help="how long a batch waits for more requests")
+    found.add_argument("--audit-log", help="append every prediction (time, version, input SHA-256, output) "
+                                           "to this JSON-lines file")
     return found
 
 
@@ -206,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     api_key = read_api_key(args.api_key_file)
     asyncio.run(serve(build_service(args), host=args.host, port=args.port, api_key=api_key,
-                      ready_file=args.ready_file))
+                      ready_file=args.ready_file, audit_log=args.audit_log))
     return 0
 
 

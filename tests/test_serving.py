@@ -1,6 +1,7 @@
 """Serving core: request checks against the signature, dynamic batching, export parity, the prediction server."""
 
 import asyncio
+import hashlib
 import io
 import json
 
@@ -248,7 +249,7 @@ def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, t
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "mass_ide.cli", "serve", str(version["folder"]),  # as in docker
                                "--port", str(port), "--api-key-file", str(tmp_path / "key"),
-                               "--runtime", "onnx"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               "--runtime", "onnx", "--audit-log", str(tmp_path / "audit.jsonl")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -269,6 +270,9 @@ def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, t
         assert (answer["model"], answer["version"]) == (version["model"], version["number"])
         assert [p["class"] for p in answer["predictions"]] == [
             p["class"] for p in Predictor.load(version["model_file"]).predict(rows_of(ws, table, 2))]
+        [logged] = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+        assert logged["input_sha256"] == hashlib.sha256(body).hexdigest() and logged["version"] == version["number"]
+        assert [p["class"] for p in logged["output"]] == [p["class"] for p in answer["predictions"]]
         document = json.loads(urllib.request.urlopen(f"{url}/openapi.json").read())
         assert document["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
     finally:
