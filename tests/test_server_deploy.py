@@ -102,6 +102,13 @@ async def undeploy(jp_fetch, ws, deployment: dict) -> None:
 
 async def test_table_model_deploys_predicts_evaluates_exports_and_undeploys(jp_fetch, workspace):
     table, version = trained(workspace, "liver-function", "Labs", {"epochs": 3})
+    code, refused = await post_json(jp_fetch, "models", version["model"], "versions", "1", "deploy",
+                                    body={"runtime": "tensorrt"})
+    assert code == 400 and "runtime" in refused["message"]
+    code, refused = await post_json(jp_fetch, "models", "no-such-model", "versions", "1", "deploy")
+    assert code == 404
+    code, refused = await post_json(jp_fetch, "deployments", "999", "predict", body={"records": []})
+    assert code == 404 and "no deployment with id 999" in refused["message"]
     deployment = await deploy(jp_fetch, version)
     records = [item.meta for item in datasets.all_items(workspace, table.id)[:3]]
     body = {"records": records, "units": {"bili": "mg/dL", "albumin": "g/dL"}}
