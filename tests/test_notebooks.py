@@ -39,7 +39,8 @@ def server(workspace, tmp_path):
         env={**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime")},
         stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
-        # the deployments route answers once the extension is loaded (and its supervisor ticks from then on)
+        # the deployments route answers once the extension is loaded; the server's deployment supervisor starts
+        # with the first request to a deployments route (as when the Models panel opens) and ticks from then on
         wait_until_answering(f"http://127.0.0.1:{port}/mass-ide/api/deployments?token={TOKEN}", process)
         yield log
     finally:

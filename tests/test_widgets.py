@@ -1,6 +1,9 @@
 """The notebook annotator works on the same store, with the same conflict rules."""
 
 import io
+import os
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -65,9 +68,18 @@ def test_live_curves_fill_while_a_run_trains_in_the_kernel(workspace):
     assert curves.progress.description == "Epoch 2/2"
 
 
-def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspace):
-    import time
+def tick_until(supervisor, condition, *, timeout: float = 120) -> bool:
+    """Tick a deployment supervisor (as the Mass IDE server does) until ``condition()`` holds; whether it did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        supervisor.tick()
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
 
+
+def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspace):
     from mass_ide.core import audit, datasets, projects, registry
     from mass_ide.core.sample_data import add_sample_data
     from mass_ide.core.scheduler import pid_alive
@@ -87,12 +99,8 @@ def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspa
     try:
         button.deploy_button.click()
         assert "starting" in button.status.value and button.deploy_button.disabled
-        for _ in range(600):  # the widget's watcher redraws while the supervisor starts the worker
-            supervisor.tick()
-            if "running" in button.status.value:
-                break
-            time.sleep(0.2)
-        assert "running" in button.status.value, button.deployment["error"]
+        first = button.deployment_id  # the widget's watcher redraws while the supervisor starts the worker
+        assert tick_until(supervisor, lambda: "running" in button.status.value), button.deployment["error"]
         assert client.wait_until_running(workspace, button.deployment_id, timeout=5)["status"] == "running"
         assert f"mass-ide/api/deployments/{button.deployment_id}/predict" in button.status.value
         rows = [item.meta for item in datasets.all_items(workspace, table.id)[:3]]
@@ -117,5 +125,13 @@ def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspa
         assert not pid_alive(pid)
         with pytest.raises(Conflict, match="stopped"):
             client.predict(workspace, button.deployment_id, rows, user="ana")
+        button.deploy_button.click()  # deploy again; this time its worker dies
+        failing = button.deployment_id
+        assert failing != first and tick_until(supervisor, lambda: "running" in button.status.value)
+        os.killpg(deployments.get_deployment(workspace, failing)["pid"], signal.SIGKILL)
+        assert tick_until(supervisor, lambda: button.refresh()["status"] == "failed")
+        assert "the worker exited" in button.status.value and not button.deploy_button.disabled
+        with pytest.raises(Conflict, match="failed"):
+            client.wait_until_running(workspace, failing, timeout=1)
     finally:
         supervisor.stop_all()
