@@ -173,7 +173,8 @@ async def test_image_model_served_with_onnx_runtime_takes_uploads_and_refuses_ba
                          params={"filename": item.file.name}, headers={"Content-Type": "image/png"})
     assert json.loads(raw.body)["predictions"] == answer["predictions"]  # a raw upload named by ?filename=
     code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
-                                   body={"dataset_id": patches.id, "version": 1})
+                                   body={"dataset_id": patches.id})  # the newest frozen version
+    assert report["dataset_version"] == 1
     assert code == 200 and report["case_count"] == len(datasets.all_items(workspace, patches.id))
     assert report["confusion_matrix"] and 0 <= report["accuracy"] <= 1
     await undeploy(jp_fetch, workspace, deployment)

@@ -278,3 +278,21 @@ def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, t
     finally:
         server.terminate()
         assert server.wait(timeout=30) == 0
+
+
+def test_a_format_that_cannot_be_exported_is_reported_and_the_others_still_are(labs, tmp_path, monkeypatch):
+    *_, version = labs
+    folder = tmp_path / "bundle"
+    (folder / "models").mkdir(parents=True)
+    (folder / "models" / "model.pt").write_bytes(version["model_file"].read_bytes())
+
+    def untraceable(predictor, path):
+        path.write_bytes(b"partial")
+        raise RuntimeError("Tracer cannot infer type of output")
+
+    monkeypatch.setattr(export, "export_torchscript", untraceable)
+    report = export.export_bundle(folder)
+    assert report["torchscript"] == {"file": "models/model.ts", "max_abs_diff": None,
+                                     "error": "Tracer cannot infer type of output"}
+    assert not (folder / "models" / "model.ts").exists()
+    assert report["onnx"]["error"] is None and report["onnx"]["max_abs_diff"] < 1e-4

@@ -224,24 +224,22 @@ class EvaluateHandler(DeploymentBase):
     async def post(self, deployment_id: str) -> None:
         """Run every labelled sample of a dataset version through the endpoint and score the answers.
 
+        `version` defaults to the dataset's newest frozen version.
+
         The report has the shape of training's evaluation reports: accuracy, balanced accuracy,
         ROC AUC, sensitivity/specificity, confusion matrix and ROC curve for classifiers; per-case
         and mean Dice for segmentation.
         """
-        from mass_ide.core.serving.evaluate import (
-            WorkerClient,
-            evaluation_data,
-            record_evaluation,
-            run_evaluation,
-        )
+        from mass_ide.core.serving import evaluate
 
         body = self.read_json()
         dep = running(self.workspace, int(deployment_id))
-        data, config = evaluation_data(self.workspace, dep, dataset_id=body["dataset_id"], version=body["version"])
-        client = WorkerClient(port=dep["port"], secret=dep["secret"])
-        report = await asyncio.to_thread(run_evaluation, client, data, config, classes=data.classes)
-        self.write_json(record_evaluation(self.workspace, dep, report, dataset_id=body["dataset_id"],
-                                          version=body["version"], user=self.user_name))
+        version = body.get("version") or evaluate.newest_version(self.workspace, body["dataset_id"])
+        data, config = evaluate.evaluation_data(self.workspace, dep, dataset_id=body["dataset_id"], version=version)
+        client = evaluate.WorkerClient(port=dep["port"], secret=dep["secret"])
+        report = await asyncio.to_thread(evaluate.run_evaluation, client, data, config, classes=data.classes)
+        self.write_json(evaluate.record_evaluation(self.workspace, dep, report, dataset_id=body["dataset_id"],
+                                                   version=version, user=self.user_name))
 
 
 class ExportHandler(MassHandler):

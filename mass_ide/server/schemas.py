@@ -490,8 +490,9 @@ PREDICTION_ANSWER = {
 
 NEW_EVALUATION = {
     "type": "object",
-    "required": ["dataset_id", "version"],
-    "properties": {"dataset_id": {"type": "integer"}, "version": {"type": "integer", "minimum": 1}},
+    "required": ["dataset_id"],
+    "properties": {"dataset_id": {"type": "integer"},
+                   "version": {"type": "integer", "minimum": 1, "description": "Default: the newest frozen version."}},
     "additionalProperties": False,
 }
 
@@ -517,7 +518,9 @@ EXPORTED_FILE = {
     "type": "object",
     "required": ["file", "max_abs_diff"],
     "properties": {"file": {"type": "string", "description": "Relative to the bundle folder."},
-                   "max_abs_diff": {"type": "number", "description": "Largest logit difference to eager PyTorch."}},
+                   "max_abs_diff": {"type": ["number", "null"],
+                                    "description": "Largest logit difference to eager PyTorch (null: not exported)."},
+                   "error": {"type": ["string", "null"], "description": "Why this format could not be exported."}},
 }
 
 EXPORT_REPORT = {

@@ -54,6 +54,16 @@ class WorkerClient:
         return self._post(Path(path).read_bytes(), "application/octet-stream", query)["predictions"][0]
 
 
+def newest_version(ws: Workspace, dataset_id: int) -> int:
+    """The number of a dataset's newest frozen version (InvalidInput when it has none)."""
+    from mass_ide.core.datasets import list_versions
+
+    found = list_versions(ws, dataset_id)
+    if not found:
+        raise InvalidInput(f"dataset {dataset_id} has no frozen version to evaluate on; freeze one first")
+    return found[0]["number"]
+
+
 def evaluation_data(ws: Workspace, deployment: dict, *, dataset_id: int, version: int):
     """The labelled samples of a dataset version, read as the deployed model's training read them."""
     from mass_ide.core.registry import version_by_id

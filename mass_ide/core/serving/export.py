@@ -58,6 +58,16 @@ def export_onnx(predictor, path: Path) -> float:
     return _max_abs_diff(predictor, OnnxNetwork(path, device=predictor.device))
 
 
+def _exported(export, predictor, folder: Path, name: str) -> dict:
+    """One format's entry of the report; a format the network cannot be exported to says why, the others go on."""
+    try:
+        return {"file": name, "max_abs_diff": export(predictor, folder / name), "error": None}
+    except Exception as error:  # noqa: BLE001 -- tracers and exporters raise many kinds for an unsupported op
+        (folder / name).unlink(missing_ok=True)
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+        return {"file": name, "max_abs_diff": None, "error": reason}
+
+
 def export_bundle(folder: str | Path, *, model_file: str | Path | None = None) -> dict:
     """Write TorchScript and ONNX into a bundle ``folder`` (beside ``models/model.pt``); the export report."""
     from mass_ide.core.serving.predictor import Predictor
@@ -66,9 +76,8 @@ def export_bundle(folder: str | Path, *, model_file: str | Path | None = None) -
     predictor = Predictor.load(model_file or folder / "models" / "model.pt", device="cpu")
     for name in (TORCHSCRIPT_FILE, ONNX_FILE, REPORT_FILE):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-    report = {"torchscript": {"file": TORCHSCRIPT_FILE,
-                              "max_abs_diff": export_torchscript(predictor, folder / TORCHSCRIPT_FILE)},
-              "onnx": {"file": ONNX_FILE, "max_abs_diff": export_onnx(predictor, folder / ONNX_FILE)},
+    report = {"torchscript": _exported(export_torchscript, predictor, folder, TORCHSCRIPT_FILE),
+              "onnx": _exported(export_onnx, predictor, folder, ONNX_FILE),
               "bundle": str(folder), "task": predictor.task, "signature": predictor.signature}
     (folder / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
