@@ -116,6 +116,9 @@ def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspa
         assert audit.events(workspace.db, target=f"deployment:{button.deployment_id}", limit=1)[0]["action"] \
             == "prediction.refused"
         assert button.refresh()["errors"] == 1 and "errors: 1" in button.status.value
+        report = client.evaluate(workspace, button.deployment_id, dataset_id=table.id, user="ana")  # newest version
+        assert report["dataset_version"] == run["dataset_version"] and report["case_count"] > 300
+        assert 0 <= report["roc_auc"] <= 1 and sum(map(sum, report["confusion_matrix"])) == report["case_count"]
         again = DeployButton(workspace, "labs", "1", user="ana")  # a second widget shows the live deployment
         assert again.deployment_id == button.deployment_id and again.deploy_button.disabled
         pid = deployments.get_deployment(workspace, button.deployment_id)["pid"]

@@ -101,15 +101,20 @@ def predict(ws: Workspace, deployment_id: int, inputs: list[dict] | str | Path, 
     return answer
 
 
-def evaluate(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int, user: str) -> dict:
-    """Send every labelled sample of a dataset version through the deployment and score it (kept and audited)."""
+def evaluate(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int | None = None, user: str) -> dict:
+    """Send every labelled sample of a dataset version (default: its newest) through the deployment and score it.
+
+    The report is kept in the deployment's folder and audited, as ``POST deployments/{dep}/evaluate`` does.
+    """
     from mass_ide.core.serving.evaluate import (
         evaluation_data,
+        newest_version,
         record_evaluation,
         run_evaluation,
     )
 
     found = _running(ws, deployment_id)
+    version = version or newest_version(ws, dataset_id)
     data, config = evaluation_data(ws, found, dataset_id=dataset_id, version=version)
     report = run_evaluation(WorkerClient(port=found["port"], secret=found["secret"]), data, config,
                             classes=data.classes)
