@@ -206,3 +206,15 @@ async def test_volume_masks_come_back_encoded_with_slices_and_dice(jp_fetch, wor
     assert code == 200 and report["kind"] == "segmentation" and report["case_count"] >= 3
     assert set(report["dice"]) == {"liver", "tumour"} and 0 <= report["dice"]["liver"] <= 1
     await undeploy(jp_fetch, workspace, deployment)
+
+
+async def test_the_server_starts_workers_of_deployments_made_outside_it(jp_fetch, workspace):
+    table, version = trained(workspace, "liver-function", "Kernel", {"epochs": 2})
+    made = deployments.deploy(workspace, version["model"], version["number"], user="notebook")  # as a kernel does
+    for _ in range(600):  # no request to the server: its supervisor's own tick starts the worker
+        found = deployments.get_deployment(workspace, made["id"])
+        if found["status"] != "starting":
+            break
+        await asyncio.sleep(0.2)
+    assert found["status"] == "running", found["error"]
+    await undeploy(jp_fetch, workspace, found)

@@ -9,6 +9,7 @@ from traitlets import Integer, Unicode
 from mass_ide.core.scheduler import RunScheduler
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.base import SCHEDULER_SETTING, WORKSPACE_SETTING
+from mass_ide.server.deploy_handlers import SUPERVISOR_SETTING, supervisor
 from mass_ide.server.routes import url_handlers
 
 SCHEDULER_TICK_MS = 500
@@ -53,6 +54,7 @@ class MassIDEApp(ExtensionApp):
         self.settings[SCHEDULER_SETTING] = scheduler
         self.scheduler_tick = ioloop.PeriodicCallback(scheduler.tick, SCHEDULER_TICK_MS)
         self.scheduler_tick.start()
+        supervisor(self.settings, workspace)  # adopts live deployment workers, starts ones deployed from notebooks
         self.log.info("Mass IDE workspace: %s", workspace.root)
 
     def initialize_handlers(self) -> None:
@@ -63,6 +65,8 @@ class MassIDEApp(ExtensionApp):
         """Close the database when the server stops."""
         if getattr(self, "scheduler_tick", None) is not None:
             self.scheduler_tick.stop()
+        if SUPERVISOR_SETTING in self.settings:
+            self.settings[SUPERVISOR_SETTING].ticker.stop()
         workspace = self.settings.get(WORKSPACE_SETTING)
         if workspace is not None:
             workspace.close()
