@@ -209,7 +209,7 @@ async def test_volume_masks_come_back_encoded_with_slices_and_dice(jp_fetch, wor
 
 
 async def test_the_server_starts_workers_of_deployments_made_outside_it(jp_fetch, workspace):
-    table, version = trained(workspace, "liver-function", "Kernel", {"epochs": 2})
+    _, version = trained(workspace, "liver-function", "Kernel", {"epochs": 2})
     made = deployments.deploy(workspace, version["model"], version["number"], user="notebook")  # as a kernel does
     for _ in range(600):  # no request to the server: its supervisor's own tick starts the worker
         found = deployments.get_deployment(workspace, made["id"])
