@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from mass_ide.core.workspace import Workspace
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -84,6 +86,21 @@ def lab(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        stop_deployment_workers(root / "mass-workspace")
+
+
+def stop_deployment_workers(workspace_root) -> None:
+    """Stop the prediction workers the lab started (they outlive a server on purpose, to be adopted on restart)."""
+    from mass_ide.core.serving.deployments import stop_worker
+
+    if not (workspace_root / "mass.db").is_file():
+        return
+    ws = Workspace.open(workspace_root)
+    try:
+        for row in ws.db["deployments"].rows_where("pid IS NOT NULL"):
+            stop_worker(row["pid"])
+    finally:
+        ws.close()
 
 
 @pytest.fixture(scope="module")
