@@ -84,12 +84,12 @@ def test_batches_join_into_one_forward_pass(liver_function_run):
 
 def test_a_model_file_keeps_weights_and_meta_only(liver_function_run, tmp_path):
     *_, result = liver_function_run
-    checkpoint = torch.load(result.checkpoint, weights_only=True)
+    checkpoint = torch.load(result.last_checkpoint, weights_only=True)  # last.pt keeps the optimizer, for resuming
     torch.save(model_file_state(checkpoint), tmp_path / "model.pt")
     state = read_model_file(tmp_path / "model.pt")
     assert set(state) == {"format", "model", "meta"} and "optimizer" in checkpoint
     rows = [{name: 1.0 for name in state["meta"]["preprocessing"]["features"]}]
-    assert Predictor.load(tmp_path / "model.pt").predict(rows) == Predictor.load(result.checkpoint).predict(rows)
+    assert Predictor.load(tmp_path / "model.pt").predict(rows) == Predictor.load(result.last_checkpoint).predict(rows)
 
 
 class Planted:
