@@ -180,7 +180,8 @@ def main() -> None:
         "alternate axial / coronal / sagittal at random indices with three windows; the cold render (decompressing "
         "the volume into the cache) is listed apart. A mask save decodes a 512×512 PNG, checks the version, writes "
         f"the slice in place and records the audit event. The DICOM series has {slices} slices of 512×512 int16; "
-        "memory is the growth of the importing child process's peak resident set (VmHWM) over its resident size after imports.",
+        "memory is the growth of the importing child process's peak resident set (VmHWM) over its resident size "
+        "after imports.",
     )
     print(path.read_text())
 
