@@ -9,7 +9,6 @@ the server. Pure Python: no tornado, no torch.
 """
 
 import json
-import statistics
 import time
 import urllib.error
 from collections import deque
@@ -53,13 +52,6 @@ def _running(ws: Workspace, deployment_id: int) -> dict:
     return found
 
 
-def _observe(deployment_id: int, latency_ms: float) -> float:
-    """Keep one request's latency; the median of this kernel's recent ones."""
-    window = _latencies.setdefault(deployment_id, deque(maxlen=deployments.LATENCY_WINDOW))
-    window.append(latency_ms)
-    return round(statistics.median(window), 3)
-
-
 def _request(inputs: list[dict] | str | Path) -> tuple[bytes, object]:
     """The bytes a request sends (for its hash) and how to send them: records as JSON, a file as itself."""
     if isinstance(inputs, (str, Path)):
@@ -97,7 +89,7 @@ def predict(ws: Workspace, deployment_id: int, inputs: list[dict] | str | Path, 
     answer["prediction_id"] = predictions.keep_masks(ws, deployment_id, answer)
     deployments.record_prediction(ws, found, user=user, input_sha256=digest, ok=True,
                                   output=[output_summary(r) for r in results],
-                                  latency_ms_p50=_observe(deployment_id, latency_ms))
+                                  latency_ms_p50=deployments.observe_latency(_latencies, deployment_id, latency_ms))
     return answer
 
 

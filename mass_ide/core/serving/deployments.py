@@ -167,6 +167,13 @@ def log_tail(ws: Workspace, deployment_id: int, *, lines: int = LOG_LINES) -> st
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
+def observe_latency(windows: dict[int, deque], deployment_id: int, latency_ms: float) -> float:
+    """Add one request's latency to the deployment's window in ``windows``; the median of the recent ones."""
+    window = windows.setdefault(deployment_id, deque(maxlen=LATENCY_WINDOW))
+    window.append(latency_ms)
+    return round(statistics.median(window), 3)
+
+
 class DeploymentSupervisor:
     """Starts workers of new deployments and notices the ones that listen or die; call :meth:`tick` often."""
 
@@ -228,9 +235,7 @@ class DeploymentSupervisor:
 
     def observe(self, deployment_id: int, latency_ms: float) -> float:
         """Keep one request's latency; the median of the recent ones."""
-        window = self.latencies.setdefault(deployment_id, deque(maxlen=LATENCY_WINDOW))
-        window.append(latency_ms)
-        return round(statistics.median(window), 3)
+        return observe_latency(self.latencies, deployment_id, latency_ms)
 
     def stop_all(self) -> None:
         """Stop the workers this supervisor started (tests, and shutting down on purpose)."""
