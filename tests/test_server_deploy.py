@@ -146,6 +146,8 @@ async def test_table_model_deploys_predicts_evaluates_exports_and_undeploys(jp_f
                                      "export")
     assert code == 200 and exported["onnx"]["max_abs_diff"] < 1e-4 and exported["torchscript"]["max_abs_diff"] < 1e-4
     assert (workspace.root / exported["bundle"] / "models" / "model.onnx").is_file()
+    shown = json.loads((await jp_fetch(API, "models", version["model"], "versions", str(version["number"]))).body)
+    assert shown["export"]["onnx"] == exported["onnx"] and shown["export"]["bundle"] == exported["bundle"]
     await undeploy(jp_fetch, workspace, deployment)
 
 

@@ -135,14 +135,22 @@ def bundle_files(folder: Path) -> list[str]:
 
 
 def _version(ws: Workspace, model: dict, row: dict) -> dict:
-    """A version with its bundle's paths, lineage, signature, aliases and model card."""
+    """A version with its bundle's paths, lineage, signature, aliases, model card and last export report."""
     folder = ws.root / row["folder"]
     card = folder / CARD_FILE
     return {**_summary(row, _aliases(ws, model["id"])), "id": row["id"], "model": model["name"],
             "project_id": model["project_id"], "task": model["task"], "digest": row["digest"],
             "folder": folder, "model_file": folder / MODEL_FILE, "signature": json.loads(row["signature"]),
             "lineage": _lineage(row), "card": card.read_text(encoding="utf-8") if card.exists() else "",
-            "artifacts": bundle_files(folder)}
+            "artifacts": bundle_files(folder), "export": _export_report(ws, folder)}
+
+
+def _export_report(ws: Workspace, folder: Path) -> dict | None:
+    """The bundle's last export report (TorchScript and ONNX with their parity), or None before any export."""
+    from mass_ide.core.serving.export import read_report
+
+    report = read_report(folder)
+    return {**report, "bundle": folder.relative_to(ws.root).as_posix()} if report else None
 
 
 def get_version(ws: Workspace, name: str, ref: object = None) -> dict:

@@ -420,6 +420,8 @@ MODEL_VERSION = {
                 "artifacts": {"type": "array", "items": {"type": "string"}, "example": [
                     "configs/metadata.json", "docs/README.md", "models/model.pt"],
                     "description": "The bundle's files (MONAI bundle layout), relative to its folder."},
+                "export": {"oneOf": [{"$ref": "#/components/schemas/ExportReport"}, {"type": "null"}],
+                           "description": "The last export (TorchScript, ONNX and their parity), null before one."},
             },
         },
     ]

@@ -70,7 +70,7 @@ def run_json(run: dict) -> dict:
 MODEL_FIELDS = ("name", "project_id", "task", "description", "created_at", "created_by", "latest_version", "aliases",
                 "version_count")
 VERSION_FIELDS = ("model", "number", "run_id", "project_id", "task", "digest", "metrics", "lineage", "signature",
-                  "aliases", "card", "artifacts", "created_at", "created_by", "deleted_at")
+                  "aliases", "card", "artifacts", "export", "created_at", "created_by", "deleted_at")
 
 
 def model_json(model: dict) -> dict:

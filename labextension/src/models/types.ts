@@ -85,6 +85,8 @@ export interface IVersion extends IVersionSummary {
   card: string;
   /** The bundle's files, relative to its folder. */
   artifacts: string[];
+  /** The last export report, null before the version was exported. */
+  export: IExportReport | null;
 }
 
 /** Where a deployment is in its life. */

@@ -348,7 +348,7 @@ export function VersionView(props: {
 }): JSX.Element {
   const { version, model, commands, rendermime } = props;
   const [busy, run] = useActions();
-  const report = model.exportReport(version.number);
+  const report = model.exportReport(version.number) ?? version.export ?? undefined;
   const metrics = keyMetrics(version.metrics);
   return (
     <div className="mass-VersionView" data-version={version.number}>
