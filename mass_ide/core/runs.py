@@ -5,6 +5,7 @@ processes and :mod:`mass_ide.core.worker` runs the training engine in them.
 """
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -116,11 +117,19 @@ def resume_run(ws: Workspace, run_id: int, *, user: str) -> dict:
 
 
 def _insert_metrics(ws: Workspace, run_id: int, rows: list[tuple]) -> None:
-    """Insert (name, value, step, epoch[, logged at]) rows; call inside a transaction."""
+    """Insert (name, value, step, epoch[, logged at]) rows in one statement; call inside a transaction.
+
+    The batch goes to SQLite as one JSON array (``json_each``), so a batch is one call
+    however many rows it has. A value that is not finite (a diverged loss) cannot be
+    stored (the column is NOT NULL) and is left out; the log still shows it.
+    """
     now = time.time()
-    ws.db.conn.executemany(
-        "INSERT INTO metrics (run_id, name, value, step, epoch, at) VALUES (?, ?, ?, ?, ?, ?)",
-        [(run_id, row[0], float(row[1]), row[2], row[3], row[4] if len(row) > 4 else now) for row in rows])
+    batch = [[row[0], float(row[1]), row[2], row[3], row[4] if len(row) > 4 else now]
+             for row in rows if math.isfinite(row[1])]
+    ws.db.execute(
+        "INSERT INTO metrics (run_id, name, value, step, epoch, at) SELECT ?, json_extract(value, '$[0]'), "
+        "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+        "json_extract(value, '$[4]') FROM json_each(?)", [run_id, json.dumps(batch)])
 
 
 def record_metrics(ws: Workspace, run_id: int, rows: list[tuple]) -> None:
