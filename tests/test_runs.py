@@ -55,6 +55,19 @@ def test_metrics_are_read_with_a_cursor(workspace):
     runs.record_metrics(workspace, run["id"], [("val/auc", 0.8, 2, 1)])
     newer = runs.metrics_since(workspace, run["id"], since=first[-1]["id"])
     assert [m["value"] for m in first] == [0.9, 0.7] and [m["name"] for m in newer] == ["val/auc"]
+    assert [(m["step"], m["epoch"]) for m in first] == [(1, 1), (2, 1)] and all(m["at"] > 0 for m in first)
+
+
+def test_progress_rides_with_a_batch_and_non_finite_values_are_left_out(workspace):
+    dataset = image_dataset(workspace)
+    run = runs.create_run(workspace, dataset.project_id, dataset_id=dataset.id, user="ana")
+    rows = [("train/loss", float("nan"), 1, 1), ("train/loss", 0.5, 2, 1, 123.5), ("train/lr", 1e-3, None, 1),
+            ("train/loss", float("inf"), 3, 1)]
+    runs.record_progress(workspace, run["id"], rows, epochs_done=1, epochs_total=4)
+    stored = runs.metrics_since(workspace, run["id"])
+    assert [(m["name"], m["value"], m["step"], m["at"] == 123.5) for m in stored] == [
+        ("train/loss", 0.5, 2, True), ("train/lr", 1e-3, None, False)]
+    assert (runs.get_run(workspace, run["id"])["epochs_done"], runs.get_run(workspace, run["id"])["epochs_total"]) == (1, 4)
 
 
 def test_recover_marks_runs_of_dead_workers_interrupted_and_adopts_live_ones(workspace):
@@ -85,3 +98,22 @@ def test_several_processes_train_under_torchrun(workspace):
     command = worker_command(workspace, run)
     assert command[1:5] == ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
     assert command[-4:] == ["-m", "mass_ide.core.worker", str(workspace.root), str(run["id"])]
+
+
+def test_the_recorder_writes_in_its_own_thread_and_flush_and_close_wait_for_it(workspace):
+    from mass_ide.core.worker import RunRecorder
+
+    dataset = image_dataset(workspace)
+    run = runs.create_run(workspace, dataset.project_id, dataset_id=dataset.id, user="ana")
+    recorder = RunRecorder(workspace, run, writer=True)
+    for step in range(1, 301):
+        recorder.on_metric("train/loss", 1.0 / step, step=step, epoch=1)
+    recorder.on_epoch(1, 2, {"train/loss": 0.01})
+    recorder.flush()  # rows and progress are committed when flush returns
+    assert [m["step"] for m in runs.metrics_since(workspace, run["id"])] == list(range(1, 301))
+    assert runs.get_run(workspace, run["id"])["epochs_done"] == 1
+    recorder.on_metric("val/auc", 0.75, step=300, epoch=2)
+    thread = recorder.metrics.thread
+    recorder.close()
+    recorder.close()  # again: nothing
+    assert not thread.is_alive() and runs.metrics_since(workspace, run["id"])[-1]["name"] == "val/auc"
