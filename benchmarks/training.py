@@ -1,7 +1,7 @@
 """Training benchmarks: the IDE's overheads next to bare MONAI, caching, and live-curve latency.
 
 - ``ide_vs_bare_throughput``: image-classification training (DenseNet121 on the cancer
-  template's 100 patches, batch 16, EPOCHS epochs) through the IDE's path —
+  template's 100 patches, batch 16, the template's 30 epochs) through the IDE's path —
   ``train_in_process``: a run in SQLite, metrics written by the recorder's thread,
   checkpoints every epoch, the log, live-curves callbacks, the evaluation report and
   the automatic registration of the model — against a bare MONAI script
@@ -42,7 +42,7 @@ from benchmarks.report import figure, write_report
 
 REPEATS = 3
 LOGGING_REPEATS = 9  # short runs: more pairs
-EPOCHS = 8
+EPOCHS = 30  # the cancer template's own setting
 THREADS = 1
 
 
