@@ -14,12 +14,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from servers import wait_until_answering
 
 from mass_ide.core import audit, projects
 from mass_ide.core.serving import deployments
 from mass_ide.core.serving.deployments import free_port
 from mass_ide.core.templates import list_templates
-from tests.test_browser import wait_until_answering
 
 TOKEN = "mass-ide-notebook-test"
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "notebooks"

@@ -12,11 +12,8 @@ import urllib.request
 import numpy as np
 import pytest
 from annotation_fixtures import image_dataset, volume_dataset
+from pages import OUTPUT, TOKEN, switch_theme
 from PIL import Image
-
-# The lab and the browser are test_browser's, and so are the overrides that
-# keep pytest-jupyter's event loop and cleanup out of the way.
-from test_browser import OUTPUT, TOKEN, browser, jp_asyncio_loop, jp_server_cleanup, lab  # noqa: F401
 
 from mass_ide.core import annotations, datasets
 from mass_ide.core.workspace import Workspace
@@ -34,7 +31,7 @@ def no_news(lab):
 
 
 @pytest.fixture
-def page(browser, lab):  # noqa: F811
+def page(browser, lab):
     """A JupyterLab page, loaded (the tabs of earlier tests come back with it, so no Launcher to wait for)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
@@ -127,14 +124,6 @@ def is_liver_red(rgba) -> bool:
     return red > green + 40 and red > blue + 40
 
 
-def set_theme(page, name: str) -> None:
-    """Switch JupyterLab's theme and wait until it applies."""
-    light = "true" if name == "JupyterLab Light" else "false"
-    page.evaluate("theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", name)
-    page.wait_for_function(f"document.body.dataset.jpThemeLight === '{light}'")
-    page.wait_for_timeout(300)  # the theme's stylesheet swaps in after the flag
-
-
 def test_painted_stroke_is_saved_and_shown_after_a_reload(page, lab, volumes):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     dataset, (item_id, _) = volumes
@@ -170,9 +159,9 @@ def test_painted_stroke_is_saved_and_shown_after_a_reload(page, lab, volumes):
     shown(page, ".mass-ShortcutHelp").wait_for()
     page.screenshot(path=OUTPUT / "annotation-shortcuts.png")
     page.keyboard.press("Escape")
-    set_theme(page, "JupyterLab Dark")
+    switch_theme(page, "JupyterLab Dark")
     page.screenshot(path=OUTPUT / "annotation-dark.png")
-    set_theme(page, "JupyterLab Light")
+    switch_theme(page, "JupyterLab Light")
 
 
 def test_a_conflicting_save_keeps_the_strokes_until_the_user_chooses(page, lab, workspace, volumes):
@@ -292,9 +281,9 @@ def test_a_key_assigns_a_class_and_counts_it(page, lab, workspace):
 
     page.keyboard.press("ArrowRight")
     shown(page, ".mass-AnnotationToolbar-position").filter(has_text="2 of 3").wait_for()
-    set_theme(page, "JupyterLab Dark")
+    switch_theme(page, "JupyterLab Dark")
     page.screenshot(path=OUTPUT / "annotation-classify-dark.png")
-    set_theme(page, "JupyterLab Light")
+    switch_theme(page, "JupyterLab Light")
 
 
 def test_pre_label_suggests_and_enter_accepts(page, lab, workspace):

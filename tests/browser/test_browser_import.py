@@ -1,7 +1,7 @@
 """The Import panel and the dataset view in a real JupyterLab, driven in Debian's Chromium.
 
-The JupyterLab server and the browser come from ``test_browser`` (a
-module-scoped server per test module, with pytest-jupyter's loop kept away
+The JupyterLab server and the browser come from this folder's ``conftest.py``
+(a module-scoped server per test module, with pytest-jupyter's loop kept away
 from Playwright's).
 """
 
@@ -10,8 +10,8 @@ import re
 import time
 
 import pytest
+from pages import OUTPUT, TOKEN, switch_theme
 from playwright.sync_api import expect
-from test_browser import OUTPUT, TOKEN, browser, jp_asyncio_loop, jp_server_cleanup, lab  # noqa: F401 (fixtures)
 
 from mass_ide.core import datasets, projects
 from mass_ide.core.workspace import Workspace
@@ -55,14 +55,6 @@ def open_import_panel(page, project_id: str):
     panel = page.locator(".mass-ImportPanel")
     panel.wait_for()
     return panel
-
-
-def switch_theme(page, theme: str) -> None:
-    """Switch JupyterLab's theme and wait until it applies."""
-    light = "true" if theme == "JupyterLab Light" else "false"
-    page.evaluate("theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
-    page.wait_for_function(f"document.body.dataset.jpThemeLight === '{light}'")
-    page.locator("#jupyterlab-splash").wait_for(state="detached")
 
 
 def test_upload_a_table_see_its_report_and_quality_plots(page, lab, project_id, tmp_path):

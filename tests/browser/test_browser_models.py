@@ -15,18 +15,8 @@ template is tested with an uploaded tumour patch.
 import re
 
 import pytest
+from pages import OUTPUT, TOKEN, hide_toasts, switch_theme
 from playwright.sync_api import expect
-from test_browser import (  # noqa: F401 (fixtures)
-    OUTPUT,
-    TOKEN,
-    browser,
-    jp_asyncio_loop,
-    jp_server_cleanup,
-    lab,
-    page,
-)
-from test_browser_import import switch_theme
-from test_browser_training import hide_toasts
 from test_training import SEGMENTATION_FAST
 
 from mass_ide.core import datasets, projects, registry

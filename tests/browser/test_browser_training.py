@@ -1,6 +1,6 @@
 """Training in a real JupyterLab, driven in Debian's Chromium: the Train panel, live curves, the report.
 
-The JupyterLab server and the browser come from ``test_browser`` (a
+The JupyterLab server and the browser come from this folder's ``conftest.py`` (a
 module-scoped server per test module, with pytest-jupyter's loop kept away
 from Playwright's). The run trains for real, in a worker process, on the
 liver-function template's sample data.
@@ -9,17 +9,8 @@ liver-function template's sample data.
 import re
 
 import pytest
+from pages import OUTPUT, TOKEN, hide_toasts, switch_theme
 from playwright.sync_api import expect
-from test_browser import (  # noqa: F401 (fixtures)
-    OUTPUT,
-    TOKEN,
-    browser,
-    jp_asyncio_loop,
-    jp_server_cleanup,
-    lab,
-    page,
-)
-from test_browser_import import switch_theme
 
 from mass_ide.core import projects
 from mass_ide.core.sample_data import add_sample_data
@@ -63,11 +54,6 @@ def project_id(lab):
         return project.id
     finally:
         workspace.close()
-
-
-def hide_toasts(page) -> None:
-    """Keep JupyterLab's notifications (its question about news) from covering the panels in screenshots."""
-    page.add_style_tag(content=".Toastify { display: none !important; }")
 
 
 def test_train_from_the_form_watch_the_curve_grow_and_read_the_report(page, lab, project_id):
