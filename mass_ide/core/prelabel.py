@@ -26,7 +26,8 @@ from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.scheduler import pid_alive
 from mass_ide.core.workspace import Workspace, run_in_workspace
 
-INPUT_KINDS = {"record": "table", "image": "image", "volume": "volume"}
+INPUT_KINDS = {"record": "table", "image": "image", "volume": "volume"}  # item kind → model input kind
+KIND_WORDS = {"table": "table records", "image": "images", "volume": "volumes"}
 ACTIVE = ("queued", "running")
 TABLE_CHUNK = 256
 
@@ -47,9 +48,6 @@ def suitable_version(ws: Workspace, dataset_id: int) -> dict:
             return {"id": version_id, "number": number, "model": name}
     raise NotFound(f"no registered model of this project takes {KIND_WORDS[wanted]}; train one on this "
                    "dataset (a finished run registers its model) and pre-label again")
-
-
-KIND_WORDS = {"table": "table records", "image": "images", "volume": "volumes"}
 
 
 def job_json(ws: Workspace, row: dict) -> dict:
