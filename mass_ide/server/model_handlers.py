@@ -1,5 +1,6 @@
 """Handlers for the model registry: models, versions, aliases, soft deletion and bundle downloads."""
 
+import asyncio
 import tempfile
 from http import HTTPStatus
 from pathlib import Path
@@ -52,15 +53,16 @@ class RunRegisterHandler(MassHandler):
 
     @web.authenticated
     @authorized
-    def post(self, run_id: str) -> None:
+    async def post(self, run_id: str) -> None:
         """Register a completed run's best checkpoint as the next version of its project's model.
 
         The body may name the model (default: the project's name as a slug); an empty body is fine.
         Answers 409 when the run has not completed or its weights are already registered.
         """
         body = self.read_json() if self.request.body.strip() else {}
-        created_version(self, registry.register_run(self.workspace, int(run_id), user=self.user_name,
-                                                    name=body.get("name")))
+        # Reading the checkpoint loads torch and builds the network: off the event loop.
+        created_version(self, await asyncio.to_thread(registry.register_run, self.workspace, int(run_id),
+                                                      user=self.user_name, name=body.get("name")))
 
 
 def created_version(handler: MassHandler, version: dict) -> None:
@@ -87,15 +89,15 @@ class ModelVersionsHandler(StreamedUploadHandler):
 
     @web.authenticated
     @authorized
-    def post(self, name: str) -> None:
+    async def post(self, name: str) -> None:
         """Import a model file (the body's bytes) as the next version of model `name`.
 
         The file must be a weights-only `.pt` of a Mass IDE model (weights and metadata); a
         pickle that would run code is refused with 400 and never unpickled. A new model names
         its project with `?project=ID`; `?filename=NAME` is the file's name for the model card.
         """
-        version = registry.import_model_file(self.workspace, self.finish_upload(), name=name, user=self.user_name,
-                                             project_id=self.get_query_argument("project", None))
+        version = await asyncio.to_thread(registry.import_model_file, self.workspace, self.finish_upload(), name=name,
+                                          user=self.user_name, project_id=self.get_query_argument("project", None))
         created_version(self, version)
 
 
