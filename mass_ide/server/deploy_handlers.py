@@ -19,7 +19,6 @@ from mass_ide.core import audit, registry
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.serving import deployments, predictions
 from mass_ide.core.serving.inputs import input_sha256
-from mass_ide.core.serving.service import output_summary
 from mass_ide.server.base import MassHandler
 from mass_ide.server.data_handlers import int_argument
 from mass_ide.server.handlers import API_PREFIX
@@ -182,14 +181,12 @@ class PredictHandler(DeploymentBase):
             raise web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE, f"deployment {dep['id']}'s worker does not answer")
         result = json.loads(answer.body)
         if answer.code != HTTPStatus.OK:
-            deployments.record_prediction(self.workspace, dep, user=self.user_name, input_sha256=digest,
-                                          output={"error": result.get("message")}, latency_ms_p50=None, ok=False)
+            predictions.record_answer(self.workspace, dep, user=self.user_name, input_sha256=digest,
+                                      error=result.get("message"))
             raise InvalidInput(result.get("message", "the deployment refused the input"))
-        prediction_id = predictions.keep_masks(self.workspace, dep["id"], result)
-        deployments.record_prediction(
-            self.workspace, dep, user=self.user_name, input_sha256=digest, ok=True,
-            output=[output_summary(p) for p in result["predictions"]],
-            latency_ms_p50=self.supervisor.observe(dep["id"], latency_ms))
+        prediction_id = predictions.record_answer(self.workspace, dep, user=self.user_name, input_sha256=digest,
+                                                  answer=result,
+                                                  latency_ms_p50=self.supervisor.observe(dep["id"], latency_ms))
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(with_prediction_id(answer.body, prediction_id))  # the worker's JSON as it came
 

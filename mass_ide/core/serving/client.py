@@ -18,7 +18,6 @@ from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.serving import deployments, predictions
 from mass_ide.core.serving.evaluate import WorkerClient
 from mass_ide.core.serving.inputs import input_sha256
-from mass_ide.core.serving.service import output_summary
 from mass_ide.core.workspace import Workspace
 
 POLL_SECONDS = 0.25
@@ -78,18 +77,16 @@ def predict(ws: Workspace, deployment_id: int, inputs: list[dict] | str | Path, 
     try:
         results = send(client)
     except InvalidInput as error:
-        deployments.record_prediction(ws, found, user=user, input_sha256=digest, output={"error": str(error)},
-                                      latency_ms_p50=None, ok=False)
+        predictions.record_answer(ws, found, user=user, input_sha256=digest, error=str(error))
         raise
     except urllib.error.URLError as error:
         raise Conflict(f"deployment {deployment_id}'s worker does not answer ({error.reason}); "
                        "the server marks it failed shortly") from None
     latency_ms = (time.perf_counter() - started) * 1000
     answer = {"model": found["model"], "version": found["version"], "predictions": results}
-    answer["prediction_id"] = predictions.keep_masks(ws, deployment_id, answer)
-    deployments.record_prediction(ws, found, user=user, input_sha256=digest, ok=True,
-                                  output=[output_summary(r) for r in results],
-                                  latency_ms_p50=deployments.observe_latency(_latencies, deployment_id, latency_ms))
+    answer["prediction_id"] = predictions.record_answer(
+        ws, found, user=user, input_sha256=digest, answer=answer,
+        latency_ms_p50=deployments.observe_latency(_latencies, deployment_id, latency_ms))
     return answer
 
 

@@ -16,8 +16,8 @@ import numpy as np
 from mass_ide.core.annotations import slice_index
 from mass_ide.core.errors import InvalidInput, NotFound
 from mass_ide.core.render import encode_png, to_display
-from mass_ide.core.serving.deployments import deployment_dir
-from mass_ide.core.serving.service import decode_mask
+from mass_ide.core.serving.deployments import deployment_dir, record_prediction
+from mass_ide.core.serving.service import decode_mask, output_summary
 from mass_ide.core.workspace import Workspace
 
 
@@ -66,3 +66,19 @@ def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axi
             raise InvalidInput("a picture's mask has one slice: index 0")
         return encode_png(mask)
     return encode_png(to_display("volume", mask[slice_index(mask.shape, axis, index)]))
+
+
+def record_answer(ws: Workspace, deployment: dict, *, user: str, input_sha256: str, answer: dict | None = None,
+                  error: str | None = None, latency_ms_p50: float | None = None) -> str | None:
+    """Count and audit one prediction request, refused (``error``) or answered (its masks kept); the prediction id.
+
+    The IDE server's predict route and the notebook client both settle their requests here.
+    """
+    if error is not None:
+        record_prediction(ws, deployment, user=user, input_sha256=input_sha256, output={"error": error},
+                          latency_ms_p50=None, ok=False)
+        return None
+    prediction_id = keep_masks(ws, deployment["id"], answer)
+    record_prediction(ws, deployment, user=user, input_sha256=input_sha256, ok=True,
+                      output=[output_summary(p) for p in answer["predictions"]], latency_ms_p50=latency_ms_p50)
+    return prediction_id
