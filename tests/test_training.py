@@ -264,7 +264,8 @@ def test_callbacks_checkpoints_and_report(breast_cancer_data, tmp_path):
     import torch
 
     recorder = Recorder()
-    result = train({**BREAST_CANCER, "epochs": 3}, breast_cancer_data, run_dir=tmp_path, callbacks=recorder)
+    result = train({**BREAST_CANCER, "epochs": 3, "checkpoint_seconds": 0}, breast_cancer_data, run_dir=tmp_path,
+                   callbacks=recorder)
     names = {name for name, *_ in recorder.metrics}
     assert {"train/loss", "train/lr", "val/loss", "val/accuracy", "val/auc", "val/sensitivity"} <= names
     steps = [step for name, _, step, _ in recorder.metrics if name == "train/loss"]
@@ -300,6 +301,24 @@ def test_callbacks_checkpoints_and_report(breast_cancer_data, tmp_path):
     assert set(split["train"]).isdisjoint(split["validation"])
     assert sorted(split["train"] + split["validation"]) == sorted(breast_cancer_data.keys)
     assert json.loads((tmp_path / "report" / "report.json").read_text())["roc_auc"] == report["roc_auc"]
+
+
+def test_short_epochs_are_checkpointed_first_last_and_every_checkpoint_seconds(breast_cancer_data, tmp_path):
+    import torch
+
+    recorder = Recorder()
+    result = train({**BREAST_CANCER, "epochs": 4}, breast_cancer_data, run_dir=tmp_path, callbacks=recorder)
+    folder = tmp_path / "checkpoints"
+    # epochs of a fraction of a second, 30 s apart at the least: the first epoch and the last
+    assert sorted(p.name for p in folder.iterdir()) == ["best.pt", "epoch-0001.pt", "epoch-0004.pt", "last.pt"]
+    last, best = (torch.load(folder / name, weights_only=True) for name in ("last.pt", "best.pt"))
+    assert last["epoch"] == 4 and last["best"] == result.best_metric and best["epoch"] == result.best_metric["epoch"]
+    again = train({**BREAST_CANCER, "epochs": 4, "checkpoint_seconds": 0}, breast_cancer_data,
+                  run_dir=tmp_path / "every")
+    every = torch.load(again.checkpoint, weights_only=True)  # the same best weights as saving every epoch
+    assert all(torch.equal(best["model"][name], every["model"][name]) for name in every["model"])
+    with pytest.raises(InvalidInput, match="checkpoint_seconds"):
+        train({**BREAST_CANCER, "checkpoint_seconds": "often"}, breast_cancer_data, run_dir=tmp_path / "bad")
 
 
 def fresh_report(config: dict, data, best: Path, folder: Path) -> dict:

@@ -20,7 +20,7 @@ def _label_from_folders(ws: Workspace, dataset: Dataset, *, user: str) -> None:
             annotations.set_label(ws, item.id, label=label, expected_version=0, user=user)
 
 
-def _masks_from_files(ws: Workspace, dataset: Dataset, labels_dir: Path, *, user: str) -> None:
+def masks_from_files(ws: Workspace, dataset: Dataset, labels_dir: Path, *, user: str) -> None:
     """Record each volume's ground-truth label file (same name) as its mask."""
     import nibabel
     import numpy as np
@@ -45,7 +45,7 @@ def add_sample_data(ws: Workspace, project_id: str, *, user: str) -> list[Datase
             samples.write_segmentation_set(folder)
             volumes = import_dataset(ws, project.id, source=folder / "images", user=user,
                                      name="Liver CT: LiTS case 117 (real) and phantoms (generated)")
-            _masks_from_files(ws, volumes, folder / "labels", user=user)
+            masks_from_files(ws, volumes, folder / "labels", user=user)
             return [volumes]
         samples.write_tumour_patches(folder / "patches")
         patches = import_dataset(ws, project.id, source=folder / "patches", user=user,

@@ -299,7 +299,14 @@ def write_ct_phantoms(
     ]
 
 
-def save_phantom(ct_path: Path, labels_path: Path, *, shape=DEFAULT_SHAPE, seed: int) -> tuple[Path, Path]:
-    """Generate the phantom for ``seed`` and save it as ``ct_path`` and ``labels_path``."""
+def save_phantom(
+    ct_path: Path, labels_path: Path, *, shape=DEFAULT_SHAPE, spacing=SPACING, seed: int
+) -> tuple[Path, Path]:
+    """Generate the phantom for ``seed`` and save it as ``ct_path`` and ``labels_path`` (voxels of ``spacing`` mm).
+
+    The torso fills the volume whatever its shape, so ``shape`` and ``spacing``
+    together set the field of view: (512, 512, 200) at (0.75, 0.75, 1.5) is a
+    clinical abdominal CT of 384 × 384 × 300 mm.
+    """
     ct, labels = make_phantom(shape=shape, seed=seed)
-    return write_ct_pair(ct_path, labels_path, ct=ct, labels=labels, spacing=SPACING)
+    return write_ct_pair(ct_path, labels_path, ct=ct, labels=labels, spacing=spacing)

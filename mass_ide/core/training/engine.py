@@ -205,7 +205,8 @@ def _attach_handlers(run: Run, *, run_dir: Path, sink: RunCallbacks, resume_from
     MetricsHandler(sink, evaluator=run.evaluator, device=run.device).attach(trainer)
     checkpoints = CheckpointHandler(run_dir / "checkpoints", network=run.network, optimizer=run.optimizer,
                                     scaler=trainer.scaler, key_metric=config.get("best_metric", run.task.key_metric),
-                                    meta=run.task.meta(), keep=int(config.get("keep_checkpoints", 3)), callbacks=sink)
+                                    meta=run.task.meta(), keep=int(config.get("keep_checkpoints", 3)),
+                                    every_seconds=checkpoint_seconds(config), callbacks=sink)
     if run.rank == 0:
         checkpoints.attach(trainer)
         if run.world == 1:  # under DDP each evaluator sees a shard: the report evaluates best.pt again
@@ -244,6 +245,18 @@ def _final_report(run: Run, *, best_path: Path, best: dict | None, run_dir: Path
     return report, how
 
 
+def checkpoint_seconds(config: dict) -> float:
+    """``config["checkpoint_seconds"]`` (default 30): the least time between two writes of ``last.pt``."""
+    value = config.get("checkpoint_seconds", 30)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds >= 0:
+        raise InvalidInput(f"'checkpoint_seconds' must be a number of seconds (0: after every epoch), not {value!r}")
+    return seconds
+
+
 def _check(config: dict, resume_from: Path | None) -> str:
     """Refuse a config or resume path that cannot work before anything starts; the device kind."""
     if resume_from is not None and not resume_from.is_file():
@@ -252,6 +265,7 @@ def _check(config: dict, resume_from: Path | None) -> str:
         raise InvalidInput(f"unknown lr_schedule {config['lr_schedule']!r}; choose one of: {', '.join(SCHEDULES)}")
     _positive_int(config, "epochs", 10)
     _positive_int(config, "batch_size", 8)
+    checkpoint_seconds(config)
     loss_name(config)
     return device_kind(config)
 

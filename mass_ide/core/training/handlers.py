@@ -8,10 +8,11 @@ from here. Attach them in this order after the ``ValidationHandler``:
 :class:`CheckpointHandler`, :class:`LogHandler`.
 """
 
+import io
 import math
 import os
 import shutil
-import threading
+import time
 from pathlib import Path
 
 import torch
@@ -45,9 +46,15 @@ def improved(name: str, value: float, best: float | None) -> bool:
 
 
 def save_atomically(state: dict, path: Path) -> Path:
-    """``torch.save`` into a temporary file, then rename it over ``path``."""
+    """``torch.save`` into a temporary file, then rename it over ``path``.
+
+    Checkpoints use torch's older, uncompressed file layout (``torch.load(...,
+    weights_only=True)`` reads both): the zip layout spends most of its time on CRC-32
+    sums. Registry bundles keep the zip layout.
+    """
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(state, temporary)
+    with temporary.open("wb") as file:
+        torch.save(state, file, _use_new_zipfile_serialization=False)
     os.replace(temporary, path)
     return path
 
@@ -66,17 +73,6 @@ def link_atomically(source: Path, path: Path) -> Path:
         shutil.copyfile(source, temporary)
     os.replace(temporary, path)
     return path
-
-
-def snapshot(value):
-    """A deep copy of a state: tensors cloned (on their device), dicts and lists copied, the rest shared."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().clone()
-    if isinstance(value, dict):
-        return {key: snapshot(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(snapshot(item) for item in value)
-    return value
 
 
 def load_checkpoint(path: Path, *, map_location="cpu") -> dict:
@@ -218,38 +214,41 @@ class StopHandler:
 
 
 class CheckpointHandler:
-    """Save ``last.pt`` after every epoch, as ``epoch-NNNN.pt`` too, and ``best.pt`` when ``key_metric`` improves.
+    """Save ``last.pt`` (also as ``epoch-NNNN.pt``) and ``best.pt`` as the run goes.
 
-    The epoch's state is copied (a fast in-memory clone) and written by a background
-    thread while the next epoch trains; ``epoch-NNNN.pt`` is a hard link to ``last.pt``,
-    and ``best.pt`` holds the weights and metadata without the optimizer state. Writes
-    happen in order: each waits for the one before, and the run's end waits for the
-    last. A terminated run saves ``last.pt`` with the epochs it completed, so it can
-    resume. Checkpoints are plain dicts of tensors and JSON values: they load with
+    ``last.pt`` is written after the first epoch, after the last, when the run is
+    stopped, and in between after an epoch once ``every_seconds`` have passed since
+    the previous write (0: after every epoch). Epochs of minutes are each saved;
+    epochs of a second or two are not, because writing an 84 MB checkpoint every
+    two seconds cost a twentieth of the training time (``benchmarks/training.py``),
+    as nnU-Net's checkpointing every 50 epochs avoids too. A killed run loses at most
+    ``every_seconds`` plus one epoch. When ``key_metric`` improves the weights are
+    copied in memory and written as ``best.pt`` (weights and metadata, no optimizer
+    state) with the next ``last.pt``, so the two files always agree on the best epoch.
+    ``epoch-NNNN.pt`` is a hard link to ``last.pt``; the newest ``keep`` stay.
+    Checkpoints are plain dicts of tensors and JSON values: they load with
     ``torch.load(..., weights_only=True)``. ``meta`` (task, classes, preprocessing,
     config) goes into every file so a checkpoint alone can serve predictions.
     """
 
     def __init__(self, folder: Path, *, network: torch.nn.Module, optimizer, key_metric: str, meta: dict,
-                 scaler=None, keep: int = 3, callbacks: RunCallbacks | None = None, background: bool = True):
+                 scaler=None, keep: int = 3, every_seconds: float = 30.0, callbacks: RunCallbacks | None = None):
         self.folder = Path(folder)
         self.network, self.optimizer, self.scaler = network, optimizer, scaler
         self.key_metric = key_metric
         self.meta = meta
         self.keep = max(1, int(keep))
+        self.every_seconds = every_seconds
         self.callbacks = callbacks or RunCallbacks()
-        self.background = background
         self.best: dict | None = None
-        self.writing: threading.Thread | None = None
-        self.error: BaseException | None = None
+        self.unsaved_best: dict | None = None  # best.pt's contents until the next write
+        self.saved_at: float | None = None
 
     def attach(self, engine: Engine) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         engine.add_event_handler(Events.STARTED, self.started)
         engine.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
         engine.add_event_handler(Events.TERMINATE, self.terminated)
-        engine.add_event_handler(Events.COMPLETED, self.wait)
-        engine.add_event_handler(Events.EXCEPTION_RAISED, self.failed)
 
     def started(self, engine: Engine) -> None:
         if getattr(engine.state, "best_metric_epoch", -1) > 0:
@@ -265,61 +264,42 @@ class CheckpointHandler:
                                                            if isinstance(v, int | float)},
                 "meta": self.meta}
 
-    def write(self, state: dict, *, epoch: int, is_best: bool) -> None:
-        """Write one epoch's files: ``last.pt``, the epoch file linked to it, maybe ``best.pt``; old ones gone."""
-        try:
-            last = save_atomically(state, self.folder / LAST)
-            link_atomically(last, self.folder / f"epoch-{epoch:04d}.pt")
-            if is_best:  # weights and metadata: what serving and the registry read; resuming reads last.pt
-                save_atomically({key: value for key, value in state.items() if key not in RESUME_ONLY},
-                                self.folder / BEST)
-            for old in sorted(self.folder.glob("epoch-*.pt"))[:-self.keep]:
-                old.unlink(missing_ok=True)
-        except BaseException as error:  # noqa: BLE001 - raised in the training thread by wait()
-            self.error = error
+    def due(self, engine: Engine) -> bool:
+        """Whether to write after this epoch: the first, the last, or ``every_seconds`` after the previous write."""
+        return (self.saved_at is None or engine.state.epoch >= engine.state.max_epochs
+                or time.monotonic() - self.saved_at >= self.every_seconds)
 
-    def wait(self, engine: Engine | None = None) -> None:
-        """Wait until the checkpoint being written is on disk; raise what went wrong writing it."""
-        if self.writing is not None:
-            self.writing.join()
-            self.writing = None
-        error, self.error = self.error, None
-        if error is not None:
-            raise error
+    def save(self, engine: Engine, *, epoch: int) -> None:
+        """Write ``best.pt`` when it changed, then ``last.pt`` and its epoch link; drop old epoch files."""
+        if self.unsaved_best is not None:
+            save_atomically(self.unsaved_best, self.folder / BEST)
+            self.unsaved_best = None
+        last = save_atomically(self.state(engine, epoch=epoch), self.folder / LAST)
+        if epoch:  # stopped during the first epoch: last.pt only
+            link_atomically(last, self.folder / f"epoch-{epoch:04d}.pt")
+        for old in sorted(self.folder.glob("epoch-*.pt"))[:-self.keep]:
+            old.unlink(missing_ok=True)
+        self.saved_at = time.monotonic()
 
     def epoch_completed(self, engine: Engine) -> None:
         epoch = engine.state.epoch
         value = engine.state.metrics.get(self.key_metric)
-        is_best = improved(self.key_metric, value, self.best and self.best["value"])
-        if is_best:
+        if improved(self.key_metric, value, self.best and self.best["value"]):
             self.best = {"name": self.key_metric, "value": float(value), "epoch": epoch}
             engine.state.best_metric, engine.state.best_metric_epoch = float(value), epoch
-        self.wait()
-        state = self.state(engine, epoch=epoch)
-        if self.background:
-            self.writing = threading.Thread(target=self.write, args=(snapshot(state),),
-                                            kwargs={"epoch": epoch, "is_best": is_best}, name="mass-checkpoint")
-            self.writing.start()
-        else:
-            self.write(state, epoch=epoch, is_best=is_best)
-            self.wait()
-        if is_best:
-            self.callbacks.on_log(f"epoch {epoch}: best {self.key_metric} so far ({value:.4f}); saved {BEST}")
+            state = self.state(engine, epoch=epoch)
+            weights = {name: tensor.detach().clone() for name, tensor in state["model"].items()}
+            self.unsaved_best = {key: item for key, item in state.items() if key not in RESUME_ONLY} | {"model": weights}
+            self.callbacks.on_log(f"epoch {epoch}: best {self.key_metric} so far ({value:.4f})")
+        if self.due(engine):
+            self.save(engine, epoch=epoch)
 
     def terminated(self, engine: Engine) -> None:
-        self.wait()
         length = engine.state.epoch_length or 1
         done = engine.state.iteration // length
-        save_atomically(self.state(engine, epoch=done), self.folder / LAST)
+        self.save(engine, epoch=done)
         self.callbacks.on_log(f"stopped during epoch {engine.state.epoch} after {done} complete epochs; "
                               f"saved {LAST}")
-
-    def failed(self, engine: Engine, error: BaseException) -> None:
-        """Let the checkpoint being written finish, then let the run's own error through."""
-        if self.writing is not None:
-            self.writing.join()
-            self.writing = None
-        raise error
 
 
 class LogHandler:
