@@ -3,8 +3,9 @@
 - ``ide_vs_bare_throughput``: image-classification training (DenseNet121 on the cancer
   template's 100 patches, batch 16, the template's 30 epochs) through the IDE's path —
   ``train_in_process``: a run in SQLite, metrics written by the recorder's thread,
-  checkpoints every epoch, the log, live-curves callbacks, the evaluation report and
-  the automatic registration of the model — against a bare MONAI script
+  checkpoints at the default ``checkpoint_seconds`` (30: after epochs 1, 30 and one
+  or two between, 84 MB each), the log, live-curves callbacks, the evaluation report
+  and the automatic registration of the model — against a bare MONAI script
   (SupervisedTrainer + per-epoch SupervisedEvaluator) built from the same model,
   data and transforms. Throughput ratio = bare time ÷ IDE time of each A/B pair,
   median over the pairs.
