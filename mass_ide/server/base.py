@@ -63,6 +63,11 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
         self.set_status(status)
         self.finish(data)
 
+    def write_png(self, png: bytes, *, cache_seconds: int = 0) -> None:
+        """Finish with a PNG picture; ``cache_seconds`` 0: the browser must not keep it (it can change)."""
+        self.set_header("Cache-Control", f"private, max-age={cache_seconds}" if cache_seconds else "no-store")
+        self.finish(png, set_content_type="image/png")
+
     def _handle_request_exception(self, error: BaseException) -> None:
         """Turn the core's user errors into 4xx JSON answers; anything else stays a 500."""
         if isinstance(error, MassError):

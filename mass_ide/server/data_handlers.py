@@ -298,8 +298,7 @@ class SliceHandler(MassHandler):
         item = datasets.get_item(self.workspace, int(item_id))
         png = render.render_slice(item, axis=self.get_query_argument("axis", "axial"),
                                   index=int_argument(self, "index", 0), window=self.get_query_argument("window", None))
-        self.set_header("Cache-Control", "private, max-age=3600")
-        self.finish(png, set_content_type="image/png")
+        self.write_png(png, cache_seconds=3600)
 
 
 class AnnotationHandler(MassHandler):
@@ -337,8 +336,7 @@ class MaskHandler(MassHandler):
         item = datasets.get_item(self.workspace, int(item_id))
         axis, index = self.get_query_argument("axis", "axial"), int_argument(self, "index", 0)
         values = annotations.read_mask_slice(self.workspace, item.id, axis=axis, index=index)
-        self.set_header("Cache-Control", "no-store")
-        self.finish(render.encode_png(render.to_display(item.kind, values)), set_content_type="image/png")
+        self.write_png(render.encode_png(render.to_display(item.kind, values)))
 
     @web.authenticated
     @authorized
@@ -397,8 +395,7 @@ class SuggestionMaskHandler(MassHandler):
         item = datasets.get_item(self.workspace, int(item_id))
         values = prelabel.read_suggestion_slice(self.workspace, item.id, axis=self.get_query_argument("axis", "axial"),
                                                 index=int_argument(self, "index", 0))
-        self.set_header("Cache-Control", "no-store")
-        self.finish(render.encode_png(render.to_display(item.kind, values)), set_content_type="image/png")
+        self.write_png(render.encode_png(render.to_display(item.kind, values)))
 
 
 class SuggestionAcceptHandler(MassHandler):

@@ -206,8 +206,7 @@ class PredictionSliceHandler(DeploymentBase):
         png = predictions.mask_slice_png(self.workspace, int(deployment_id), prediction_id,
                                          axis=self.get_query_argument("axis", "axial"),
                                          index=int_argument(self, "index", 0))
-        self.set_header("Cache-Control", "private, max-age=3600")  # a kept prediction never changes
-        self.finish(png, set_content_type="image/png")
+        self.write_png(png, cache_seconds=3600)  # a kept prediction never changes
 
 
 class EvaluateHandler(DeploymentBase):

@@ -85,8 +85,7 @@ class RunReportImageHandler(MassHandler):
     def get(self, run_id: str, name: str) -> None:
         """One overlay picture of the report (a file name from the report's `overlays`), as PNG."""
         path = runs.report_image(self.workspace, int(run_id), name)
-        self.set_header("Cache-Control", "private, max-age=3600")
-        self.finish(path.read_bytes(), set_content_type="image/png")
+        self.write_png(path.read_bytes(), cache_seconds=3600)
 
 
 class RunCancelHandler(MassHandler):
