@@ -65,6 +65,8 @@ def test_live_curves_fill_while_a_run_trains_in_the_kernel(workspace):
     assert run["status"] == "completed" and [r["id"] for r in runs.list_runs(workspace, "labs")] == [run["id"]]
     traces = {trace.name: trace for trace in curves.figure.data}
     assert len(traces["train/loss"].y) > 2 and list(traces["val/auc"].x) == [1, 2]
+    lr = traces["train/lr"]  # its own panel, held flat between the steps where it was logged
+    assert (lr.xaxis, lr.line.shape) == ("x3", "hv") and set(lr.y) == {run["config"]["learning_rate"]}
     assert curves.progress.description == "Epoch 2/2"
 
 

@@ -9,7 +9,7 @@ import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
 import { Chart, chartTheme, themeColours } from './chart';
 import { metricsSince } from './client';
-import { isPerStep, lineTrace, MetricSeries, xTitle } from './curves';
+import { isPerStep, LEARNING_RATE, lineTrace, MetricSeries, xTitle } from './curves';
 import { runTitle } from './format';
 import { useSignal } from './hooks';
 import { RunRow, useProjectRuns } from './runList';
@@ -124,7 +124,8 @@ function CompareView({ projectId, projects, commands, initial, added }: IViewPro
     lineTrace(runTitle(run), cache.get(run.id)?.get(shown) ?? { x: [], y: [] }, {
       markers: !perStep,
       width: perStep ? 1.5 : 2,
-      colour: colours[index % colours.length]
+      colour: colours[index % colours.length],
+      steps: shown === LEARNING_RATE
     })
   );
   const toggle = (runId: number): void =>

@@ -2,6 +2,9 @@ import type { Data } from 'plotly.js';
 
 import { IMetric } from './types';
 
+/** The learning rate's metric: logged at each epoch's first step and whenever it changes. */
+export const LEARNING_RATE = 'train/lr';
+
 /** The metrics named `train/…` are logged per step; the others (`val/…`) per epoch. */
 export function isPerStep(name: string): boolean {
   return name.startsWith('train/');
@@ -75,11 +78,14 @@ export class MetricSeries {
   private _version = 0;
 }
 
-/** A line trace of a series. */
+/**
+ * A line trace of a series; `steps` holds each value until the next point (for
+ * a value logged only when it changes, such as the learning rate).
+ */
 export function lineTrace(
   name: string,
   series: ISeries,
-  options: { markers?: boolean; width?: number; colour?: string } = {}
+  options: { markers?: boolean; width?: number; colour?: string; steps?: boolean } = {}
 ): Data {
   return {
     type: 'scatter',
@@ -87,7 +93,7 @@ export function lineTrace(
     name,
     x: series.x,
     y: series.y,
-    line: { width: options.width ?? 2, color: options.colour },
+    line: { width: options.width ?? 2, color: options.colour, shape: options.steps ? 'hv' : 'linear' },
     marker: { size: 5, color: options.colour }
   };
 }
@@ -113,5 +119,6 @@ export function trainingCurves(series: MetricSeries): { loss: Data[]; validation
   const validation = series.names
     .filter(name => !isPerStep(name) && name !== 'val/loss')
     .map(name => lineTrace(shortName(name), series.get(name), { markers: true }));
-  return { loss, validation, learningRate: [lineTrace('learning rate', series.get('train/lr'), { width: 1.5 })] };
+  const learningRate = [lineTrace('learning rate', series.get(LEARNING_RATE), { width: 1.5, steps: true })];
+  return { loss, validation, learningRate };
 }

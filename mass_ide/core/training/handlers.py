@@ -8,7 +8,6 @@ from here. Attach them in this order after the ``ValidationHandler``:
 :class:`CheckpointHandler`, :class:`LogHandler`.
 """
 
-import io
 import math
 import os
 import shutil
@@ -219,10 +218,10 @@ class CheckpointHandler:
     ``last.pt`` is written after the first epoch, after the last, when the run is
     stopped, and in between after an epoch once ``every_seconds`` have passed since
     the previous write (0: after every epoch). Epochs of minutes are each saved;
-    epochs of a second or two are not, because writing an 84 MB checkpoint every
-    two seconds cost a twentieth of the training time (``benchmarks/training.py``),
-    as nnU-Net's checkpointing every 50 epochs avoids too. A killed run loses at most
-    ``every_seconds`` plus one epoch. When ``key_metric`` improves the weights are
+    epochs of a second or two are not: writing an 84 MB checkpoint every two seconds
+    cost a twentieth of the training time (``benchmarks/training.py``; nnU-Net saves
+    every 50 epochs for the same reason). A killed run loses at most ``every_seconds``
+    plus one epoch. When ``key_metric`` improves the weights are
     copied in memory and written as ``best.pt`` (weights and metadata, no optimizer
     state) with the next ``last.pt``, so the two files always agree on the best epoch.
     ``epoch-NNNN.pt`` is a hard link to ``last.pt``; the newest ``keep`` stay.
