@@ -36,6 +36,7 @@ const LIMITS: Record<string, { min?: number; max?: number; integer?: boolean; po
   batch_size: { min: 1, integer: true },
   learning_rate: { positive: true },
   validation_split: { min: 0, max: 0.9 },
+  checkpoint_seconds: { min: 0 },
   seed: { integer: true }
 };
 
@@ -48,7 +49,8 @@ const HINTS: Record<string, string> = {
   device: 'auto: a CUDA GPU when there is one, else the CPU.',
   augmentation: 'Random changes to the training samples.',
   loss: 'What training minimises; focal losses weigh hard cases more.',
-  'model.name': 'The network the engine builds.'
+  'model.name': 'The network the engine builds.',
+  checkpoint_seconds: 'Least time between two resumable checkpoints (0: after every epoch).'
 };
 
 /** What a field needs to draw itself and report changes. */
