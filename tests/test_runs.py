@@ -50,9 +50,9 @@ def test_cancel_and_resume_rules(workspace):
 def test_metrics_are_read_with_a_cursor(workspace):
     dataset = image_dataset(workspace)
     run = runs.create_run(workspace, dataset.project_id, dataset_id=dataset.id, user="ana")
-    runs.record_metrics(workspace, run["id"], [("train/loss", 0.9, 1, 1), ("train/loss", 0.7, 2, 1)])
+    runs.record_progress(workspace, run["id"], [("train/loss", 0.9, 1, 1), ("train/loss", 0.7, 2, 1)])
     first = runs.metrics_since(workspace, run["id"])
-    runs.record_metrics(workspace, run["id"], [("val/auc", 0.8, 2, 1)])
+    runs.record_progress(workspace, run["id"], [("val/auc", 0.8, 2, 1)])
     newer = runs.metrics_since(workspace, run["id"], since=first[-1]["id"])
     assert [m["value"] for m in first] == [0.9, 0.7] and [m["name"] for m in newer] == ["val/auc"]
     assert [(m["step"], m["epoch"]) for m in first] == [(1, 1), (2, 1)] and all(m["at"] > 0 for m in first)

@@ -132,11 +132,6 @@ def _insert_metrics(ws: Workspace, run_id: int, rows: list[tuple]) -> None:
         "json_extract(value, '$[4]') FROM json_each(?)", [run_id, json.dumps(batch)])
 
 
-def record_metrics(ws: Workspace, run_id: int, rows: list[tuple]) -> None:
-    """Store a batch of (name, value, step, epoch[, logged at, in seconds since the epoch]) in one transaction."""
-    record_progress(ws, run_id, rows)
-
-
 def record_progress(ws: Workspace, run_id: int, rows: list[tuple], **fields) -> None:
     """Store a batch of metrics and a change of the run's progress fields (epochs_done…) in one transaction."""
     if not rows and not fields:

@@ -16,16 +16,10 @@ import traceback
 from pathlib import Path
 
 from mass_ide.core import audit, runs, tuning
-from mass_ide.core.store import open_store
 from mass_ide.core.workspace import Workspace, run_in_workspace
 
 FLUSH_SECONDS = 0.25
 CANCEL_CHECK_SECONDS = 0.5
-
-
-def database_file(ws: Workspace) -> str:
-    """The file of the workspace's database."""
-    return ws.db.execute("PRAGMA database_list").fetchone()[2]
 
 
 class MetricWriter:
@@ -38,7 +32,7 @@ class MetricWriter:
     """
 
     def __init__(self, ws: Workspace, run_id: int):
-        self.root, self.path, self.run_id = ws.root, database_file(ws), run_id
+        self.root, self.path, self.run_id = ws.root, ws.database_file(), run_id
         self.rows: collections.deque = collections.deque()
         self.progress_fields: dict = {}
         self.waiters: list[threading.Event] = []
@@ -90,7 +84,7 @@ class MetricWriter:
 
     def _loop(self) -> None:
         """Write what has gathered every ``FLUSH_SECONDS`` or when woken, until closed."""
-        ws = Workspace(root=self.root, db=open_store(self.path))
+        ws = Workspace.open(self.root, db_path=self.path)
         try:
             while True:
                 self.wake.wait(timeout=FLUSH_SECONDS)

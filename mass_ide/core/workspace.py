@@ -67,6 +67,11 @@ class Workspace:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
+    def database_file(self) -> str:
+        """The file of the workspace's database; ``Workspace.open(root, db_path=...)`` on it gives another thread
+        its own connection."""
+        return self.db.execute("PRAGMA database_list").fetchone()[2]
+
     def close(self) -> None:
         """Close the database connection."""
         self.db.close()

@@ -16,7 +16,7 @@ from jupyter_server.utils import url_path_join
 from tornado import httpclient, ioloop, web
 
 from mass_ide.core import audit, registry
-from mass_ide.core.errors import Conflict, InvalidInput
+from mass_ide.core.errors import InvalidInput
 from mass_ide.core.serving import deployments, predictions
 from mass_ide.core.serving.inputs import input_sha256
 from mass_ide.server.base import MassHandler
@@ -127,16 +127,6 @@ def with_prediction_id(body: bytes, prediction_id: str | None) -> bytes:
     return body.rstrip()[:-1] + b', "prediction_id": "' + prediction_id.encode("ascii") + b'"}'
 
 
-def running(workspace, deployment_id: int) -> dict:
-    """A deployment that can answer, or Conflict saying why not."""
-    found = deployments.get_deployment(workspace, deployment_id)
-    if found["status"] != "running":
-        detail = f": {found['error'].splitlines()[0]}" if found["error"] else ""
-        raise Conflict(f"deployment {deployment_id} is {found['status']}{detail}; "
-                       + ("wait until it is running" if found["status"] == "starting" else "deploy the version again"))
-    return found
-
-
 @web.stream_request_body
 class PredictHandler(DeploymentBase):
     """Predictions of a deployment."""
@@ -166,7 +156,7 @@ class PredictHandler(DeploymentBase):
         and the answer carries `prediction_id`: `GET deployments/{dep}/predictions/{prediction_id}/slice`
         renders a slice as PNG. A 400 names the missing column, wrong unit, picture size or format.
         """
-        dep = running(self.workspace, int(deployment_id))
+        dep = deployments.running_deployment(self.workspace, int(deployment_id))
         body = b"".join(self.chunks)
         started = time.perf_counter()
         answer = await forwarding_client(self.settings).fetch(
@@ -229,7 +219,7 @@ class EvaluateHandler(DeploymentBase):
         from mass_ide.core.serving import evaluate
 
         body = self.read_json()
-        dep = running(self.workspace, int(deployment_id))
+        dep = deployments.running_deployment(self.workspace, int(deployment_id))
         version = body.get("version") or evaluate.newest_version(self.workspace, body["dataset_id"])
         data, config = evaluate.evaluation_data(self.workspace, dep, dataset_id=body["dataset_id"], version=version)
         client = evaluate.WorkerClient(port=dep["port"], secret=dep["secret"])

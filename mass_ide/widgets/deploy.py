@@ -15,7 +15,6 @@ import ipywidgets as widgets
 from mass_ide.core import registry
 from mass_ide.core.errors import MassError
 from mass_ide.core.serving import deployments
-from mass_ide.core.store import open_store
 from mass_ide.core.workspace import Workspace
 
 API_ROOT = "mass-ide/api/"
@@ -130,8 +129,7 @@ class DeployButton(widgets.VBox):
 
     def _watch(self, deployment_id: int) -> None:
         """The watcher thread: its own connection to the store, so the kernel's stays the kernel's."""
-        path = self.workspace.db.execute("PRAGMA database_list").fetchone()[2]
-        own = Workspace(root=self.workspace.root, db=open_store(path))
+        own = Workspace.open(self.workspace.root, db_path=self.workspace.database_file())
         try:
             deadline = time.monotonic() + WATCH_TIMEOUT_S
             while time.monotonic() < deadline and deployment_id == self.deployment_id:

@@ -42,15 +42,6 @@ def wait_until_running(ws: Workspace, deployment_id: int, *, timeout: float = 12
         time.sleep(POLL_SECONDS)
 
 
-def _running(ws: Workspace, deployment_id: int) -> dict:
-    """A deployment that can answer (with its port and key), or Conflict saying why not."""
-    found = deployments.get_deployment(ws, deployment_id)
-    if found["status"] != "running":
-        raise Conflict(f"deployment {deployment_id} is {found['status']}; "
-                       + ("wait_until_running() first" if found["status"] == "starting" else "deploy the version again"))
-    return found
-
-
 def _request(inputs: list[dict] | str | Path) -> tuple[bytes, object]:
     """The bytes a request sends (for its hash) and how to send them: records as JSON, a file as itself."""
     if isinstance(inputs, (str, Path)):
@@ -70,7 +61,7 @@ def predict(ws: Workspace, deployment_id: int, inputs: list[dict] | str | Path, 
     (masks kept in the deployment's folder under ``prediction_id``, None without a mask). A refused
     input raises InvalidInput with the deployment's message; both are audited and counted.
     """
-    found = _running(ws, deployment_id)
+    found = deployments.running_deployment(ws, deployment_id)
     body, send = _request(inputs)
     digest, client = input_sha256(body), WorkerClient(port=found["port"], secret=found["secret"])
     started = time.perf_counter()
@@ -102,7 +93,7 @@ def evaluate(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int
         run_evaluation,
     )
 
-    found = _running(ws, deployment_id)
+    found = deployments.running_deployment(ws, deployment_id)
     version = version or newest_version(ws, dataset_id)
     data, config = evaluation_data(ws, found, dataset_id=dataset_id, version=version)
     report = run_evaluation(WorkerClient(port=found["port"], secret=found["secret"]), data, config,

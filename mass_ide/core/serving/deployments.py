@@ -74,6 +74,16 @@ def get_deployment(ws: Workspace, deployment_id: int) -> dict:
             "folder": ws.root / row["folder"], "version_id": row["version_id"]}
 
 
+def running_deployment(ws: Workspace, deployment_id: int) -> dict:
+    """A deployment that can answer (with its port and key), or Conflict saying why not."""
+    found = get_deployment(ws, deployment_id)
+    if found["status"] != "running":
+        detail = f": {found['error'].splitlines()[0]}" if found["error"] else ""
+        raise Conflict(f"deployment {deployment_id} is {found['status']}{detail}; "
+                       + ("wait until it is running" if found["status"] == "starting" else "deploy the version again"))
+    return found
+
+
 def list_deployments(ws: Workspace, project_id: str | None = None) -> list[dict]:
     """Deployments (of one project when given), newest first."""
     query = ("SELECT d.id FROM deployments d JOIN model_versions v ON v.id = d.version_id "
