@@ -10,7 +10,9 @@ The same app runs as a deployment's worker process (``python -m mass_ide.serve``
 - ``POST /predict`` — JSON records for table models, a multipart upload (field ``file``)
   or the raw file with ``?filename=`` for images and volumes.
 
-The key goes in ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``.
+The key goes in ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. It is checked on the
+headers, before a byte of the body is read (401), and so is the announced size: a body
+over ``--max-body-bytes`` gets 413, and a chunked one is cut off there.
 """
 
 import argparse
@@ -23,13 +25,13 @@ import sys
 from http import HTTPStatus
 from pathlib import Path
 
-from tornado import httpserver, web
+from tornado import httpserver, httputil, web
 
 from mass_ide import __version__
 from mass_ide.core.errors import MassError
+from mass_ide.core.serving.inputs import REQUEST_MAX_BYTES
 
 KEY_ENV = "MASS_IDE_SERVE_KEY"
-MAX_BODY_BYTES = 2 * 1024**3
 MASK_DESCRIPTION = (
     "Segmentation results carry `mask`: {shape, dtype: uint8, encoding: base64-gzip, data} — the mask's "
     "C-order bytes (one class value per voxel, on the input's own grid: [H, W] for pictures, the NIfTI's "
@@ -75,16 +77,35 @@ def openapi_document(info: dict) -> dict:
                         "file": {"type": "string", "format": "binary"}}}}}},
                 "responses": {"200": {"description": "OK", "content": answer},
                               "400": {"description": "Bad input", "content": error},
-                              "401": {"description": "No or wrong key", "content": error}}}},
+                              "401": {"description": "No or wrong key", "content": error},
+                              "413": {"description": "Body over the server's limit", "content": error}}}},
         },
     }
 
 
-class ServeHandler(web.RequestHandler):
-    """Base: JSON errors, and the API key check."""
+def failure(error: BaseException) -> str:
+    """An unexpected error in a line: its type and the first line of its message."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0][:200]}" if lines else type(error).__name__
 
-    def initialize(self, service, api_key: str | None, audit_log: str | None = None) -> None:
+
+@web.stream_request_body
+class ServeHandler(web.RequestHandler):
+    """Base: the key and the body's size checked on the headers, the body streamed in, JSON errors."""
+
+    needs_key = True
+
+    def initialize(self, service, api_key: str | None, audit_log: str | None = None,
+                   max_body_bytes: int = REQUEST_MAX_BYTES) -> None:
         self.service, self.api_key, self.audit_log = service, api_key, audit_log
+        self.max_body_bytes = max_body_bytes
+
+    def prepare(self) -> None:
+        """Before the body: 401 without the key, 413 when the announced body is over the limit."""
+        self.chunks: list[bytes] = []
+        if self.needs_key:
+            self.check_key()
+        self.limit_body()
 
     def check_key(self) -> None:
         """401 unless the request carries the server's key."""
@@ -95,11 +116,36 @@ class ServeHandler(web.RequestHandler):
         if self.api_key is not None and not hmac.compare_digest(given.encode(), self.api_key.encode()):
             raise web.HTTPError(HTTPStatus.UNAUTHORIZED, "missing or wrong API key (X-API-Key header)")
 
+    def limit_body(self) -> None:
+        """413 for an announced body over the limit; a chunked body is cut off at the limit."""
+        announced = self.request.headers.get("Content-Length", "0").strip()
+        if not announced.isdigit():
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, "Content-Length must be a number of bytes")
+        if int(announced) > self.max_body_bytes:
+            raise web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                                f"the request's body of {int(announced):,} bytes is over this server's limit of "
+                                f"{self.max_body_bytes:,} bytes (--max-body-bytes)")
+        self.request.connection.set_max_body_size(self.max_body_bytes)
+
+    def data_received(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    @property
+    def body(self) -> bytes:
+        """The request's whole body, once it has arrived."""
+        return b"".join(self.chunks)
+
     def write_error(self, status_code: int, **kwargs) -> None:
-        """Errors as ``{"message": ...}``."""
+        """Errors as ``{"message": ...}``; an unexpected failure says what it was (the worker's log has more)."""
         error = kwargs.get("exc_info", (None, None))[1]
-        message = (error.log_message if isinstance(error, web.HTTPError) and error.log_message
-                   else str(error) if isinstance(error, MassError) else self._reason)
+        if isinstance(error, web.HTTPError) and error.log_message:
+            message = error.log_message
+        elif isinstance(error, MassError):
+            message = str(error)
+        elif error is not None and status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            message = f"the prediction server failed: {failure(error)}"
+        else:
+            message = self._reason
         self.set_header("Content-Type", "application/json")
         self.finish({"message": message})
 
@@ -112,55 +158,66 @@ class ServeHandler(web.RequestHandler):
 
 
 class HealthHandler(ServeHandler):
+    needs_key = False
+
     def get(self) -> None:
         self.finish({"status": "ok"})
 
 
 class OpenAPIHandler(ServeHandler):
+    needs_key = False
+
     def get(self) -> None:
         self.finish(openapi_document(self.service.info()))
 
 
 class InfoHandler(ServeHandler):
     def get(self) -> None:
-        self.check_key()
         self.finish(self.service.info())
+
+
+def uploaded_file(content_type: str, body: bytes) -> httputil.HTTPFile:
+    """The multipart field ``file`` of a request body (400 when there is none)."""
+    arguments: dict = {}
+    files: dict[str, list[httputil.HTTPFile]] = {}
+    httputil.parse_body_arguments(content_type, body, arguments, files)
+    if not files.get("file"):
+        raise web.HTTPError(HTTPStatus.BAD_REQUEST, "upload the input as multipart field 'file'")
+    return files["file"][0]
 
 
 class PredictHandler(ServeHandler):
     async def post(self) -> None:
-        self.check_key()
-        content_type = self.request.headers.get("Content-Type", "")
+        content_type, body = self.request.headers.get("Content-Type", ""), self.body
         if content_type.startswith("multipart/form-data"):
-            files = self.request.files.get("file")
-            if not files:
-                raise web.HTTPError(HTTPStatus.BAD_REQUEST, "upload the input as multipart field 'file'")
-            answer = await self.service.predict_upload(files[0].body, name=files[0].filename or "upload")
+            upload = uploaded_file(content_type, body)
+            answer = await self.service.predict_upload(upload.body, name=upload.filename or "upload")
         elif content_type.startswith("application/json") or self.service.signature["inputs"]["kind"] == "table":
-            answer = await self.service.predict_json(self.request.body)
+            answer = await self.service.predict_json(body)
         else:
-            answer = await self.service.predict_upload(self.request.body,
-                                                       name=self.get_query_argument("filename", "upload"))
+            answer = await self.service.predict_upload(body, name=self.get_query_argument("filename", "upload"))
         if self.audit_log:
-            self.log_prediction(answer)
+            self.log_prediction(answer, body)
         self.finish(answer)
 
-    def log_prediction(self, answer: dict) -> None:
+    def log_prediction(self, answer: dict, body: bytes) -> None:
         """Append the prediction to the audit log: time, model version, the input's SHA-256, the output."""
         from mass_ide.core.audit import now_iso
         from mass_ide.core.serving.inputs import input_sha256
         from mass_ide.core.serving.service import output_summary
 
         line = {"at": now_iso(), "user": "api-key", "model": answer["model"], "version": answer["version"],
-                "input_sha256": input_sha256(self.request.body),
+                "input_sha256": input_sha256(body),
                 "output": [output_summary(p) for p in answer["predictions"]]}
         with open(self.audit_log, "a", encoding="utf-8") as log:
             log.write(json.dumps(line) + "\n")
 
 
-def make_app(service, *, api_key: str | None, audit_log: str | None = None) -> web.Application:
-    """The Tornado application of a prediction server (``audit_log``: a JSON-lines file of predictions)."""
-    options = {"service": service, "api_key": api_key, "audit_log": audit_log}
+def make_app(service, *, api_key: str | None, audit_log: str | None = None,
+             max_body_bytes: int = REQUEST_MAX_BYTES) -> web.Application:
+    """The Tornado application of a prediction server (``audit_log``: a JSON-lines file of predictions;
+    ``max_body_bytes``: the largest request body it reads)."""
+    options = {"service": service, "api_key": api_key, "audit_log": audit_log, "max_body_bytes": max_body_bytes}
     return web.Application([(r"/health", HealthHandler, options), (r"/openapi.json", OpenAPIHandler, options),
                             (r"/", InfoHandler, options), (r"/predict", PredictHandler, options)])
 
@@ -176,10 +233,10 @@ def build_service(args: argparse.Namespace):
 
 
 async def serve(service, *, host: str, port: int, api_key: str | None, ready_file: str | None = None,
-                audit_log: str | None = None) -> None:
+                audit_log: str | None = None, max_body_bytes: int = REQUEST_MAX_BYTES) -> None:
     """Listen until SIGTERM or SIGINT; write ``ready_file`` (pid and port) once listening."""
-    server = httpserver.HTTPServer(make_app(service, api_key=api_key, audit_log=audit_log),
-                                   max_body_size=MAX_BODY_BYTES)
+    server = httpserver.HTTPServer(make_app(service, api_key=api_key, audit_log=audit_log,
+                                            max_body_bytes=max_body_bytes))
     server.listen(port, address=host)
     if ready_file:
         Path(ready_file).write_text(json.dumps({"pid": os.getpid(), "port": port}), encoding="utf-8")
@@ -208,6 +265,8 @@ def parser() -> argparse.ArgumentParser:
     found.add_argument("--max-wait-ms", type=float, default=2.0, help="how long a batch waits for more requests")
     found.add_argument("--audit-log", help="append every prediction (time, version, input SHA-256, output) "
                                            "to this JSON-lines file")
+    found.add_argument("--max-body-bytes", type=int, default=REQUEST_MAX_BYTES,
+                       help="the largest request body read; larger ones get 413 before they are read")
     return found
 
 
@@ -224,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     api_key = read_api_key(args.api_key_file)
     asyncio.run(serve(build_service(args), host=args.host, port=args.port, api_key=api_key,
-                      ready_file=args.ready_file, audit_log=args.audit_log))
+                      ready_file=args.ready_file, audit_log=args.audit_log, max_body_bytes=args.max_body_bytes))
     return 0
 
 

@@ -185,6 +185,52 @@ async def test_the_prediction_server_needs_its_key_and_stays_up_after_bad_input(
         service.close()
 
 
+async def raw_exchange(port: int, head: str, body: bytes = b"", *, deadline: float = 60) -> bytes:
+    """Send a request's head and the first bytes of its body on a raw socket; all the server answers.
+
+    ``deadline`` is a last resort: a server that waits for the rest of the body never answers.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout=deadline)  # the server closes after answering
+    finally:
+        writer.close()
+
+
+def status_and_message(answer: bytes) -> tuple[int, str | None]:
+    """The status code of a raw HTTP answer and its JSON message (None when it has no JSON body)."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, json.loads(body)["message"] if body.strip() else None
+
+
+async def test_the_key_and_the_size_are_checked_before_the_body_is_read(labs):
+    ws, table, version = labs
+    service = ModelService(Predictor.load(version["model_file"]), model=version["model"], version=version["number"])
+    port = free_port()
+    server = httpserver.HTTPServer(make_app(service, api_key="s3cret", max_body_bytes=1_000_000))
+    server.listen(port, address="127.0.0.1")
+    announced = "POST /predict HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 100000000\n{key}"
+    try:
+        for key in ("", "X-API-Key: wrong\n"):  # a few bytes of a 100 MB body: the answer comes without the rest
+            status, message = status_and_message(await raw_exchange(port, announced.format(key=key), b'{"rec'))
+            assert status == 401 and "API key" in message
+        status, message = status_and_message(await raw_exchange(port, announced.format(key="X-API-Key: s3cret\n"),
+                                                                b'{"rec'))
+        assert status == 413 and "100,000,000 bytes is over this server's limit of 1,000,000 bytes" in message
+        chunked = "POST /predict HTTP/1.1\nHost: x\nX-API-Key: s3cret\nTransfer-Encoding: chunked\n"
+        status, _ = status_and_message(await raw_exchange(port, chunked, b"200000\r\n"))  # a 2 MB chunk announced
+        assert status == 400  # the connection's own limit cut it off
+        body = json.dumps({"records": rows_of(ws, table, 2)})
+        answer = await fetch(port, "/predict", method="POST", body=body, headers={"X-API-Key": "s3cret"})
+        assert answer.code == 200 and len(json.loads(answer.body)["predictions"]) == 2
+    finally:
+        server.stop()
+        service.close()
+
+
 def wait_until(condition, timeout: float = 120):
     """Poll ``condition`` until it returns something true."""
     import time
@@ -198,6 +244,19 @@ def wait_until(condition, timeout: float = 120):
     raise TimeoutError("the condition never held")
 
 
+def post_status(deployment: dict, body: bytes) -> int:
+    """The status a deployment's worker answers a POST /predict of ``body`` with (its key given)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{deployment['port']}/predict", data=body,
+                                     headers={"X-API-Key": deployment["secret"]})
+    try:
+        return urllib.request.urlopen(request, timeout=60).status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def test_supervisor_starts_workers_adopts_them_after_a_restart_and_notices_deaths(labs):
     import os
     import signal
@@ -206,7 +265,7 @@ def test_supervisor_starts_workers_adopts_them_after_a_restart_and_notices_death
     from mass_ide.core.serving.evaluate import WorkerClient
 
     ws, table, version = labs
-    supervisor = deployments.DeploymentSupervisor(ws)
+    supervisor = deployments.DeploymentSupervisor(ws, max_body_bytes=100_000)
     first = deployments.deploy(ws, version["model"], str(version["number"]), user="ana")
     try:
         def status() -> str:
@@ -218,6 +277,7 @@ def test_supervisor_starts_workers_adopts_them_after_a_restart_and_notices_death
         live = deployments.get_deployment(ws, first["id"])
         answer = WorkerClient(port=live["port"], secret=live["secret"]).predict_records(rows_of(ws, table, 2))
         assert answer == Predictor.load(version["model_file"]).predict(rows_of(ws, table, 2))
+        assert post_status(live, b" " * 100_001) == 413  # the worker was given the supervisor's limit
         restarted = deployments.DeploymentSupervisor(ws)  # a new server process finds the worker alive
         restarted.recover()
         assert restarted.adopted == {first["id"]: live["pid"]}

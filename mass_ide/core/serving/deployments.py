@@ -16,11 +16,13 @@ import statistics
 import subprocess
 import sys
 from collections import deque
+from http import HTTPStatus
 from pathlib import Path
 
 from mass_ide.core import audit
 from mass_ide.core.errors import Conflict, NotFound
 from mass_ide.core.scheduler import pid_alive
+from mass_ide.core.serving.inputs import REQUEST_MAX_BYTES
 from mass_ide.core.serving.runtime import check_runtime
 from mass_ide.core.workspace import Workspace
 
@@ -159,14 +161,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def worker_command(deployment: dict, *, port: int, folder: Path) -> list[str]:
-    """The command that serves ``deployment`` on ``port``."""
+def worker_command(deployment: dict, *, port: int, folder: Path, max_body_bytes: int = REQUEST_MAX_BYTES) -> list[str]:
+    """The command that serves ``deployment`` on ``port``, reading request bodies up to ``max_body_bytes``."""
     from mass_ide.core.serving.export import ONNX_FILE
 
     return [sys.executable, "-m", "mass_ide.serve", "--model-file", str(deployment["folder"] / "models" / "model.pt"),
             "--onnx-file", str(deployment["folder"] / ONNX_FILE), "--runtime", deployment["runtime"],
             "--name", deployment["model"], "--version", str(deployment["version"]), "--port", str(port),
-            "--ready-file", str(folder / "ready.json"), "--scratch", str(folder / "scratch")]
+            "--ready-file", str(folder / "ready.json"), "--scratch", str(folder / "scratch"),
+            "--max-body-bytes", str(max_body_bytes)]
 
 
 def log_tail(ws: Workspace, deployment_id: int, *, lines: int = LOG_LINES) -> str:
@@ -177,6 +180,28 @@ def log_tail(ws: Workspace, deployment_id: int, *, lines: int = LOG_LINES) -> st
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
+def worker_message(body: bytes) -> str:
+    """The ``message`` of a worker's JSON error answer, or the start of its text when it is not JSON."""
+    try:
+        found = json.loads(body)
+    except ValueError:
+        found = None
+    if isinstance(found, dict) and isinstance(found.get("message"), str):
+        return found["message"]
+    return body.decode("utf-8", errors="replace").strip()[:200] or "no message"
+
+
+def relayed_refusal(ws: Workspace, deployment: dict, *, code: int, body: bytes) -> tuple[int, str]:
+    """The status and message for a worker's answer other than 200: the user's mistake (400, 413) as the
+    worker said it; anything else is the deployment failing (502), with where its log is."""
+    message = worker_message(body)
+    if code in (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE):
+        return code, message
+    log = (deployment_dir(ws, deployment["id"]) / "worker.log").relative_to(ws.root).as_posix()
+    return HTTPStatus.BAD_GATEWAY, (f"deployment {deployment['id']}'s worker failed on this request "
+                                    f"(HTTP {code}: {message}); its log is {log} in the workspace")
+
+
 def observe_latency(windows: dict[int, deque], deployment_id: int, latency_ms: float) -> float:
     """Add one request's latency to the deployment's window in ``windows``; the median of the recent ones."""
     window = windows.setdefault(deployment_id, deque(maxlen=LATENCY_WINDOW))
@@ -185,10 +210,13 @@ def observe_latency(windows: dict[int, deque], deployment_id: int, latency_ms: f
 
 
 class DeploymentSupervisor:
-    """Starts workers of new deployments and notices the ones that listen or die; call :meth:`tick` often."""
+    """Starts workers of new deployments and notices the ones that listen or die; call :meth:`tick` often.
 
-    def __init__(self, ws: Workspace):
-        self.ws = ws
+    ``max_body_bytes``: the largest prediction request a worker reads (larger ones get 413).
+    """
+
+    def __init__(self, ws: Workspace, *, max_body_bytes: int = REQUEST_MAX_BYTES):
+        self.ws, self.max_body_bytes = ws, max_body_bytes
         self.children: dict[int, subprocess.Popen] = {}
         self.adopted: dict[int, int] = {}
         self.latencies: dict[int, deque] = {}
@@ -209,7 +237,8 @@ class DeploymentSupervisor:
         (folder / "ready.json").unlink(missing_ok=True)
         port = free_port()
         with (folder / "worker.log").open("ab") as log:
-            child = subprocess.Popen(worker_command(deployment, port=port, folder=folder), stdout=log,
+            command = worker_command(deployment, port=port, folder=folder, max_body_bytes=self.max_body_bytes)
+            child = subprocess.Popen(command, stdout=log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                                      env={**os.environ, KEY_ENV: deployment["secret"]})
         self.children[deployment["id"]] = child

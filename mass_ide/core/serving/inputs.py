@@ -17,6 +17,7 @@ PICTURE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"II*\x00
 ASPECT_TOLERANCE = 0.1
 MIN_SIDE_FRACTION = 0.5
 UPLOAD_MAX_BYTES = 2 * 1024**3
+REQUEST_MAX_BYTES = 1024**3  # the default limit of a prediction request's body
 
 
 def input_sha256(body: bytes) -> str:
