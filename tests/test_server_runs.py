@@ -30,8 +30,9 @@ async def start_run(jp_fetch, dataset_id: int, **config) -> dict:
     return json.loads(response.body)
 
 
-async def wait_for(workspace, run_id: int, condition, timeout: float = 120) -> dict:
-    """Poll the run until ``condition(run)`` holds (the server's scheduler ticks meanwhile)."""
+async def wait_for(workspace, run_id: int, condition, timeout: float = 600) -> dict:
+    """Poll the run until ``condition(run)`` holds (the server's scheduler ticks meanwhile); ``timeout`` is only
+    a last resort for a hung worker, never a measure of speed."""
     for _ in range(int(timeout / 0.2)):
         run = runs.get_run(workspace, run_id)
         if condition(run):
@@ -107,6 +108,36 @@ async def test_auto_tune_runs_trials_as_runs_and_promotes_the_best(jp_fetch, lab
     promoted = json.loads((await jp_fetch(API, "studies", str(study["id"]), "promote", method="POST", body="")).body)
     best = runs.get_run(workspace, done["best_run_id"])
     assert promoted["config"]["learning_rate"] == best["config"]["learning_rate"] and promoted["study_id"] is None
+
+
+async def test_stop_ends_a_study_cancelling_its_running_trial(jp_fetch, jp_serverapp, lab_values):
+    from tornado.httpclient import HTTPClientError
+
+    from mass_ide.core import tuning
+    from mass_ide.server.base import SCHEDULER_SETTING
+
+    workspace, table = lab_values
+    response = await jp_fetch(API, "projects", "labs", "studies", method="POST",
+                              body=json.dumps({"dataset_id": table.id, "trials": 3, "config": {"epochs": 200}}))
+    study = json.loads(response.body)
+    [trial] = study["trials"]
+    await wait_for(workspace, trial["id"], lambda r: r["epochs_done"] >= 1)  # trains in a worker process
+    response = await jp_fetch(API, "studies", str(study["id"]), "stop", method="POST", body="")
+    stopped = json.loads(response.body)
+    assert response.code == 200 and stopped["status"] == "stopped" and stopped["best_run_id"] is None
+    assert [t["id"] for t in stopped["trials"]] == [trial["id"]]
+    assert stopped["trials"][0]["status"] in ("cancelling", "cancelled")
+    cancelled = await wait_for(workspace, trial["id"], lambda r: r["status"] in runs.FINAL)
+    assert cancelled["status"] == "cancelled" and cancelled["epochs_done"] < 200
+    scheduler = jp_serverapp.web_app.settings[SCHEDULER_SETTING]
+    await wait_for(workspace, trial["id"], lambda r: r["id"] not in scheduler.children)  # reaped, so it ticked since
+    assert len(tuning.get_study(workspace, study["id"])["trials"]) == 1  # and started no other trial
+
+    for study_id, status, message in ((study["id"], 409, f"study {study['id']} is already stopped"),
+                                      (999, 404, "no tuning study with id 999")):
+        with pytest.raises(HTTPClientError) as error:
+            await jp_fetch(API, "studies", str(study_id), "stop", method="POST", body="")
+        assert error.value.code == status and message in json.loads(error.value.response.body)["message"]
 
 
 async def test_report_pictures_are_served_from_the_runs_report_folder_only(jp_fetch, lab_values, http_server_client,

@@ -4,7 +4,7 @@ The study lives in ``optuna.db`` in the workspace (Optuna keeps its own schema
 there; ours stays in ``mass.db``). Trials are asked one at a time, so each is
 sampled knowing the results before it; a trial reports its validation metric
 every epoch and the median pruner stops unpromising ones early. The best
-configuration can be promoted to a normal run.
+configuration can be promoted to a normal run, also from a study stopped early.
 """
 
 import copy
@@ -110,22 +110,37 @@ def start_study(ws: Workspace, project_id: str, *, dataset_id: int, trials: int,
 
 
 def ask_next(ws: Workspace, study_id: int) -> dict | None:
-    """Queue the study's next trial as a run, or close the study when all trials are done."""
-    study = get_study(ws, study_id)
-    if study["status"] != "running" or any(t["status"] in runs.ACTIVE for t in study["trials"]):
-        return None
-    if len(study["trials"]) >= study["n_trials"]:
-        finish_study(ws, study_id)
-        return None
-    optuna_study = _study(ws, study_id)
-    trial = optuna_study.ask()
-    config = copy.deepcopy({**runs.project_config(ws, study["project_id"]), **study["overrides"]})
-    for name, space in SEARCH_SPACES[config["task"]].items():
-        set_path(config, name, _suggest(trial, name, space))
-    run = runs.create_run(ws, study["project_id"], dataset_id=study["dataset_id"], version=study["dataset_version"],
-                          overrides=config, user=study["created_by"])
-    runs.update_run(ws, run["id"], study_id=study_id, trial_number=trial.number)
+    """Queue the study's next trial as a run, or close the study when all trials are done.
+
+    One transaction from the status check to the new run, so a study stopped from another
+    process meanwhile never gets one more trial.
+    """
+    with ws.db.atomic():
+        study = get_study(ws, study_id)
+        if study["status"] != "running" or any(t["status"] in runs.ACTIVE for t in study["trials"]):
+            return None
+        if len(study["trials"]) >= study["n_trials"]:
+            finish_study(ws, study_id)
+            return None
+        trial = _study(ws, study_id).ask()
+        config = copy.deepcopy({**runs.project_config(ws, study["project_id"]), **study["overrides"]})
+        for name, space in SEARCH_SPACES[config["task"]].items():
+            set_path(config, name, _suggest(trial, name, space))
+        run = runs.create_run(ws, study["project_id"], dataset_id=study["dataset_id"],
+                              version=study["dataset_version"], overrides=config, user=study["created_by"])
+        runs.update_run(ws, run["id"], study_id=study_id, trial_number=trial.number)
     return runs.get_run(ws, run["id"])
+
+
+def claim_trial(ws: Workspace, study_id: int, *, pid: int) -> dict | None:
+    """Mark the study's queued trial running in process ``pid`` and return it (None when none waits)."""
+    with ws.db.atomic():
+        row = ws.db.execute("SELECT id FROM runs WHERE study_id = ? AND status = 'queued' ORDER BY id LIMIT 1",
+                            [study_id]).fetchone()
+        if row is None:
+            return None
+        runs.update_run(ws, row[0], status="running", pid=pid, started_at=audit.now_iso())
+    return runs.get_run(ws, row[0])
 
 
 def report_epoch(ws: Workspace, run: dict, *, epoch: int, metrics: dict) -> bool:
@@ -152,22 +167,46 @@ def tell(ws: Workspace, run: dict, *, value: float | None, pruned: bool = False)
              optuna.trial.TrialState.COMPLETE if value is not None else optuna.trial.TrialState.FAIL)
     _study(ws, run["study_id"]).tell(run["trial_number"], value if state == optuna.trial.TrialState.COMPLETE else None,
                                      state=state)
+    if get_study(ws, run["study_id"])["status"] == "stopped":  # a trial that ended after the stop may be the best
+        with ws.db.atomic():
+            ws.db["studies"].update(run["study_id"], {"best_run_id": _best_run(ws, run["study_id"])})
+
+
+def _best_run(ws: Workspace, study_id: int) -> int | None:
+    """The run of the study's best completed trial so far (None before one completed)."""
+    import optuna
+
+    completed = [t for t in _study(ws, study_id).trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not completed:
+        return None
+    best = max(completed, key=lambda t: t.value)
+    row = ws.db.execute("SELECT id FROM runs WHERE study_id = ? AND trial_number = ?",
+                        [study_id, best.number]).fetchone()
+    return row[0] if row else None
 
 
 def finish_study(ws: Workspace, study_id: int) -> None:
     """Mark a study completed and remember its best run."""
-    import optuna
-
-    optuna_study = _study(ws, study_id)
-    completed = [t for t in optuna_study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best_run = None
-    if completed:
-        best = max(completed, key=lambda t: t.value)
-        row = ws.db.execute("SELECT id FROM runs WHERE study_id = ? AND trial_number = ?",
-                            [study_id, best.number]).fetchone()
-        best_run = row[0] if row else None
     with ws.db.atomic():
-        ws.db["studies"].update(study_id, {"status": "completed", "best_run_id": best_run})
+        ws.db["studies"].update(study_id, {"status": "completed", "best_run_id": _best_run(ws, study_id)})
+
+
+def stop_study(ws: Workspace, study_id: int, *, user: str) -> dict:
+    """Stop a running study: no trial starts after this, its queued and running trials are cancelled
+    (a running one after its current step), finished trials and the best so far stay as they are."""
+    with ws.db.atomic():
+        study = get_study(ws, study_id)
+        if study["status"] != "running":
+            raise Conflict(f"study {study_id} is already {study['status']}; only a running study can be stopped")
+        ws.db["studies"].update(study_id, {"status": "stopped", "best_run_id": _best_run(ws, study_id)})
+        cancelled = [runs.cancel_run(ws, trial["id"], user=user) for trial in study["trials"]
+                     if trial["status"] in ("queued", "running")]
+        audit.record(ws.db, user=user, action="study.stop", target=f"study:{study_id}",
+                     detail={"cancelled": [run["id"] for run in cancelled]})
+    for run in cancelled:
+        if run["status"] == "cancelled":  # never reached a worker: nobody else tells the tuner
+            tell(ws, run, value=None)
+    return get_study(ws, study_id)
 
 
 def advance_all(ws: Workspace) -> None:

@@ -238,6 +238,22 @@ def train_in_process(ws: Workspace, project_id: str, *, dataset_id: int, user: s
     return runs.get_run(ws, run["id"])
 
 
+def tune_in_process(ws: Workspace, study_id: int, *, on_trial=None) -> dict:
+    """Train a study's trials here, one after another, until it completes or is stopped (from anywhere).
+
+    ``on_trial`` gets each trial's run when it ended. Returns the study.
+    """
+    while (trial := tuning.claim_trial(ws, study_id, pid=os.getpid())) is not None:
+        try:
+            execute(ws, trial["id"])
+        except Exception:  # a failed trial is recorded and the study goes on
+            pass
+        if on_trial is not None:
+            on_trial(runs.get_run(ws, trial["id"]))
+        tuning.ask_next(ws, study_id)
+    return tuning.get_study(ws, study_id)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of a worker process."""
     parser = argparse.ArgumentParser(description="Run one Mass IDE training run.")

@@ -65,6 +65,7 @@ from mass_ide.server.run_handlers import (
     StudiesHandler,
     StudyHandler,
     StudyPromoteHandler,
+    StudyStopHandler,
 )
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
@@ -116,6 +117,7 @@ ROUTES = [
     (f"projects/{PROJECT_ID}/studies", StudiesHandler),
     (f"studies/{STUDY_ID}", StudyHandler),
     (f"studies/{STUDY_ID}/promote", StudyPromoteHandler),
+    (f"studies/{STUDY_ID}/stop", StudyStopHandler),
     ("models", ModelsHandler),
     (f"models/{MODEL_NAME}", ModelHandler),
     (f"models/{MODEL_NAME}/versions", ModelVersionsHandler),

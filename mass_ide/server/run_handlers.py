@@ -1,4 +1,4 @@
-"""Handlers for training runs: start, watch (REST catch-up and a websocket), cancel, resume."""
+"""Handlers for training runs: start, watch (REST catch-up and a websocket), cancel, resume; tuning studies."""
 
 import json
 from http import HTTPStatus
@@ -232,3 +232,20 @@ class StudyPromoteHandler(MassHandler):
         run = tuning.promote(self.workspace, int(study_id), user=self.user_name)
         self.settings[SCHEDULER_SETTING].tick()
         self.write_json(run_json(runs.get_run(self.workspace, run["id"])), status=HTTPStatus.CREATED)
+
+
+class StudyStopHandler(MassHandler):
+    """Stop a tuning study."""
+
+    responses = {"post": {200: "Study", 404: None, 409: None}}
+
+    @web.authenticated
+    @authorized
+    def post(self, study_id: str) -> None:
+        """Stop a running study: no trial starts after this one.
+
+        Its queued trial is cancelled and a running one stops after its current step (as a cancelled run);
+        finished trials stay as they are and the best so far can still be promoted. 409 when the study has
+        already ended.
+        """
+        self.write_json(study_json(tuning.stop_study(self.workspace, int(study_id), user=self.user_name)))

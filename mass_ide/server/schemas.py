@@ -334,8 +334,10 @@ STUDY = {
         "dataset_version": {"type": "integer"},
         "objective": {"type": "string", "description": "The validation metric maximised, e.g. val/auc."},
         "n_trials": {"type": "integer"},
-        "status": {"type": "string", "enum": ["running", "completed"]},
-        "best_run_id": {"type": ["integer", "null"]},
+        "status": {"type": "string", "enum": ["running", "completed", "stopped"],
+                   "description": "stopped: ended early by `POST studies/{study_id}/stop`; its finished trials stay."},
+        "best_run_id": {"type": ["integer", "null"],
+                        "description": "The best completed trial's run, once the study completed or was stopped."},
         "trials": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
     },
 }
