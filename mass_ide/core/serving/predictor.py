@@ -30,6 +30,8 @@ from mass_ide.core.training.tabular import apply_preprocessing
 from mass_ide.core.training.tasks import network_for
 
 MODEL_FORMAT = "mass-ide-model/1"
+MAX_NETWORK_BYTES = 512 * 1024**2  # twice the largest network the templates offer (a 3D ResNet-34, 242 MiB)
+MAX_LAYER_LIST = 64  # the longest list of layer widths or channels a model's metadata may give
 PICTURE_FORMATS = ["png", "jpeg", "tiff"]
 VOLUME_FORMATS = ["nii", "nii.gz", "dicom-zip"]
 
@@ -48,7 +50,36 @@ def read_model_file(path: str | Path) -> dict:
         raise InvalidInput(f"{path.name} is not a Mass IDE model file: it needs 'model' weights and 'meta'")
     if state["meta"].get("task") not in (TABULAR, IMAGE, SEGMENTATION):
         raise InvalidInput(f"{path.name} has no known task in its metadata")
+    check_network_size(state["meta"], name=path.name)
     return state
+
+
+def network_bytes(meta: dict) -> int:
+    """The bytes of the parameters and buffers of the network ``meta`` describes, counted on PyTorch's
+    meta device (shapes without storage), so nothing is allocated however large it is."""
+    with torch.device("meta"):
+        network = network_for(meta)
+    return sum(t.numel() * t.element_size() for t in [*network.parameters(), *network.buffers()])
+
+
+def check_network_size(meta: dict, *, name: str) -> None:
+    """InvalidInput, before any memory is spent, when the metadata asks for a network over the limits."""
+    from mass_ide.core.data.files import human_size
+
+    model = meta.get("config", {}).get("model", {}) if isinstance(meta.get("config"), dict) else None
+    lists = [len(v) for v in model.values() if isinstance(v, list)] if isinstance(model, dict) else []
+    if max(lists, default=0) > MAX_LAYER_LIST:
+        raise InvalidInput(f"{name}: its metadata asks for a network of {max(lists)} layers; "
+                           f"a Mass IDE model has at most {MAX_LAYER_LIST}")
+    try:
+        size = network_bytes(meta)
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
+        raise InvalidInput(f"{name}: its metadata does not describe a network Mass IDE can build "
+                           f"({_cause(error)})") from None
+    if size > MAX_NETWORK_BYTES:
+        raise InvalidInput(f"{name}: its metadata asks for a network of {human_size(size)}, over the limit of "
+                           f"{human_size(MAX_NETWORK_BYTES)} (twice the largest network Mass IDE trains); "
+                           "nothing was built")
 
 
 def model_file_state(checkpoint: dict) -> dict:
