@@ -11,7 +11,12 @@ from tornado.httpclient import HTTPClientError
 
 from mass_ide.core import projects
 from mass_ide.core.errors import InvalidInput
-from mass_ide.core.serving.predictor import MAX_LAYER_LIST, MODEL_FORMAT, network_bytes, read_model_file
+from mass_ide.core.serving.predictor import (
+    MAX_LAYER_LIST,
+    MODEL_FORMAT,
+    network_bytes,
+    read_model_file,
+)
 
 HUGE_HIDDEN = [20_000, 20_000]  # an MLP of 1.5 GiB of weights, described in a file of a few hundred bytes
 MEASURE = """
