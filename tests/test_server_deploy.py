@@ -5,6 +5,8 @@ import gzip
 import hashlib
 import io
 import json
+import shutil
+import zipfile
 
 import nibabel
 import numpy as np
@@ -182,6 +184,43 @@ async def test_image_model_served_with_onnx_runtime_takes_uploads_and_refuses_ba
     await undeploy(jp_fetch, workspace, deployment)
 
 
+def zipped(entries: list[tuple[str, bytes]]) -> bytes:
+    """A zip archive of ``entries`` (name, content), in that order."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+HOSTILE_ZIPS = {
+    "clash.zip": [("series/a", b"x"), ("series/a/b", b"y")],  # a file and a folder of the same name
+    "long.zip": [("x" * 300 + ".dcm", b"y")],  # a name longer than a file system takes
+    "deep.zip": [("/".join(["d"] * 2000) + "/f.dcm", b"y")],  # nested deeper than a path can be
+}
+
+
+async def hostile_uploads_are_refused_and_a_failing_worker_is_a_502(jp_fetch, ws, deployment: dict, item) -> None:
+    """Malformed uploads get 400 naming the file; a worker failing on a request is a 502 pointing at its log."""
+    for name, entries in HOSTILE_ZIPS.items():
+        code, refused = await upload(jp_fetch, deployment, name, zipped(entries))
+        assert code == 400 and name in refused["message"], (name, refused)
+    data = item.file.read_bytes()
+    code, refused = await upload(jp_fetch, deployment, item.file.name, data[: len(data) // 2])
+    assert code == 400 and "is not a readable NIfTI volume" in refused["message"]
+    scratch = deployments.deployment_dir(ws, deployment["id"]) / "scratch"
+    shutil.rmtree(scratch)
+    scratch.write_bytes(b"")  # the worker cannot make its folder for the upload: its fault, not the user's
+    code, failed = await upload(jp_fetch, deployment, item.file.name, data)
+    assert code == 502 and f"deployment {deployment['id']}'s worker failed" in failed["message"]
+    assert "NotADirectoryError" in failed["message"]
+    assert f"deployments/{deployment['id']}/worker.log" in failed["message"]
+    scratch.unlink()
+    scratch.mkdir()
+    code, _ = await upload(jp_fetch, deployment, item.file.name, data)
+    assert code == 200  # the worker stayed up
+
+
 async def test_volume_masks_come_back_encoded_with_slices_and_dice(jp_fetch, workspace):
     volumes, version = trained(workspace, "liver-segmentation", "Liver", SEGMENTATION_FAST)
     deployment = await deploy(jp_fetch, version)
@@ -203,6 +242,7 @@ async def test_volume_masks_come_back_encoded_with_slices_and_dice(jp_fetch, wor
     assert np.array_equal(shown, np.flipud(mask[:, :, shape[2] // 2].T))
     code, refused = await upload(jp_fetch, deployment, "scan.txt", b"not a volume")
     assert code == 400 and ".nii, .nii.gz or a .zip" in refused["message"]
+    await hostile_uploads_are_refused_and_a_failing_worker_is_a_502(jp_fetch, workspace, deployment, item)
     code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
                                    body={"dataset_id": volumes.id, "version": 1})
     assert code == 200 and report["kind"] == "segmentation" and report["case_count"] >= 3

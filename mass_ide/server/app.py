@@ -54,7 +54,10 @@ class MassIDEApp(ExtensionApp):
         self.settings[SCHEDULER_SETTING] = scheduler
         self.scheduler_tick = ioloop.PeriodicCallback(scheduler.tick, SCHEDULER_TICK_MS)
         self.scheduler_tick.start()
-        supervisor(self.settings, workspace)  # adopts live deployment workers, starts ones deployed from notebooks
+        watching = supervisor(self.settings, workspace)  # adopts live workers, starts ones deployed from notebooks
+        if watching.resumed:
+            self.log.info("Mass IDE: starting the workers of deployments %s again; they were running when the server "
+                          "stopped", ", ".join(map(str, watching.resumed)))
         self.log.info("Mass IDE workspace: %s", workspace.root)
 
     def initialize_handlers(self) -> None:
@@ -62,11 +65,16 @@ class MassIDEApp(ExtensionApp):
         self.handlers.extend(url_handlers())
 
     async def stop_extension(self) -> None:
-        """Close the database when the server stops."""
+        """Stop the deployment workers (they start again with the next server) and close the database."""
         if getattr(self, "scheduler_tick", None) is not None:
             self.scheduler_tick.stop()
         if SUPERVISOR_SETTING in self.settings:
-            self.settings[SUPERVISOR_SETTING].ticker.stop()
+            watching = self.settings[SUPERVISOR_SETTING]
+            watching.ticker.stop()
+            stopped = watching.shut_down()
+            if stopped:
+                self.log.info("Mass IDE: stopped the workers of deployments %s; they start again with the server",
+                              ", ".join(map(str, stopped)))
         workspace = self.settings.get(WORKSPACE_SETTING)
         if workspace is not None:
             workspace.close()

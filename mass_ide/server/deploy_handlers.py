@@ -16,7 +16,6 @@ from jupyter_server.utils import url_path_join
 from tornado import httpclient, ioloop, web
 
 from mass_ide.core import audit, registry
-from mass_ide.core.errors import InvalidInput
 from mass_ide.core.serving import deployments, predictions
 from mass_ide.core.serving.inputs import input_sha256
 from mass_ide.server.base import MassHandler
@@ -131,7 +130,7 @@ def with_prediction_id(body: bytes, prediction_id: str | None) -> bytes:
 class PredictHandler(DeploymentBase):
     """Predictions of a deployment."""
 
-    responses = {"post": {200: "PredictionAnswer", 400: None, 404: None, 409: None}}
+    responses = {"post": {200: "PredictionAnswer", 400: None, 404: None, 409: None, 413: None, 502: None}}
     fresh_status = False  # the periodic tick notices dead workers; a dead one answers 503 here anyway
 
     def data_received(self, chunk: bytes) -> None:
@@ -169,11 +168,11 @@ class PredictHandler(DeploymentBase):
         digest = input_sha256(body)
         if answer.code == 599:
             raise web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE, f"deployment {dep['id']}'s worker does not answer")
-        result = json.loads(answer.body)
         if answer.code != HTTPStatus.OK:
-            predictions.record_answer(self.workspace, dep, user=self.user_name, input_sha256=digest,
-                                      error=result.get("message"))
-            raise InvalidInput(result.get("message", "the deployment refused the input"))
+            status, message = deployments.relayed_refusal(self.workspace, dep, code=answer.code, body=answer.body)
+            predictions.record_answer(self.workspace, dep, user=self.user_name, input_sha256=digest, error=message)
+            raise web.HTTPError(status, message)
+        result = json.loads(answer.body)
         prediction_id = predictions.record_answer(self.workspace, dep, user=self.user_name, input_sha256=digest,
                                                   answer=result,
                                                   latency_ms_p50=self.supervisor.observe(dep["id"], latency_ms))

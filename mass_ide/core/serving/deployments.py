@@ -5,6 +5,8 @@ died). Each worker is ``python -m mass_ide.serve`` on 127.0.0.1 with a random po
 a per-deployment key; the IDE server forwards predictions to it. This module records
 deployments, requests and the audit trail, and supervises the workers like the run
 scheduler does: a server that restarts adopts live workers and marks the others stopped.
+A server that stops on purpose stops its workers (SIGTERM, SIGKILL after a grace period)
+and marks their deployments to start again with the next server, which says so in its log.
 """
 
 import json
@@ -15,6 +17,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import time
 from collections import deque
 from http import HTTPStatus
 from pathlib import Path
@@ -30,6 +33,8 @@ LIVE = ("starting", "running")
 KEY_ENV = "MASS_IDE_SERVE_KEY"  # the variable mass_ide.serve reads its key from
 LATENCY_WINDOW = 1000
 LOG_LINES = 20
+STOP_GRACE_S = 10
+SUSPENDED = "stopped with the IDE server; its worker starts again when the server does"
 
 
 def deployment_dir(ws: Workspace, deployment_id: int) -> Path:
@@ -128,6 +133,26 @@ def stop_worker(pid: int | None) -> None:
             pass
 
 
+def wait_gone(pids: list[int], *, seconds: float) -> None:
+    """Wait until none of ``pids`` is alive, or ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while any(map(pid_alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def end_workers(pids: list[int], *, grace_s: float = STOP_GRACE_S) -> None:
+    """Stop workers and their process groups: SIGTERM, then SIGKILL to those still alive after ``grace_s``."""
+    for pid in pids:
+        stop_worker(pid)
+    wait_gone(pids, seconds=grace_s)
+    for pid in filter(pid_alive, pids):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    wait_gone(pids, seconds=grace_s)  # SIGKILL cannot be refused: gone in a moment
+
+
 def undeploy(ws: Workspace, deployment_id: int, *, user: str) -> dict:
     """Stop a deployment's worker and mark it stopped (409 when it already is)."""
     deployment = get_deployment(ws, deployment_id)
@@ -219,13 +244,17 @@ class DeploymentSupervisor:
         self.ws, self.max_body_bytes = ws, max_body_bytes
         self.children: dict[int, subprocess.Popen] = {}
         self.adopted: dict[int, int] = {}
+        self.resumed: list[int] = []  # deployments whose workers :meth:`recover` found handed over, to start again
         self.latencies: dict[int, deque] = {}
 
     def recover(self) -> None:
-        """At start: adopt live workers, mark deployments whose worker is gone stopped."""
+        """At start: adopt live workers, leave deployments waiting for a worker to :meth:`tick`, mark those
+        whose worker is gone stopped; :attr:`resumed` lists those the last server stopped with itself."""
         for row in self.ws.db["deployments"].rows_where("status IN (?, ?)", list(LIVE)):
             if row["pid"] and pid_alive(row["pid"]):
                 self.adopted[row["id"]] = row["pid"]
+            elif row["status"] == "starting" and not row["pid"]:  # deployed from a notebook, or handed over
+                self.resumed += [row["id"]] if row["error"] == SUSPENDED else []
             else:
                 update_deployment(self.ws, row["id"], status="stopped", stopped_at=audit.now_iso(),
                                   error="the worker stopped while the server was down; deploy again")
@@ -242,7 +271,7 @@ class DeploymentSupervisor:
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                                      env={**os.environ, KEY_ENV: deployment["secret"]})
         self.children[deployment["id"]] = child
-        update_deployment(self.ws, deployment["id"], pid=child.pid, port=port)
+        update_deployment(self.ws, deployment["id"], pid=child.pid, port=port, error=None)
 
     def _failed(self, deployment_id: int, reason: str) -> None:
         """Mark a deployment failed (unless it was undeployed), with the end of its log."""
@@ -277,11 +306,22 @@ class DeploymentSupervisor:
         return observe_latency(self.latencies, deployment_id, latency_ms)
 
     def stop_all(self) -> None:
-        """Stop the workers this supervisor started (tests, and shutting down on purpose)."""
+        """Stop the workers this supervisor started, leaving their deployments' state as it is (tests)."""
+        end_workers([child.pid for child in self.children.values()])
         for child in self.children.values():
-            stop_worker(child.pid)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            child.wait()  # reaped
         self.children.clear()
+
+    def shut_down(self, *, grace_s: float = STOP_GRACE_S) -> list[int]:
+        """Stop every worker this supervisor watches, started or adopted, and mark their deployments to start
+        again with the next server (:meth:`recover`); their ids."""
+        watched = {**self.adopted, **{deployment_id: child.pid for deployment_id, child in self.children.items()}}
+        end_workers(list(watched.values()), grace_s=grace_s)
+        for child in self.children.values():
+            child.wait()
+        self.children.clear()
+        self.adopted.clear()
+        handed_over = [deployment_id for deployment_id in watched if _row(self.ws, deployment_id)["status"] in LIVE]
+        for deployment_id in handed_over:
+            update_deployment(self.ws, deployment_id, status="starting", pid=None, port=None, error=SUSPENDED)
+        return handed_over
