@@ -111,10 +111,16 @@ def cmd_projects_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_data_import(args: argparse.Namespace) -> int:
-    """Import a file or folder into a project (DICOM is de-identified)."""
+    """Import a file or folder into a project (DICOM is de-identified, with the options chosen)."""
+    from mass_ide.core.data.deidentify import DeidOptions
+
+    deid = DeidOptions(clean_descriptors=args.clean_descriptors, dates=args.dates)
     dataset = import_dataset(_workspace(args), args.project_id, source=Path(args.source), name=args.name,
-                             user=getpass.getuser())
+                             user=getpass.getuser(), deid=deid)
     print(f"Imported {dataset.name!r}: {dataset.item_count} {dataset.kind} item(s) (dataset {dataset.id})")
+    if dataset.report.get("deidentification"):
+        applied = ", ".join(dataset.report["deidentification"].get("profile_options") or []) or "no option"
+        print(f"  de-identified: DICOM PS3.15 Basic Profile, {applied}")
     for warning in dataset.report.get("warnings", []):
         print(f"  warning: {warning}")
     return 0
@@ -390,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("project_id")
     importing.add_argument("source")
     importing.add_argument("--name", help="dataset name (default: the file or folder name)")
+    importing.add_argument("--clean-descriptors", action="store_true",
+                           help="DICOM: keep descriptions cleaned to imaging words (PS3.15 Clean Descriptors Option) "
+                                "instead of removing them")
+    importing.add_argument("--dates", choices=("remove", "shift"), default="remove",
+                           help="DICOM: remove dates (default), or shift them by one offset per patient (PS3.15 "
+                                "Retain Longitudinal Temporal Information with Modified Dates Option)")
     importing.set_defaults(handler=cmd_data_import)
     train = commands.add_parser("train", help="train a project's model on a dataset (torchrun with --nproc N)")
     train.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")

@@ -24,6 +24,24 @@ PHI = {
     "DeviceSerialNumber": "SN-XYZZY-31337",
 }
 PRIVATE_SECRET = "TOPSECRET-PAYLOAD-ABRACADABRA"
+# Another person's name and a ward: none of the header's own identifying values, so no heuristic can tell
+MARKER_WORDS = ("Yolanda", "Quimby", "Ward 7B")
+MARKER = "Yolanda Quimby Ward 7B"
+MARKED = {  # the descriptions the profile removes, each with imaging words and the marker
+    "SeriesDescription": f"ABDOMEN VENOUS {MARKER}",
+    "StudyDescription": f"CT ABDOMEN {MARKER}",
+    "ProtocolName": f"LIVER 5mm {MARKER}",
+}
+MARKED_FREE_TEXT = {  # and the rest of the free text a busy ward writes
+    **MARKED,
+    "ImageComments": f"called by {MARKER}",
+    "AcquisitionComments": MARKER,
+    "DerivationDescription": MARKER,
+    "CurrentPatientLocation": MARKER,
+    "InstitutionalDepartmentName": MARKER,
+    "PatientComments": MARKER,
+    "RequestedProcedureDescription": MARKER,
+}
 AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
@@ -43,8 +61,12 @@ class WrittenSeries:
 
 def write_ct_slice(path: Path, *, pixels: np.ndarray, position, orientation=AXIAL, pixel_spacing=(0.8, 0.7),
                    series_uid: str, study_uid: str, frame_uid: str, number: int = 1, instance: int = 1,
-                   description: str = "ABDOMEN VENOUS", intercept: int = -1024, with_pixels: bool = True) -> None:
-    """One CT slice with planted patient data and a private tag holding :data:`PRIVATE_SECRET`."""
+                   description: str = "ABDOMEN VENOUS", intercept: int = -1024, with_pixels: bool = True,
+                   extra: dict | None = None) -> None:
+    """One CT slice with planted patient data and a private tag holding :data:`PRIVATE_SECRET`.
+
+    ``extra``: more attributes by keyword (:data:`MARKED`, say), set last.
+    """
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = CTImageStorage
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -68,6 +90,8 @@ def write_ct_slice(path: Path, *, pixels: np.ndarray, position, orientation=AXIA
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
     block = ds.private_block(0x0011, "ACME SECRET", create=True)
     block.add_new(0x01, "LO", PRIVATE_SECRET)
+    for keyword, value in (extra or {}).items():
+        setattr(ds, keyword, value)
     if with_pixels:
         ds.PixelData = pixels.astype("<u2").tobytes()
     ds.save_as(path, enforce_file_format=True)
@@ -75,7 +99,8 @@ def write_ct_slice(path: Path, *, pixels: np.ndarray, position, orientation=AXIA
 
 def write_ct_series(folder: Path, *, count: int = 4, shape=(6, 5), orientation=AXIAL, origin=(-20.0, 30.0, 40.0),
                     step: float = 2.5, pixel_spacing=(0.8, 0.7), number: int = 1, study_uid: str | None = None,
-                    description: str = "ABDOMEN VENOUS", prefix: str = "IM", seed: int = 0) -> WrittenSeries:
+                    description: str = "ABDOMEN VENOUS", prefix: str = "IM", seed: int = 0,
+                    extra: dict | None = None) -> WrittenSeries:
     """``count`` slices of a series written in shuffled order under names that do not sort by position."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -89,7 +114,7 @@ def write_ct_series(folder: Path, *, count: int = 4, shape=(6, 5), orientation=A
         path = folder / f"{prefix}{order:04d}"
         write_ct_slice(path, pixels=pixels[k], position=positions[k], orientation=orientation,
                        pixel_spacing=pixel_spacing, series_uid=series_uid, study_uid=study_uid, frame_uid=frame_uid,
-                       number=number, instance=int(k) + 1, description=description)
+                       number=number, instance=int(k) + 1, description=description, extra=extra)
         files.append(path)
     return WrittenSeries(series_uid, study_uid, pixels, positions, tuple(orientation), tuple(pixel_spacing),
                          -1024, files)

@@ -194,3 +194,111 @@ async def test_import_a_folder_under_the_server_root(jp_fetch, server_workspace,
                               body=json.dumps({"path": "incoming"}), headers={"Content-Type": "application/json"})
     assert json.loads(response.body)["item_count"] == 2
     assert (jp_root_dir / "incoming" / "tumour" / "a.png").is_file()  # the source is left alone
+
+
+def zipped(folder, name: str) -> bytes:
+    """The files under ``folder`` as a zip, each under ``name/``."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{name}/{path.relative_to(folder)}")
+    return buffer.getvalue()
+
+
+def assert_no_marker(*texts: str) -> None:
+    from dicom_fixtures import MARKER_WORDS
+
+    for text in texts:
+        assert not any(word.lower() in text.lower() for word in MARKER_WORDS), text[:300]
+
+
+async def test_dicom_options_chosen_per_import_by_body_query_and_folder_body(jp_fetch, server_workspace, jp_root_dir,
+                                                                            tmp_path):
+    from dicom_fixtures import MARKED_FREE_TEXT, write_ct_series
+
+    from mass_ide.core import projects
+    from mass_ide.core.data.deidentify import CLEAN_DESCRIPTORS, MODIFIED_DATES
+
+    projects.create_project(server_workspace, name="Seg", template="liver-segmentation", user="ana")
+    write_ct_series(jp_root_dir / "incoming" / "ct", count=2, description=MARKED_FREE_TEXT["SeriesDescription"],
+                    extra=MARKED_FREE_TEXT)
+    options = {"clean_descriptors": True, "dates": "shift"}
+    by_path = await jp_fetch(API, "projects", "seg", "datasets", method="POST",
+                             body=json.dumps({"path": "incoming", "deidentification": options}),
+                             headers={"Content-Type": "application/json"})
+    by_upload = await jp_fetch(API, "projects", "seg", "datasets", method="POST",
+                               body=zipped(jp_root_dir / "incoming", "upload"),
+                               params={"filename": "ct.zip", "clean_descriptors": "1", "dates": "shift"})
+    token = json.loads((await jp_fetch(API, "projects", "seg", "uploads", method="POST", body=b"")).body)["id"]
+    for path in sorted((jp_root_dir / "incoming" / "ct").iterdir()):
+        await jp_fetch(API, "projects", "seg", "uploads", token, "files", method="POST", body=path.read_bytes(),
+                       params={"path": f"ct/{path.name}"})
+    by_folder = await jp_fetch(API, "projects", "seg", "uploads", token, method="POST",
+                               body=json.dumps({"deidentification": {"dates": "shift"}}))
+    plain = await jp_fetch(API, "projects", "seg", "datasets", method="POST", body=json.dumps({"path": "incoming"}),
+                           headers={"Content-Type": "application/json"})
+    reports = [json.loads(response.body)["report"]["deidentification"]
+               for response in (by_path, by_upload, by_folder, plain)]
+    assert [report["options"] for report in reports] == [options, options, {"clean_descriptors": False,
+                                                                            "dates": "shift"},
+                                                         {"clean_descriptors": False, "dates": "remove"}]
+    assert [report["profile_options"] for report in reports] == [[CLEAN_DESCRIPTORS, MODIFIED_DATES]] * 2 + [
+        [MODIFIED_DATES], []]
+    created = [json.loads(response.body)["id"] for response in (by_path, by_upload, by_folder, plain)]
+    summaries = [datasets.all_items(server_workspace, dataset_id)[0].meta["dicom"] for dataset_id in created]
+    assert [summary.get("series_description") for summary in summaries] == ["ABDOMEN VENOUS"] * 2 + [None, None]
+    assert summaries[0]["study_date"] == summaries[2]["study_date"] != "20240229"  # one shift per patient
+    assert "study_date" not in summaries[3]
+    item = json.loads((await jp_fetch(API, "datasets", str(created[0]), "items")).body)
+    assert_no_marker(*(response.body.decode() for response in (by_path, by_upload, by_folder, plain)),
+                     json.dumps(item), "\n".join(server_workspace.db.conn.iterdump()))
+
+
+@pytest.mark.parametrize(("where", "given", "words"), [
+    ("body", {"dates": "keep"}, ["deidentification/dates", "'keep' is not one of ['remove', 'shift']"]),
+    ("body", {"clean": True}, ["deidentification", "'clean' was unexpected"]),
+    ("query", {"dates": "keep"}, ["dates must be one of remove, shift", "'keep'"]),
+    ("query", {"clean_descriptors": "maybe"}, ["clean_descriptors must be true or false", "'maybe'"]),
+    ("folder", {"dates": "later"}, ["'later' is not one of ['remove', 'shift']"]),
+])
+async def test_unknown_deidentification_options_get_400_naming_the_choices(jp_fetch, server_workspace, jp_root_dir,
+                                                                          where, given, words):
+    from mass_ide.core import projects
+
+    projects.create_project(server_workspace, name="Labs", template="liver-function", user="ana")
+    (jp_root_dir / "labs.csv").write_text("bili,stage\n1.2,4\n")
+    if where == "body":
+        message = await error_of(jp_fetch, 400, "projects", "labs", "datasets", method="POST",
+                                 body=json.dumps({"path": "labs.csv", "deidentification": given}),
+                                 headers={"Content-Type": "application/json"})
+    elif where == "query":
+        message = await error_of(jp_fetch, 400, "projects", "labs", "datasets", method="POST", body=b"a,b\n1,2\n",
+                                 params={"filename": "labs.csv", **given})
+    else:
+        token = json.loads((await jp_fetch(API, "projects", "labs", "uploads", method="POST", body=b"")).body)["id"]
+        message = await error_of(jp_fetch, 400, "projects", "labs", "uploads", token, method="POST",
+                                 body=json.dumps({"deidentification": given}))
+    assert all(word in message for word in words), message
+    assert server_workspace.db["datasets"].count == 0
+    left = [path.name for path in (server_workspace.root / "uploads").iterdir()]
+    assert left == ([f"folder-{token}"] if where == "folder" else [])  # a folder upload stays, to import with right options
+
+
+async def test_a_refused_dicom_upload_never_quotes_the_header(jp_fetch, server_workspace, tmp_path):
+    from dicom_fixtures import MARKED, write_ct_series
+
+    from mass_ide.core import projects
+
+    projects.create_project(server_workspace, name="Seg", template="liver-segmentation", user="ana")
+    write_ct_series(tmp_path / "mixed", count=2, number=2, description=MARKED["SeriesDescription"], prefix="A",
+                    extra=MARKED)
+    write_ct_series(tmp_path / "mixed", count=2, number=5, description="VENOUS Quimby", prefix="B", seed=3)
+    message = await error_of(jp_fetch, 400, "projects", "seg", "datasets", method="POST",
+                             body=zipped(tmp_path / "mixed", "mixed"),
+                             params={"filename": "mixed.zip", "clean_descriptors": "1"})
+    assert "mixes 2 DICOM series" in message and "series 2 (CT)" in message
+    assert_no_marker(message)
+    assert server_workspace.db["datasets"].count == 0

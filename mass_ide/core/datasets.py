@@ -20,6 +20,7 @@ from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
 
 if TYPE_CHECKING:
+    from mass_ide.core.data.deidentify import DeidOptions
     from mass_ide.core.data.importers import ImportReport
 
 DEID_SALT_KEY = "deid_salt"
@@ -116,15 +117,19 @@ class StagedImport:
     report: "ImportReport"
 
 
-def stage_import(ws: Workspace, project_id: str, *, source: Path, salt: str) -> StagedImport:
-    """Convert ``source`` into a staging folder of the project (slow; touches no database)."""
+def stage_import(ws: Workspace, project_id: str, *, source: Path, salt: str,
+                 deid: "DeidOptions | None" = None) -> StagedImport:
+    """Convert ``source`` into a staging folder of the project (slow; touches no database).
+
+    ``deid``: the de-identification options for DICOM (default: the Basic Profile alone).
+    """
     from mass_ide.core.data.importers import import_source
 
     project = get_project(ws, project_id)
     staging = project.folder / "data" / f".importing-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
-        return StagedImport(project.id, staging, import_source(source, staging, deid_salt=salt))
+        return StagedImport(project.id, staging, import_source(source, staging, deid_salt=salt, deid=deid))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -164,16 +169,19 @@ def commit_import(ws: Workspace, staged: StagedImport, *, name: str | None = Non
             )
             audit.record(ws.db, user=user, action="dataset.import", target=f"dataset:{dataset_id}",
                          detail={"project": project.id, "source": report.source_name, "items": len(report.items),
-                                 "deidentified": bool(report.deidentification)})
+                                 "deidentified": bool(report.deidentification),
+                                 "deidentification_options": report.deidentification.get("options")})
+
             staged.staging.rename(project.folder / folder)
     finally:
         shutil.rmtree(staged.staging, ignore_errors=True)
     return get_dataset(ws, dataset_id)
 
 
-def import_dataset(ws: Workspace, project_id: str, *, source: Path, name: str | None = None, user: str) -> Dataset:
-    """Import ``source`` (a file or folder already on disk) into the project, atomically."""
-    staged = stage_import(ws, project_id, source=source, salt=deid_salt(ws))
+def import_dataset(ws: Workspace, project_id: str, *, source: Path, name: str | None = None, user: str,
+                   deid: "DeidOptions | None" = None) -> Dataset:
+    """Import ``source`` (a file or folder already on disk) into the project, atomically (DICOM with ``deid``)."""
+    staged = stage_import(ws, project_id, source=source, salt=deid_salt(ws), deid=deid)
     return commit_import(ws, staged, name=name, user=user)
 
 

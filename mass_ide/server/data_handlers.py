@@ -23,6 +23,7 @@ from mass_ide.core import (
     sample_data,
     uploads,
 )
+from mass_ide.core.data.deidentify import DeidOptions
 from mass_ide.core.errors import InvalidInput
 from mass_ide.server.base import MassHandler
 from mass_ide.server.handlers import API_PREFIX
@@ -123,21 +124,28 @@ class DatasetsHandler(StreamedUploadHandler):
 
         Upload: send the file's bytes with `?filename=NAME` (a CSV/TSV/TXT, image, NIfTI, DICOM
         file or a zip of them). Server path: send JSON `{"path": "folder/under/root", "name": ...}`.
-        DICOM is de-identified on import. The import is atomic: it lands whole or not at all.
+        DICOM is de-identified on import (PS3.15 Basic Profile); its options: `deidentification:
+        {"clean_descriptors": false, "dates": "remove"|"shift"}` in the JSON, or
+        `?clean_descriptors=1&dates=shift` with an upload. The import is atomic: it lands whole or not at all.
         """
         if self._upload is not None:
             source, name = self.finish_upload(), self.get_query_argument("name", None)
+            deid = DeidOptions.parse(clean_descriptors=self.get_query_argument("clean_descriptors", None),
+                                     dates=self.get_query_argument("dates", None))
         else:
             self.request.body = b"".join(self._chunks)
             body = self.read_json()
             source, name = datasets.resolve_inside(Path(self.root_dir), body["path"]), body.get("name")
-        await import_and_answer(self, project_id, source=source, name=name)
+            deid = DeidOptions.parse(**body.get("deidentification", {}))
+        await import_and_answer(self, project_id, source=source, name=name, deid=deid)
 
 
-async def import_and_answer(handler: MassHandler, project_id: str, *, source: Path, name: str | None) -> None:
-    """Import ``source`` off the event loop, commit it, and answer 201 with the dataset and its Location."""
+async def import_and_answer(handler: MassHandler, project_id: str, *, source: Path, name: str | None,
+                            deid: DeidOptions) -> None:
+    """Import ``source`` off the event loop (DICOM with ``deid``), commit it, answer 201 with the dataset and Location."""
     salt = datasets.deid_salt(handler.workspace)
-    staged = await asyncio.to_thread(datasets.stage_import, handler.workspace, project_id, source=source, salt=salt)
+    staged = await asyncio.to_thread(datasets.stage_import, handler.workspace, project_id, source=source, salt=salt,
+                                     deid=deid)
     dataset = datasets.commit_import(handler.workspace, staged, name=name, user=handler.user_name)
     handler.set_header("Location", url_path_join(handler.base_url, API_PREFIX, "datasets", str(dataset.id)))
     handler.write_json(dataset_json(dataset), status=HTTPStatus.CREATED)
@@ -186,10 +194,15 @@ class UploadFolderHandler(MassHandler):
     @web.authenticated
     @authorized
     async def post(self, project_id: str, upload_id: str) -> None:
-        """Import the uploaded folder as one dataset (atomic, DICOM de-identified); the upload is then removed."""
-        name = self.read_json().get("name")
+        """Import the uploaded folder as one dataset (atomic, DICOM de-identified); the upload is then removed.
+
+        Body: `{"name": ..., "deidentification": {"clean_descriptors": false, "dates": "remove"|"shift"}}`.
+        """
+        body = self.read_json()
+        name, deid = body.get("name"), DeidOptions.parse(**body.get("deidentification", {}))
         try:
-            await import_and_answer(self, project_id, source=uploads.import_source(self.workspace, upload_id), name=name)
+            await import_and_answer(self, project_id, source=uploads.import_source(self.workspace, upload_id), name=name,
+                                    deid=deid)
         finally:
             uploads.discard(self.workspace, upload_id)
 

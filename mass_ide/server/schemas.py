@@ -107,6 +107,28 @@ DATASET_LIST = {
     "properties": {"datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}}},
 }
 
+DEIDENTIFICATION_OPTIONS = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "DICOM de-identification options (DICOM PS3.15 Annex E, on top of the Basic Profile); an upload "
+                   "sends them as ?clean_descriptors=1&dates=shift. The import report lists those applied.",
+    "properties": {
+        "clean_descriptors": {
+            "type": "boolean", "default": False,
+            "description": "Clean Descriptors Option: keep study and series descriptions, protocol names and image "
+                           "comments cleaned to the imaging words of a fixed vocabulary (all else is dropped), "
+                           "instead of removing them.",
+        },
+        "dates": {
+            "type": "string", "enum": ["remove", "shift"], "default": "remove",
+            "description": "remove: the Basic Profile's empty or removed dates and times. shift: Retain "
+                           "Longitudinal Temporal Information with Modified Dates Option, dates moved back by one "
+                           "number of days per patient (from the workspace's secret and the patient's identity), "
+                           "times of day kept.",
+        },
+    },
+}
+
 NEW_DATASET = {
     "type": "object",
     "required": ["path"],
@@ -115,6 +137,7 @@ NEW_DATASET = {
     "properties": {
         "path": {"type": "string", "minLength": 1, "description": "A file or folder relative to the server root."},
         "name": {"type": "string", "maxLength": 80},
+        "deidentification": DEIDENTIFICATION_OPTIONS,
     },
 }
 
@@ -151,7 +174,10 @@ UPLOAD_FOLDER = {
 UPLOAD_IMPORT = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"name": {"type": "string", "maxLength": 80, "description": "The dataset's name (default: the folder's)."}},
+    "properties": {
+        "name": {"type": "string", "maxLength": 80, "description": "The dataset's name (default: the folder's)."},
+        "deidentification": DEIDENTIFICATION_OPTIONS,
+    },
 }
 
 SUGGESTION = {

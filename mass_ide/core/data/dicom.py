@@ -7,6 +7,10 @@ The affine comes from ImagePositionPatient, ImageOrientationPatient and
 PixelSpacing, with slices sorted along the slice normal, and DICOM's LPS turned
 into NIfTI's RAS. Nothing of a DICOM file is kept but the volume and a
 de-identified header summary.
+
+Everything kept or said about a series (its metadata, its file name, the
+messages of a refused import) comes from the de-identified header or from
+numbers parsed out of the geometry: an error never quotes a header's text.
 """
 
 import hashlib
@@ -20,13 +24,7 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.pixels import iter_pixels
 
-from mass_ide.core.data.deidentify import (
-    METHOD,
-    PROFILE,
-    deidentify_dataset,
-    identifying_values,
-    is_safe_text,
-)
+from mass_ide.core.data.deidentify import METHOD, PROFILE, DeidOptions, deidentify_dataset
 from mass_ide.core.data.files import check_size, file_sha256
 from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.data.volumes import volume_meta
@@ -35,6 +33,13 @@ from mass_ide.core.errors import InvalidInput
 DICOM_SUFFIXES = {".dcm", ".dicom", ".ima"}
 DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 HEADER_ERRORS = (AttributeError, KeyError, TypeError, ValueError, OverflowError)  # values parsed lazily
+COLOUR_MODES = {"RGB", "ARGB", "CMYK", "HSV", "PALETTE COLOR", "YBR_FULL", "YBR_FULL_422", "YBR_PARTIAL_420",
+                "YBR_PARTIAL_422", "YBR_ICT", "YBR_RCT"}  # the defined terms an error may name
+CODE_STRING = re.compile(r"[A-Z0-9_ ]{1,16}")
+DESCRIPTORS = {  # cleaned descriptor (Clean Descriptors Option only) -> meta["dicom"] key
+    "StudyDescription": "study_description", "SeriesDescription": "series_description",
+    "ProtocolName": "protocol_name",
+}
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 SUMMARY = {  # de-identified header attribute -> meta["dicom"] key
     "Modality": "modality", "SOPClassUID": "sop_class", "SeriesNumber": "series_number",
@@ -42,6 +47,8 @@ SUMMARY = {  # de-identified header attribute -> meta["dicom"] key
     "SliceThickness": "slice_thickness", "KVP": "kvp", "ConvolutionKernel": "convolution_kernel",
     "PhotometricInterpretation": "photometric_interpretation", "StudyInstanceUID": "study_uid",
     "SeriesInstanceUID": "series_uid", "FrameOfReferenceUID": "frame_of_reference_uid",
+    # present only under the Modified Dates Option (shifted); the Basic Profile empties or removes them
+    "StudyDate": "study_date", "StudyTime": "study_time", "SeriesDate": "series_date", "SeriesTime": "series_time",
 }
 
 
@@ -65,13 +72,16 @@ class Frame:
 
 @dataclass
 class Series:
-    """The images of one series, gathered from the headers, and its de-identified first header."""
+    """The images of one series, gathered from the headers, and its de-identified first header.
+
+    ``descriptions``: the cleaned descriptors all its files agree on (Clean Descriptors Option).
+    """
 
     uid: str
     label: str
     header: Dataset
     grid: tuple
-    description: str | None
+    descriptions: dict[str, str]
     frames: list[Frame] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     burned_in: bool = False
@@ -96,7 +106,8 @@ def _read_header(path: Path, *, name: str) -> Dataset:
     try:
         return pydicom.dcmread(path, defer_size=1024, force=True)
     except Exception as error:  # noqa: BLE001 - the parser fails in many ways on damaged or hostile files
-        raise InvalidInput(f"{name} is not a readable DICOM file ({error}); copy or export it again") from None
+        raise InvalidInput(f"{name} is not a readable DICOM file ({type(error).__name__}); copy or export it "
+                           "again") from None
 
 
 def _frames(ds: Dataset, *, name: str, path: Path) -> list[Frame]:
@@ -111,7 +122,8 @@ def _frames(ds: Dataset, *, name: str, path: Path) -> list[Frame]:
         item = items[index] if items else None
         position = _find(ds, "ImagePositionPatient", item)
         if position is not None and len(position) != 3:
-            raise ValueError(f"ImagePositionPatient {position} does not have 3 values")
+            raise InvalidInput(f"{name}: its ImagePositionPatient has {len(position)} values, not 3; copy or "
+                               "export the file again")
         frames.append(Frame(
             name=name, path=path, index=index,
             position=None if position is None else np.array([float(v) for v in position]),
@@ -125,12 +137,15 @@ def _grid(ds: Dataset, *, name: str) -> tuple:
     """``(rows, columns, orientation, pixel spacing)`` of the file's images; one per series."""
     photometric = str(ds.get("PhotometricInterpretation") or "MONOCHROME2")
     if int(ds.get("SamplesPerPixel") or 1) != 1 or not photometric.startswith("MONOCHROME"):
-        raise InvalidInput(f"{name} is a colour image ({photometric}); Mass IDE imports "
+        mode = photometric if photometric in COLOUR_MODES else "colour"
+        raise InvalidInput(f"{name} is a colour image ({mode}); Mass IDE imports "
                            "greyscale DICOM volumes: export colour images as PNG or JPEG instead")
     orientation = _find(ds, "ImageOrientationPatient")
     spacing = _find(ds, "PixelSpacing") or _find(ds, "ImagerPixelSpacing")
-    if (orientation is not None and len(orientation) != 6) or (spacing is not None and len(spacing) != 2):
-        raise ValueError(f"ImageOrientationPatient {orientation} or PixelSpacing {spacing} has the wrong length")
+    for keyword, values, length in (("ImageOrientationPatient", orientation, 6), ("PixelSpacing", spacing, 2)):
+        if values is not None and len(values) != length:
+            raise InvalidInput(f"{name}: its {keyword} has {len(values)} values, not {length}; copy or export "
+                               "the file again")
     return (
         int(ds.Rows), int(ds.Columns),
         None if orientation is None else tuple(float(v) for v in orientation),
@@ -146,11 +161,17 @@ def _same_grid(one: tuple, other: tuple) -> bool:
 
 
 def _series_label(ds: Dataset) -> str:
-    """How a person recognises a series in a message: ``series 2 (CT, 'ABDOMEN')``."""
-    details = [str(ds.get("Modality", "?"))]
-    if ds.get("SeriesDescription"):
-        details.append(repr(str(ds.SeriesDescription)))
-    return f"series {ds.get('SeriesNumber', '?')} ({', '.join(details)})"
+    """How a message names a series, from its de-identified header: ``series 2 (CT)``.
+
+    Only a series number and a modality that are well formed are named; descriptions never are.
+    """
+    number, modality = ds.get("SeriesNumber"), str(ds.get("Modality") or "").strip()
+    try:
+        number = int(number) if number not in (None, "") else None
+    except HEADER_ERRORS:
+        number = None
+    where = f"series {number}" if number is not None else "a series without a number"
+    return f"{where} ({modality})" if CODE_STRING.fullmatch(modality) else where
 
 
 def _json_value(value):
@@ -167,8 +188,7 @@ def _header_summary(series: Series) -> dict:
     header = series.header
     summary = {key: _json_value(header[keyword].value) for keyword, key in SUMMARY.items()
                if keyword in header and header[keyword].value not in (None, "")}
-    if series.description:
-        summary["series_description"] = series.description
+    summary.update({DESCRIPTORS[keyword]: value for keyword, value in series.descriptions.items()})
     if summary.get("modality") == "CT":
         summary["units"] = "HU"
     summary["files"] = len(series.files)
@@ -179,11 +199,13 @@ def _header_summary(series: Series) -> dict:
 class _Gathered:
     """Pass one: every file's header read, de-identified and sorted into its series."""
 
-    def __init__(self, *, salt: str):
-        self.salt = salt
+    def __init__(self, *, salt: str, options: DeidOptions):
+        self.salt, self.options = salt, options
         self.series: dict[str, Series] = {}
         self.folders: dict[str, dict[str, Series]] = {}
-        self.deid = {"removed": set(), "replaced": set(), "uids_replaced": 0, "private_tags_removed": 0, "files": 0}
+        self.deid = {"removed": set(), "replaced": set(), "cleaned": set(), "shifted": set(), "uids_replaced": 0,
+                     "private_tags_removed": 0, "dates_shifted": 0, "dates_unreadable": 0, "files": 0,
+                     "files_without_patient": 0}
 
     def add(self, name: str, path: Path) -> None:
         """Read one file's header into its series (DICOMDIR files are skipped)."""
@@ -191,28 +213,27 @@ class _Gathered:
         if getattr(ds, "file_meta", Dataset()).get("MediaStorageSOPClassUID") == DIRECTORY_SOP_CLASS:
             return
         if "PixelData" not in ds:
-            kind = getattr(ds.get("SOPClassUID"), "name", None) or "an object without images"
+            kind = _sop_class_name(ds) or "an object without images"
             raise InvalidInput(f"{name} has no pixel data (it is {kind}); remove it from the import, "
                                "or export the image series itself")
         del ds.PixelData  # deferred: never read in this pass
         try:
-            uid, label = str(ds.get("SeriesInstanceUID", "")), _series_label(ds)
-            description = str(ds.get("SeriesDescription", "")) or None
-            identifying = identifying_values(ds)
+            uid = str(ds.get("SeriesInstanceUID", ""))
             frames, grid = _frames(ds, name=name, path=path), _grid(ds, name=name)
-            deidentified = deidentify_dataset(ds, salt=self.salt)
-        except HEADER_ERRORS as error:
-            raise InvalidInput(f"{name} has a damaged or incomplete header ({type(error).__name__}: {error}); "
+            deidentified = deidentify_dataset(ds, salt=self.salt, options=self.options)
+            label, descriptions = _series_label(ds), _descriptions(ds)
+        except HEADER_ERRORS as error:  # the error's own text may quote the header: only its kind is said
+            raise InvalidInput(f"{name} has a damaged or incomplete header ({type(error).__name__}); "
                                "copy or export the file again") from None
         self._count(deidentified)
-        safe = description if is_safe_text(description, identifying=identifying) else None
-        series = self.series.setdefault(uid, Series(uid=uid, label=label, header=ds, grid=grid, description=safe))
+        series = self.series.setdefault(uid, Series(uid=uid, label=label, header=ds, grid=grid,
+                                                     descriptions=descriptions))
         if not _same_grid(grid, series.grid):
             raise InvalidInput(f"{name} has {grid[0]}x{grid[1]} pixels, orientation {grid[2]} and spacing {grid[3]}, "
                                f"unlike {series.files[0]} ({series.grid[0]}x{series.grid[1]}, {series.grid[2]}, "
                                f"{series.grid[3]}) in the same series; remove the odd image (a localizer?)")
-        if series.description != safe:
-            series.description = None
+        series.descriptions = {key: value for key, value in series.descriptions.items()
+                               if descriptions.get(key) == value}
         series.frames += frames
         series.files.append(name)
         series.burned_in |= bool(deidentified["warnings"])
@@ -220,11 +241,12 @@ class _Gathered:
 
     def _count(self, report: dict) -> None:
         """Add one file's de-identification report to the totals."""
-        self.deid["removed"].update(report["removed"])
-        self.deid["replaced"].update(report["replaced"])
-        self.deid["uids_replaced"] += report["uids_replaced"]
-        self.deid["private_tags_removed"] += report["private_tags_removed"]
+        for key in ("removed", "replaced", "cleaned", "shifted"):
+            self.deid[key].update(report[key])
+        for key in ("uids_replaced", "private_tags_removed", "dates_shifted", "dates_unreadable"):
+            self.deid[key] += report[key]
         self.deid["files"] += 1
+        self.deid["files_without_patient"] += 0 if report["patient_identified"] else 1
 
     def check_not_mixed(self) -> None:
         """:class:`InvalidInput` when one folder holds images of more than one series."""
@@ -236,11 +258,41 @@ class _Gathered:
                                    "put each series in a folder of its own, or import them one at a time")
 
     def report(self) -> dict:
-        """The de-identification totals as JSON."""
-        return {"profile": PROFILE, "method": METHOD, "removed": sorted(self.deid["removed"]),
-                "replaced": sorted(self.deid["replaced"]), "uids_replaced": self.deid["uids_replaced"],
-                "private_tags_removed": self.deid["private_tags_removed"], "files": self.deid["files"],
-                "series": len(self.series)}
+        """The de-identification totals and the options applied, as JSON (never a header value)."""
+        deid = self.deid
+        report = {"profile": PROFILE, "method": METHOD, "options": self.options.to_json(),
+                  "profile_options": self.options.profile_options, "removed": sorted(deid["removed"]),
+                  "replaced": sorted(deid["replaced"]), "uids_replaced": deid["uids_replaced"],
+                  "private_tags_removed": deid["private_tags_removed"], "files": deid["files"],
+                  "series": len(self.series)}
+        if self.options.clean_descriptors:
+            report["cleaned"] = sorted(deid["cleaned"])
+        if self.options.dates == "shift":
+            report |= {"shifted": sorted(deid["shifted"]), "dates_shifted": deid["dates_shifted"]}
+        return report
+
+    def warnings(self) -> list[str]:
+        """What the user should know about the dates option's outcome."""
+        said = []
+        if self.deid["dates_unreadable"]:
+            said.append(f"{self.deid['dates_unreadable']} date value(s) could not be read as dates and were removed "
+                        "instead of shifted")
+        if self.options.dates == "shift" and self.deid["files_without_patient"]:
+            said.append(f"{self.deid['files_without_patient']} file(s) name no patient (no PatientID or "
+                        "PatientName): their dates are shifted per study, so intervals to other studies are lost")
+        return said
+
+
+def _sop_class_name(ds: Dataset) -> str | None:
+    """The SOP class's name when the UID is one pydicom knows (an unknown UID is never quoted)."""
+    uid = ds.get("SOPClassUID")
+    name = getattr(uid, "name", None)
+    return name if name and name != str(uid) else None
+
+
+def _descriptions(ds: Dataset) -> dict[str, str]:
+    """The descriptors left in a de-identified header (only the Clean Descriptors Option leaves any)."""
+    return {keyword: str(ds[keyword].value) for keyword in DESCRIPTORS if ds.get(keyword)}
 
 
 def _sorted_frames(series: Series, *, warnings: list[str], key: str) -> tuple[list[Frame], np.ndarray, np.ndarray]:
@@ -291,9 +343,10 @@ def _pixels(frame: Frame, *, shape: tuple, encoding: str) -> np.ndarray:
     try:
         pixels = next(iter_pixels(frame.path, indices=[frame.index]))
     except Exception as error:  # noqa: BLE001 - decoders fail in many ways on damaged or unsupported data
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(":")
-        raise InvalidInput(f"{frame.name}: its pixel data ({encoding}) cannot be decoded here ({reason}); copy or "
-                           "export it again, uncompressed if it is compressed (e.g. 'gdcmconv --raw')") from None
+        # the decoder's own message may quote header values: only the kind of failure is said
+        raise InvalidInput(f"{frame.name}: its pixel data ({encoding}) cannot be decoded here "
+                           f"({type(error).__name__}); copy or export it again, uncompressed if it is compressed "
+                           "(e.g. 'gdcmconv --raw')") from None
     if pixels.shape != shape:
         raise InvalidInput(f"{frame.name}: the pixel data has shape {pixels.shape}, not the {shape} its header says; "
                            "copy or export the file again")
@@ -355,7 +408,8 @@ def _write_series(series: Series, *, dest: Path, max_bytes: int) -> tuple[Import
     frames, step, cosines = _sorted_frames(series, warnings=warnings, key=key)
     affine = _affine(cosines=cosines, pixel_spacing=pixel_spacing, step=step, origin=frames[0].position)
     encoding = getattr(series.header, "file_meta", Dataset()).get("TransferSyntaxUID")
-    volume = _volume(frames, rows=rows, columns=columns, encoding=getattr(encoding, "name", "unknown encoding"))
+    known = getattr(encoding, "is_transfer_syntax", False) and encoding.name != str(encoding)
+    volume = _volume(frames, rows=rows, columns=columns, encoding=encoding.name if known else "an unknown encoding")
     image = nibabel.Nifti1Image(volume, affine)
     image.header.set_xyzt_units("mm")
     image.set_qform(affine, code=1)
@@ -371,15 +425,16 @@ def _write_series(series: Series, *, dest: Path, max_bytes: int) -> tuple[Import
     return ImportedItem(key=key, kind="volume", path=stored, meta=meta, sha256=file_sha256(target)), warnings
 
 
-def import_series(files: list[tuple[str, Path]], *, dest: Path, salt: str, max_bytes: int) -> ImportReport:
-    """Turn the DICOM files into one de-identified NIfTI volume per series."""
-    gathered = _Gathered(salt=salt)
+def import_series(files: list[tuple[str, Path]], *, dest: Path, salt: str, max_bytes: int,
+                  options: DeidOptions | None = None) -> ImportReport:
+    """Turn the DICOM files into one de-identified NIfTI volume per series (with the chosen options)."""
+    gathered = _Gathered(salt=salt, options=options or DeidOptions())
     for name, path in files:
         gathered.add(name, path)
     if not gathered.series:
         raise InvalidInput("the import holds only a DICOMDIR and no images; import the folder with the image files")
     gathered.check_not_mixed()
-    items, warnings = [], []
+    items, warnings = [], gathered.warnings()
     for series in gathered.series.values():
         item, said = _write_series(series, dest=dest, max_bytes=max_bytes)
         items.append(item)

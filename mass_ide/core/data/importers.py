@@ -1,6 +1,6 @@
 """One entry point for every import: detect what a file, folder or zip holds and convert it.
 
-``import_source(source, dest, deid_salt=...)`` reads only under ``source`` and
+``import_source(source, dest, deid_salt=..., deid=DeidOptions(...))`` reads only under ``source`` and
 writes only under ``dest`` (an empty staging folder the caller renames into
 place or deletes). Every problem a user can fix is an
 :class:`~mass_ide.core.errors.InvalidInput` naming the file.
@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from mass_ide.core.data.archives import is_zip, unpack_zip
+from mass_ide.core.data.deidentify import DeidOptions
 from mass_ide.core.data.dicom import DICOM_SUFFIXES, has_dicom_preamble, import_series
 from mass_ide.core.data.files import check_size, list_files
 from mass_ide.core.data.images import IMAGE_SUFFIXES, import_images
@@ -19,7 +20,7 @@ from mass_ide.core.data.tabular import TABLE_SUFFIXES, import_table
 from mass_ide.core.data.volumes import import_volumes, is_nifti
 from mass_ide.core.errors import InvalidInput
 
-__all__ = ["DEFAULT_MAX_BYTES", "ImportReport", "ImportedItem", "import_source"]
+__all__ = ["DEFAULT_MAX_BYTES", "DeidOptions", "ImportReport", "ImportedItem", "import_source"]
 
 DEFAULT_MAX_BYTES = 20 * 2**30
 UNPACKED = ".unpacked"
@@ -67,7 +68,8 @@ def _one_kind(files: list[tuple[str, Path]]) -> tuple[str, list[tuple[str, Path]
     return kind, found
 
 
-def _convert(files: list[tuple[str, Path]], *, dest: Path, salt: str, max_bytes: int, owned: bool) -> ImportReport:
+def _convert(files: list[tuple[str, Path]], *, dest: Path, salt: str, deid: DeidOptions, max_bytes: int,
+             owned: bool) -> ImportReport:
     """Convert a list of ``(relative name, path)`` of one kind into ``dest``."""
     name = files[0][0] if len(files) == 1 else "the import"
     check_size(sum(path.stat().st_size for _, path in files), name=name, max_bytes=max_bytes)
@@ -82,7 +84,7 @@ def _convert(files: list[tuple[str, Path]], *, dest: Path, salt: str, max_bytes:
         return import_images(files, dest=dest, move=owned)
     if kind == "nifti":
         return import_volumes(files, dest=dest, max_bytes=max_bytes)
-    return import_series(files, dest=dest, salt=salt, max_bytes=max_bytes)
+    return import_series(files, dest=dest, salt=salt, max_bytes=max_bytes, options=deid)
 
 
 @contextmanager
@@ -94,19 +96,21 @@ def _naming(container: Path):
         raise InvalidInput(f"{container.name}: {error}") from None
 
 
-def import_source(source: Path, dest: Path, *, deid_salt: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
+def import_source(source: Path, dest: Path, *, deid_salt: str, deid: DeidOptions | None = None,
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
     """Convert a file, folder or .zip at ``source`` into the empty folder ``dest``; say what was imported.
 
     Tables become ``table.csv``, images ``images/…``, NIfTI files and DICOM series
-    ``volumes/….nii.gz`` (DICOM de-identified). A zip is unpacked under ``dest``
-    and removed from it before returning, whatever happens.
+    ``volumes/….nii.gz`` (DICOM de-identified, with the ``deid`` options). A zip is
+    unpacked under ``dest`` and removed from it before returning, whatever happens.
     """
-    source, dest = Path(source), Path(dest)
+    source, dest, deid = Path(source), Path(dest), deid or DeidOptions()
     if not source.exists():
         raise InvalidInput(f"{source.name} does not exist; upload the file again")
     if source.is_dir():
         with _naming(source):
-            report = _convert(list_files(source), dest=dest, salt=deid_salt, max_bytes=max_bytes, owned=False)
+            report = _convert(list_files(source), dest=dest, salt=deid_salt, deid=deid, max_bytes=max_bytes,
+                              owned=False)
     elif is_zip(source):
         check_size(source.stat().st_size, name=source.name, max_bytes=max_bytes)
         unpacked = dest / UNPACKED
@@ -114,10 +118,12 @@ def import_source(source: Path, dest: Path, *, deid_salt: str, max_bytes: int = 
         try:
             unpack_zip(source, unpacked, max_bytes=max_bytes)
             with _naming(source):
-                report = _convert(list_files(unpacked), dest=dest, salt=deid_salt, max_bytes=max_bytes, owned=True)
+                report = _convert(list_files(unpacked), dest=dest, salt=deid_salt, deid=deid, max_bytes=max_bytes,
+                                  owned=True)
         finally:
             shutil.rmtree(unpacked)
     else:
-        report = _convert([(source.name, source)], dest=dest, salt=deid_salt, max_bytes=max_bytes, owned=False)
+        report = _convert([(source.name, source)], dest=dest, salt=deid_salt, deid=deid, max_bytes=max_bytes,
+                          owned=False)
     report.source_name = source.name
     return report
