@@ -17,7 +17,7 @@ from tornado.httpclient import HTTPClientError
 from mass_ide.core import audit, datasets, projects, registry
 from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.scheduler import pid_alive
-from mass_ide.core.serving import deployments
+from mass_ide.core.serving import deployments, evaluate
 from mass_ide.core.worker import train_in_process
 from mass_ide.server.deploy_handlers import SUPERVISOR_SETTING
 from tests.test_training import SEGMENTATION_FAST
@@ -215,6 +215,8 @@ async def hostile_uploads_are_refused_and_a_failing_worker_is_a_502(jp_fetch, ws
     assert code == 502 and f"deployment {deployment['id']}'s worker failed" in failed["message"]
     assert "NotADirectoryError" in failed["message"]
     assert f"deployments/{deployment['id']}/worker.log" in failed["message"]
+    log = (scratch.parent / "worker.log").read_text()
+    assert "NotADirectoryError" in log and deployments.get_deployment(ws, deployment["id"])["secret"] not in log
     scratch.unlink()
     scratch.mkdir()
     code, _ = await upload(jp_fetch, deployment, item.file.name, data)
@@ -260,3 +262,25 @@ async def test_the_server_starts_workers_of_deployments_made_outside_it(jp_fetch
         await asyncio.sleep(0.2)
     assert found["status"] == "running", found["error"]
     await undeploy(jp_fetch, workspace, found)
+
+
+async def test_no_answer_audit_entry_or_log_holds_a_deployments_key(jp_fetch, workspace):
+    table, version = trained(workspace, "liver-function", "Keys", {"epochs": 2})
+    deployment = await deploy(jp_fetch, version)
+    secret = deployments.get_deployment(workspace, deployment["id"])["secret"]
+    assert len(secret) >= 32 and repr(evaluate.WorkerClient(port=1, secret=secret)).count(secret) == 0
+    records = [item.meta for item in datasets.all_items(workspace, table.id)[:2]]
+    dep = str(deployment["id"])
+    answers = [deployment]
+    for parts, body in [((deployment["url"],), {"records": records}), ((deployment["url"],), {"records": []}),
+                        ((deployment["url"],), {"rows": records}), (("deployments", dep, "evaluate"), {"dataset_id": 999}),
+                        (("models", version["model"], "versions", str(version["number"]), "deploy"), {"runtime": "x"})]:
+        answers.append(await post_json(jp_fetch, *parts, body=body))
+    for parts in [("deployments",), ("deployments", dep), ("models", version["model"]), ("runs", str(version["run_id"])),
+                  ("models", version["model"], "versions", str(version["number"]))]:
+        answers.append(json.loads((await jp_fetch(API, *parts)).body))
+    answers.append(json.loads((await jp_fetch(API, "deployments", dep, method="DELETE")).body))
+    answers.append(await post_json(jp_fetch, deployment["url"], body={"records": records}))  # 409: it is stopped
+    answers.append(audit.events(workspace.db))
+    shown = json.dumps(answers) + (deployments.deployment_dir(workspace, deployment["id"]) / "worker.log").read_text()
+    assert "prediction" in shown and "is stopped" in shown and secret not in shown

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ class WorkerClient:
     """Predictions from a deployment's worker over loopback, with its key."""
 
     port: int
-    secret: str
+    secret: str = field(repr=False)  # never shown, not even in a traceback's locals or a notebook's output
 
     def _post(self, body: bytes, content_type: str, query: str = "") -> dict:
         """POST to the worker's /predict; InvalidInput with the worker's message on a 4xx."""
