@@ -13,6 +13,7 @@ import numpy as np
 import pydicom
 import pytest
 from dicom_fixtures import write_ct_series, write_ct_slice
+from hostile_files import png_declaring, tiff_declaring, write_zip
 from PIL import Image
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -490,3 +491,77 @@ def test_symlink_in_a_folder_is_refused(tmp_path, dest):
 def test_empty_folder_is_refused(tmp_path, dest):
     (tmp_path / "empty").mkdir()
     refused(tmp_path / "empty", dest, "nothing to import")
+
+
+# hostile names and sizes
+
+
+@pytest.fixture
+def nothing_unpacked(monkeypatch):
+    """Fail the test if an archive's entry is written: hostile zips must be refused from their headers."""
+    from mass_ide.core.data import archives
+
+    def refuse_to_write(*args, **kwargs):
+        raise AssertionError("an entry was written before the archive was refused")
+
+    monkeypatch.setattr(archives, "copy_stream", refuse_to_write)
+
+
+@pytest.mark.parametrize(("names", "words"), [
+    (["a", "a/b.csv"], ["'a' is a file", "'a/b.csv' needs a folder of the same name"]),
+    (["a/b.csv", "a"], ["'a' is a file", "'a/b.csv' needs a folder of the same name"]),
+    (["a/", "a"], ["'a' is a file", "'a/' needs a folder"]),
+    (["a/./b.csv", "a/b.csv"], ["'a/./b.csv' and 'a/b.csv' both unpack to 'a/b.csv'"]),
+    (["a//b.csv", "a/b.csv"], ["'a//b.csv' and 'a/b.csv' both unpack to 'a/b.csv'"]),
+    (["ok.csv", "a\0b.csv"], ["'a\\x00b.csv'", "NUL byte"]),
+    (["ok.csv", "a\nb.csv"], ["'a\\nb.csv'", "control character"]),
+    (["x" * 256 + ".csv"], ["'xxxx", "name of 260 bytes", "at most 255"]),
+    (["é" * 130 + ".csv"], ["name of 264 bytes"]),
+    (["/".join(["d"] * 40) + "/t.csv"], ["41 levels deep", "at most 32"]),
+    ([("d" * 200 + "/") * 6 + "t.csv"], ["1211 bytes long", "at most 1024"]),
+    ([".", "b.csv"], ["'.' has no file name"]),
+])
+def test_zip_entries_a_file_system_cannot_hold_are_refused_from_the_headers(tmp_path, dest, nothing_unpacked,
+                                                                           names, words):
+    archive = write_zip(tmp_path / "hostile.zip", names)
+    refused(archive, dest, "hostile.zip: the entr", *words)
+    assert list(dest.iterdir()) == []
+
+
+def test_zip_entry_name_that_is_not_utf8_is_named(tmp_path, dest, nothing_unpacked):
+    archive = write_zip(tmp_path / "latin.zip", ["é.csv"])
+    archive.write_bytes(archive.read_bytes().replace("é".encode(), b"\xff\xfe"))
+    refused(archive, dest, "latin.zip", "not valid UTF-8")
+
+
+def test_zip_with_folder_entries_and_mac_clutter_imports(tmp_path, dest):
+    archive = tmp_path / "lesions.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for folder in ("lesions/", "lesions/tumour/", "lesions/normal/", "__MACOSX/", "__MACOSX/lesions/"):
+            zipped.mkdir(folder)
+        for name in ("lesions/tumour/a.png", "lesions/normal/b.png"):
+            zipped.write(save_image(tmp_path / "png" / name), name)
+        zipped.writestr("__MACOSX/lesions/._a.png", b"\0\5\26\7")
+    report = run(archive, dest)
+    assert sorted(item.key for item in report.items) == ["lesions/normal/b.png", "lesions/tumour/a.png"]
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize(("name", "content", "declared"), [
+    ("scan.png", png_declaring(10_000, 9_000), "10000×9000 pixels"),
+    ("scan.png", png_declaring(60_000, 60_000), "more than 178,956,970 pixels"),
+    ("slide.tiff", tiff_declaring(10_000, 9_000), "10000×9000 pixels"),
+    ("slide.tiff", tiff_declaring(60_000, 60_000), "more than 178,956,970 pixels"),
+])
+def test_image_declaring_huge_dimensions_is_refused_before_decoding(tmp_path, dest, monkeypatch, name, content,
+                                                                     declared):
+    from PIL import ImageFile
+
+    def refuse_to_decode(self):
+        raise AssertionError("the image was decoded before its size was checked")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse_to_decode)
+    (tmp_path / name).write_bytes(content)
+    refused(tmp_path / name, dest, name, "too large to decode", declared, "at most 89,478,485 pixels",
+            "downscale or crop")
+    assert list(dest.iterdir()) == []

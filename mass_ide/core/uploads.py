@@ -12,11 +12,11 @@ import shutil
 import uuid
 from pathlib import Path, PurePosixPath
 
+from mass_ide.core.data.files import path_problem, shown
 from mass_ide.core.errors import InvalidInput, NotFound
 from mass_ide.core.workspace import Workspace
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
-MAX_DEPTH = 16
 
 
 def open_folder(ws: Workspace) -> str:
@@ -42,12 +42,28 @@ def existing_folder(ws: Workspace, token: str) -> Path:
 
 
 def file_target(ws: Workspace, token: str, relative: str) -> Path:
-    """Where a file with the path ``relative`` (inside the dropped folder) is written; its folders are made."""
+    """Where a file with the path ``relative`` (inside the dropped folder) is written; its folders are made.
+
+    Refused before anything is created: paths that are not plain and relative, names
+    the file system cannot hold (NUL, control characters, over 255 bytes), paths too
+    deep or too long, and a path that makes a file and a folder of one name.
+    """
     parts = PurePosixPath(relative).parts
-    if (not relative or "\\" in relative or relative.startswith("/") or len(parts) > MAX_DEPTH
+    if (not relative or "\\" in relative or relative.startswith("/")
             or any(part in ("", ".", "..") or part.startswith(".") for part in parts)):
-        raise InvalidInput(f"{relative!r} is not a plain relative path inside the uploaded folder")
-    target = existing_folder(ws, token).joinpath(*parts)
+        raise InvalidInput(f"{shown(relative)} is not a plain relative path inside the uploaded folder")
+    if problem := path_problem(parts):
+        raise InvalidInput(f"the uploaded path {shown(relative)} {problem}; "
+                           "rename the file or its folders and send it again")
+    folder = existing_folder(ws, token)
+    for depth in range(1, len(parts)):
+        if folder.joinpath(*parts[:depth]).is_file():
+            raise InvalidInput(f"the uploaded path {shown(relative)} needs a folder {'/'.join(parts[:depth])!r}, "
+                               "but a file of that name was already sent; rename one of them")
+    target = folder.joinpath(*parts)
+    if target.is_dir():
+        raise InvalidInput(f"the uploaded path {shown(relative)} is already a folder of files sent before; "
+                           "rename the file")
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 

@@ -1,8 +1,11 @@
 """Unpacking a .zip safely: headers checked before a byte is written, bytes counted while streaming.
 
 Refused: entries with ``..``, absolute paths or drive letters, symbolic links,
-encryption, more than :data:`MAX_ENTRIES` entries, a total over the import limit,
-and any large entry compressed more than :data:`MAX_RATIO` to 1 (a zip bomb).
+encryption, names the file system cannot hold (NUL, control characters, a name
+over 255 bytes, a path too deep or too long), two entries that unpack to one path
+(``a/./b`` and ``a/b``), a file and a folder of one name (``a`` and ``a/b``), more
+than :data:`MAX_ENTRIES` entries, a total over the import limit, and any large
+entry compressed more than :data:`MAX_RATIO` to 1 (a zip bomb).
 """
 
 import stat
@@ -10,7 +13,13 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from mass_ide.core.data.files import check_size, copy_stream, human_size
+from mass_ide.core.data.files import (
+    check_size,
+    copy_stream,
+    human_size,
+    path_problem,
+    shown,
+)
 from mass_ide.core.errors import InvalidInput
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -31,22 +40,44 @@ def is_zip(path: Path) -> bool:
 
 
 def _entry_path(info: zipfile.ZipInfo, *, archive: str) -> PurePosixPath:
-    """The entry's relative path, or :class:`InvalidInput` for one that could escape the folder."""
-    name = info.filename.replace("\\", "/")
-    path = PurePosixPath(name)
+    """The entry's relative path, or :class:`InvalidInput` for one that could escape the folder or not be created."""
+    entry = shown(info.orig_filename)  # the name as stored: zipfile cuts it at a NUL byte
+    path = PurePosixPath(info.filename.replace("\\", "/"))
     if path.is_absolute() or (path.parts and path.parts[0].endswith(":")):
-        raise InvalidInput(f"{archive}: the entry {info.filename!r} has an absolute path; "
+        raise InvalidInput(f"{archive}: the entry {entry} has an absolute path; "
                            "zip the files again with paths relative to the folder")
     if ".." in path.parts:
-        raise InvalidInput(f"{archive}: the entry {info.filename!r} points outside the archive with '..'; "
+        raise InvalidInput(f"{archive}: the entry {entry} points outside the archive with '..'; "
                            "zip the files again without '..' in their paths")
     if stat.S_ISLNK(info.external_attr >> 16):
-        raise InvalidInput(f"{archive}: the entry {info.filename!r} is a symbolic link; "
+        raise InvalidInput(f"{archive}: the entry {entry} is a symbolic link; "
                            "zip the real files instead of links")
     if info.flag_bits & 0x1:
-        raise InvalidInput(f"{archive}: the entry {info.filename!r} is password-protected; "
+        raise InvalidInput(f"{archive}: the entry {entry} is password-protected; "
                            "zip the files again without a password")
+    if problem := path_problem(PurePosixPath(info.orig_filename.replace("\\", "/")).parts):
+        raise InvalidInput(f"{archive}: the entry {entry} {problem}; rename it and zip the files again")
+    if not path.parts and not info.is_dir():
+        raise InvalidInput(f"{archive}: the entry {entry} has no file name; zip the files again")
     return path
+
+
+def _check_layout(entries: list[zipfile.ZipInfo], paths: list[PurePosixPath], *, archive: str) -> None:
+    """Refuse two entries that unpack to one path, and a file that another entry needs as a folder."""
+    files: dict[PurePosixPath, str] = {}
+    folders: dict[PurePosixPath, str] = {}
+    for info, path in zip(entries, paths):
+        if not info.is_dir():
+            if path in files:
+                raise InvalidInput(f"{archive}: the entries {shown(files[path])} and {shown(info.filename)} both "
+                                   f"unpack to {path.as_posix()!r}; zip the files again")
+            files[path] = info.filename
+        for folder in (path, *path.parents[:-1]) if info.is_dir() else path.parents[:-1]:
+            folders.setdefault(folder, info.filename)
+    if clashes := sorted(files.keys() & folders.keys()):
+        path = clashes[0]
+        raise InvalidInput(f"{archive}: the entry {shown(files[path])} is a file, but the entry "
+                           f"{shown(folders[path])} needs a folder of the same name; rename one and zip again")
 
 
 def _check_headers(entries: list[zipfile.ZipInfo], *, archive: str, max_bytes: int) -> None:
@@ -68,18 +99,21 @@ def unpack_zip(archive: Path, into: Path, *, max_bytes: int) -> None:
     name = archive.name
     try:
         with zipfile.ZipFile(archive) as zipped:
-            entries = [info for info in zipped.infolist() if not info.is_dir()]
-            paths = [_entry_path(info, archive=name) for info in entries]
-            _check_headers(entries, archive=name, max_bytes=max_bytes)
+            infos = zipped.infolist()
+            paths = [_entry_path(info, archive=name) for info in infos]
+            _check_layout(infos, paths, archive=name)
+            entries = [(info, path) for info, path in zip(infos, paths) if not info.is_dir()]
+            _check_headers([info for info, _ in entries], archive=name, max_bytes=max_bytes)
             budget = max_bytes
-            for info, relative in zip(entries, paths):
+            for info, relative in entries:
                 target = into.joinpath(*relative.parts)
-                if target.exists():
-                    raise InvalidInput(f"{name}: the entry {info.filename!r} appears twice; zip the files again")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zipped.open(info) as stream:
                     budget -= copy_stream(stream, target, size_limit=min(info.file_size, budget),
                                           name=f"{name}: the entry {info.filename!r}")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{name}: an entry's name is not valid UTF-8 ({error.reason}); "
+                           "zip the files again with a current zip tool") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise InvalidInput(f"{name} is not a readable zip archive ({error}); "
                            "create the archive again, as a plain .zip") from error

@@ -75,3 +75,50 @@ def file_sha256(path: Path) -> str:
     """The SHA-256 of a file, read in chunks."""
     with path.open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+# -- names that can be created on disk -------------------------------------------------------------
+
+NAME_MAX_BYTES = 255  # one file or folder name (NAME_MAX on Linux)
+PATH_MAX_BYTES = 1024  # a path inside an upload or archive: well under PATH_MAX (4096) once inside the workspace
+MAX_DEPTH = 32  # folders and the file, in a path inside an upload or archive
+
+
+def shown(name: str) -> str:
+    """``name`` quoted for a message, shortened when it is long."""
+    return repr(name) if len(name) <= 60 else repr(name[:40]) + f"… ({len(name)} characters)"
+
+
+def name_problem(name: str) -> str | None:
+    """What stops ``name`` from being one file or folder name on disk (NUL, control characters, length), or None."""
+    if "\x00" in name:
+        return "contains a NUL byte"
+    if any(ord(character) < 32 or ord(character) == 127 for character in name):
+        return "contains a control character (such as a newline or a tab)"
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > NAME_MAX_BYTES:
+        return f"has a name of {size} bytes; a file or folder name may have at most {NAME_MAX_BYTES} bytes"
+    return None
+
+
+def path_problem(parts: tuple[str, ...]) -> str | None:
+    """What stops a relative path (its parts) from being created under a folder, or None."""
+    for part in parts:
+        if problem := name_problem(part):
+            return problem
+    if len(parts) > MAX_DEPTH:
+        return f"is {len(parts)} levels deep; a path may be at most {MAX_DEPTH} (folders and the file)"
+    size = len("/".join(parts).encode("utf-8", "surrogatepass"))
+    if size > PATH_MAX_BYTES:
+        return f"is {size} bytes long; a path may have at most {PATH_MAX_BYTES} bytes"
+    return None
+
+
+def check_file_name(name: str) -> str:
+    """An uploaded file's name (``?filename=``): one plain name the file system can create, or InvalidInput."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise InvalidInput(f"give the uploaded file's name as ?filename=NAME (no folders, not starting with '.'); "
+                           f"got {shown(name)}")
+    if problem := name_problem(name):
+        raise InvalidInput(f"{shown(name)} cannot be a file name: it {problem}; rename the file and upload it again")
+    return name

@@ -18,12 +18,27 @@ IMAGE_FORMATS = {"PNG", "JPEG", "MPO", "TIFF"}
 METADATA_KEYS = {"exif", "comment", "parameters", "XML:com.adobe.xmp"}
 
 
+def too_many_pixels(name: str, *, declared: str, fix: str) -> InvalidInput:
+    """The error for an image whose header declares more pixels than Mass IDE decodes."""
+    return InvalidInput(f"{name} is too large to decode: it declares {declared}, and Mass IDE decodes at most "
+                        f"{Image.MAX_IMAGE_PIXELS:,} pixels per image (more is how a decompression bomb looks); {fix}")
+
+
+def check_pixels(image: Image.Image, *, name: str, fix: str) -> None:
+    """Refuse, from an opened image's header alone, more pixels than Pillow's decompression-bomb limit."""
+    width, height = image.size
+    if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+        raise too_many_pixels(name, declared=f"{width}×{height} pixels", fix=fix)
+
+
 def describe_image(path: Path, *, name: str) -> dict:
-    """Width, height, mode and format of an image, decoding it fully to catch truncation."""
+    """Width, height, mode and format of an image, decoding it fully to catch truncation (its size checked first)."""
+    fix = "downscale or crop the image and import it again"
     try:
         with Image.open(path) as image:
             if image.format not in IMAGE_FORMATS:
                 raise InvalidInput(f"{name} is a {image.format} image; save it as PNG, JPEG or TIFF")
+            check_pixels(image, name=name, fix=fix)
             image.load()
             return {
                 "width": image.width,
@@ -33,7 +48,9 @@ def describe_image(path: Path, *, name: str) -> dict:
                 "frames": getattr(image, "n_frames", 1),
                 "embedded_metadata": bool(METADATA_KEYS & set(image.info) or getattr(image, "text", None)),
             }
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
+    except Image.DecompressionBombError:
+        raise too_many_pixels(name, declared=f"more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels", fix=fix) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise InvalidInput(f"{name} is not a readable PNG, JPEG or TIFF image ({error}); "
                            "export or copy the image again") from None
 
