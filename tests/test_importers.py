@@ -520,7 +520,8 @@ def nothing_unpacked(monkeypatch):
     (["/".join(["d"] * 40) + "/t.csv"], ["41 levels deep", "at most 32"]),
     ([("d" * 200 + "/") * 6 + "t.csv"], ["1211 bytes long", "at most 1024"]),
     ([".", "b.csv"], ["'.' has no file name"]),
-])
+], ids=["file-then-folder", "folder-then-file", "folder-entry-and-file", "dot-duplicate", "slash-duplicate", "nul",
+        "newline", "long-name", "long-utf8-name", "deep", "long-path", "no-name"])
 def test_zip_entries_a_file_system_cannot_hold_are_refused_from_the_headers(tmp_path, dest, nothing_unpacked,
                                                                            names, words):
     archive = write_zip(tmp_path / "hostile.zip", names)
@@ -552,7 +553,7 @@ def test_zip_with_folder_entries_and_mac_clutter_imports(tmp_path, dest):
     ("scan.png", png_declaring(60_000, 60_000), "more than 178,956,970 pixels"),
     ("slide.tiff", tiff_declaring(10_000, 9_000), "10000×9000 pixels"),
     ("slide.tiff", tiff_declaring(60_000, 60_000), "more than 178,956,970 pixels"),
-])
+], ids=["png-over-limit", "png-bomb", "tiff-over-limit", "tiff-bomb"])
 def test_image_declaring_huge_dimensions_is_refused_before_decoding(tmp_path, dest, monkeypatch, name, content,
                                                                      declared):
     from PIL import ImageFile
