@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 from annotation_fixtures import SPACING, ct_volume, image_dataset, volume_dataset
+from hostile_files import png_declaring
 from PIL import Image
 
 from mass_ide.core import annotations, audit, datasets, exports, render
@@ -156,3 +157,45 @@ def test_masks_export_as_a_decathlon_folder_that_monai_reads(workspace):
     [case] = load_decathlon_datalist(str(folder / "dataset.json"), data_list_key="training", base_dir=str(folder))
     label = LoadImage(image_only=True)(case["label"])
     assert tuple(label.shape) == (16, 12, 8) and int(label[:, :, 4].sum()) == int(stroke.sum())
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8), mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("axis", "index", "display"), [("axial", 3, (12, 16)), ("coronal", 5, (8, 16)),
+                                                        ("sagittal", 7, (8, 12))])
+def test_a_mask_png_decodes_onto_its_slice_in_voxel_order(workspace, axis, index, display):
+    item = first_item(workspace, volume_dataset(workspace))
+    painted = np.zeros(display, dtype=np.uint8)
+    painted[1:3, 2:6] = 1
+    values = render.decode_mask_slice(item, png_bytes(painted), axis=axis, index=index)
+    assert np.array_equal(values, render.from_display("volume", painted))
+    saved = annotations.write_mask_slice(workspace, item.id, axis=axis, index=index, values=values,
+                                         expected_version=0, user="ana")
+    assert saved.version == 1
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_mask_png_of_the_wrong_or_a_huge_size_is_refused_before_decoding(workspace, monkeypatch):
+    from PIL import ImageFile
+
+    item = first_item(workspace, volume_dataset(workspace))
+
+    def refuse_to_decode(self):
+        raise AssertionError("the PNG was decoded before its size was checked")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse_to_decode)
+    for width, height in ((16, 12 + 1), (9_000, 9_000), (60_000, 60_000)):
+        with pytest.raises(InvalidInput, match=rf"the mask slice is (too large to decode|{width}×{height} pixels, "
+                                               r"but the slice it belongs to is 16×12)"):
+            render.decode_mask_slice(item, png_declaring(width, height), axis="axial", index=0)
+    with pytest.raises(InvalidInput, match="axial slice 8 is outside 0..7"):
+        render.decode_mask_slice(item, png_declaring(16, 12), axis="axial", index=8)
+    for width, height in ((10_000, 9_000), (60_000, 60_000)):  # without a slice to compare: the bomb limit
+        with pytest.raises(InvalidInput, match="too large to decode.*at most 89,478,485 pixels"):
+            render.decode_png(png_declaring(width, height), name="the mask slice")
+    with pytest.raises(InvalidInput, match="the mask slice is not a readable PNG"):
+        render.decode_png(b"\x89PNG\r\n\x1a\n" + b"\0" * 20, name="the mask slice")

@@ -78,17 +78,39 @@ def encode_png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def decode_png(data: bytes, *, name: str = "mask") -> np.ndarray:
-    """PNG bytes as an 8-bit array (first channel); 400 for anything that is not a PNG."""
+def decode_png(data: bytes, *, name: str = "mask", shape: tuple[int, int] | None = None) -> np.ndarray:
+    """PNG bytes as an 8-bit array (first channel); 400 for anything that is not a PNG.
+
+    The size in the PNG's header is checked before a pixel is decoded: against
+    ``shape`` (rows, columns) when given, and always against Pillow's
+    decompression-bomb limit.
+    """
     from PIL import Image, UnidentifiedImageError
 
+    from mass_ide.core.data.images import check_pixels, too_many_pixels
+
+    fix = f"send {name} at the size of the slice it belongs to"
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != "PNG":
                 raise InvalidInput(f"{name} must be a PNG, not {image.format}")
+            if shape is not None and image.size != (shape[1], shape[0]):
+                raise InvalidInput(f"{name} is {image.width}×{image.height} pixels, but the slice it belongs to is "
+                                   f"{shape[1]}×{shape[0]}; {fix}")
+            check_pixels(image, name=name, fix=fix)
             return np.asarray(image.convert("L"))
-    except (UnidentifiedImageError, OSError) as error:
+    except Image.DecompressionBombError:
+        raise too_many_pixels(name, declared=f"more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels", fix=fix) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise InvalidInput(f"{name} is not a readable PNG: {error}") from None
+
+
+def decode_mask_slice(item: Item, data: bytes, *, axis: str, index: int) -> np.ndarray:
+    """A mask slice sent as PNG (display orientation) in voxel order, its size checked before it is decoded."""
+    shape, _ = item_grid(item)
+    voxel_slice = np.broadcast_to(np.uint8(0), shape)[slice_index(shape, axis, index)]
+    display_shape = to_display(item.kind, voxel_slice).shape
+    return from_display(item.kind, decode_png(data, name="the mask slice", shape=display_shape))
 
 
 def render_slice(item: Item, *, axis: str, index: int, window: str | None = None) -> bytes:
