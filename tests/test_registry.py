@@ -302,3 +302,19 @@ def test_models_of_a_trashed_project_leave_the_list_until_it_is_restored(labs):
         registry.list_models(ws, "labs")
     projects.restore_project(ws, "labs", user="ana")
     assert [m["name"] for m in registry.list_models(ws, "labs")] == ["labs"]
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"", ["liver.pt: the uploaded model file is empty (0 bytes)", "upload the .pt file"]),
+    (b"hello, I am not a model", ["liver.pt is not a PyTorch model file", "neither a torch.save zip nor a pickle"]),
+    (b"\x89PNG\r\n\x1a\n", ["liver.pt is not a PyTorch model file"]),
+], ids=["empty", "text", "png"])
+def test_an_empty_or_non_torch_model_file_is_refused_naming_it(workspace, tmp_path, content, words):
+    projects.create_project(workspace, name="Labs", template="liver-function", user="ana")
+    path = tmp_path / "liver.pt"
+    path.write_bytes(content)
+    with pytest.raises(InvalidInput) as caught:
+        registry.import_model_file(workspace, path, name="liver", project_id="labs", user="ana")
+    for word in words:
+        assert word in str(caught.value), str(caught.value)
+    assert registry.list_models(workspace) == [] and not (workspace.root / "artifacts" / "models").exists()

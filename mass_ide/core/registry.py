@@ -531,6 +531,15 @@ def import_model_file(ws: Workspace, path: str | Path, *, name: str, user: str, 
     run code is refused with InvalidInput, never unpickled. A new model needs ``project_id``.
     """
     path, name = Path(path), check_model_name(name)
+    if path.is_file():  # a missing file is named by the loader
+        with path.open("rb") as file:
+            start = file.read(4)
+        if not start:
+            raise InvalidInput(f"{path.name}: the uploaded model file is empty (0 bytes); save the model again "
+                               "and upload the .pt file")
+        if not start.startswith(b"PK\x03\x04") and start[:1] != b"\x80":  # torch.save writes a zip, or a pickle
+            raise InvalidInput(f"{path.name} is not a PyTorch model file (neither a torch.save zip nor a pickle); "
+                               "upload the .pt file Mass IDE exported, or a torch.save of its weights and metadata")
     owner = ws.db.execute("SELECT project_id FROM models WHERE name = ?", [name]).fetchone()
     project_id = project_id or (owner[0] if owner else None)
     if project_id is None:
