@@ -15,6 +15,7 @@ from mass_ide.core.demo import seed_demo
 from mass_ide.core.errors import InvalidInput, MassError
 from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.scheduler import worker_command
+from mass_ide.core.serving.inputs import REQUEST_MAX_BYTES
 from mass_ide.core.templates import list_templates
 from mass_ide.core.workspace import Workspace
 
@@ -315,6 +316,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     argv = ["--model-file", str(folder / "models" / "model.pt"), "--onnx-file", str(folder / ONNX_FILE),
             "--runtime", args.runtime, "--name", name, "--host", args.host, "--port", str(args.port),
             "--api-key-file", args.api_key_file, "--max-batch", str(args.max_batch),
+            "--max-body-bytes", str(args.max_body_bytes),
             *(["--audit-log", args.audit_log] if args.audit_log else [])]
     print(f"Serving {name} version {number} ({args.runtime}) on http://{args.host}:{args.port}/predict", flush=True)
     return serve.main(argv + (["--version", str(number)] if number is not None else []))
@@ -346,6 +348,8 @@ def _serving_parser(commands) -> None:
     serve.add_argument("--max-batch", type=int, default=32, help="inputs per forward pass (1: no dynamic batching)")
     serve.add_argument("--audit-log", help="a JSON-lines file getting every prediction: time, version, input "
                                            "SHA-256, output")
+    serve.add_argument("--max-body-bytes", type=int, default=REQUEST_MAX_BYTES,
+                       help="the largest request body read (default 1 GiB); larger ones get 413 before they are read")
     serve.set_defaults(handler=cmd_serve)
     export = commands.add_parser("export", help="export a version to TorchScript and ONNX (MONAI bundle folder)")
     export.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")

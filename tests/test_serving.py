@@ -309,7 +309,8 @@ def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, t
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "mass_ide.cli", "serve", str(version["folder"]),  # as in docker
                                "--port", str(port), "--api-key-file", str(tmp_path / "key"),
-                               "--runtime", "onnx", "--audit-log", str(tmp_path / "audit.jsonl")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               "--runtime", "onnx", "--audit-log", str(tmp_path / "audit.jsonl"),
+                               "--max-body-bytes", "100000"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -325,6 +326,10 @@ def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, t
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(urllib.request.Request(f"{url}/predict", data=body))
         assert refused.value.code == 401
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(f"{url}/predict", data=b" " * 100_001,
+                                                          headers={"X-API-Key": "k3y"}))
+        assert refused.value.code == 413 and "limit of 100,000 bytes" in json.loads(refused.value.read())["message"]
         request = urllib.request.Request(f"{url}/predict", data=body, headers={"X-API-Key": "k3y"})
         answer = json.loads(urllib.request.urlopen(request).read())
         assert (answer["model"], answer["version"]) == (version["model"], version["number"])
