@@ -1,6 +1,7 @@
 """Deployments through the server: register, deploy, predict (records and uploads), evaluate, export, undeploy."""
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import io
@@ -181,7 +182,25 @@ async def test_image_model_served_with_onnx_runtime_takes_uploads_and_refuses_ba
     assert report["dataset_version"] == 1
     assert code == 200 and report["case_count"] == len(datasets.all_items(workspace, patches.id))
     assert report["confusion_matrix"] and 0 <= report["accuracy"] <= 1
+    with broken_scratch(workspace, deployment):
+        code, failed = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                       body={"dataset_id": patches.id})
+    assert code == 502 and f"deployment {deployment['id']}'s worker failed" in failed["message"]
+    assert "NotADirectoryError" in failed["message"] and "worker.log" in failed["message"]
     await undeploy(jp_fetch, workspace, deployment)
+
+
+@contextlib.contextmanager
+def broken_scratch(ws, deployment: dict):
+    """The worker's scratch folder replaced by a file meanwhile: it cannot unpack uploads, its fault, not the user's."""
+    scratch = deployments.deployment_dir(ws, deployment["id"]) / "scratch"
+    shutil.rmtree(scratch)
+    scratch.write_bytes(b"")
+    try:
+        yield
+    finally:
+        scratch.unlink()
+        scratch.mkdir()
 
 
 def zipped(entries: list[tuple[str, bytes]]) -> bytes:
@@ -208,17 +227,13 @@ async def hostile_uploads_are_refused_and_a_failing_worker_is_a_502(jp_fetch, ws
     data = item.file.read_bytes()
     code, refused = await upload(jp_fetch, deployment, item.file.name, data[: len(data) // 2])
     assert code == 400 and "is not a readable NIfTI volume" in refused["message"]
-    scratch = deployments.deployment_dir(ws, deployment["id"]) / "scratch"
-    shutil.rmtree(scratch)
-    scratch.write_bytes(b"")  # the worker cannot make its folder for the upload: its fault, not the user's
-    code, failed = await upload(jp_fetch, deployment, item.file.name, data)
+    with broken_scratch(ws, deployment):
+        code, failed = await upload(jp_fetch, deployment, item.file.name, data)
     assert code == 502 and f"deployment {deployment['id']}'s worker failed" in failed["message"]
     assert "NotADirectoryError" in failed["message"]
     assert f"deployments/{deployment['id']}/worker.log" in failed["message"]
-    log = (scratch.parent / "worker.log").read_text()
+    log = (deployments.deployment_dir(ws, deployment["id"]) / "worker.log").read_text()
     assert "NotADirectoryError" in log and deployments.get_deployment(ws, deployment["id"])["secret"] not in log
-    scratch.unlink()
-    scratch.mkdir()
     code, _ = await upload(jp_fetch, deployment, item.file.name, data)
     assert code == 200  # the worker stayed up
 

@@ -201,7 +201,7 @@ class PredictionSliceHandler(DeploymentBase):
 class EvaluateHandler(DeploymentBase):
     """Evaluate a deployment."""
 
-    responses = {"post": {200: "EvaluationReport", 400: None, 404: None, 409: None}}
+    responses = {"post": {200: "EvaluationReport", 400: None, 404: None, 409: None, 502: None}}
     request_bodies = {"post": "NewEvaluation"}
 
     @web.authenticated
@@ -222,7 +222,11 @@ class EvaluateHandler(DeploymentBase):
         version = body.get("version") or evaluate.newest_version(self.workspace, body["dataset_id"])
         data, config = evaluate.evaluation_data(self.workspace, dep, dataset_id=body["dataset_id"], version=version)
         client = evaluate.WorkerClient(port=dep["port"], secret=dep["secret"])
-        report = await asyncio.to_thread(evaluate.run_evaluation, client, data, config, classes=data.classes)
+        try:
+            report = await asyncio.to_thread(evaluate.run_evaluation, client, data, config, classes=data.classes)
+        except evaluate.WorkerFailed as failed:
+            status, message = deployments.relayed_refusal(self.workspace, dep, code=failed.code, body=failed.body)
+            raise web.HTTPError(status, message) from None
         self.write_json(evaluate.record_evaluation(self.workspace, dep, report, dataset_id=body["dataset_id"],
                                                    version=version, user=self.user_name))
 

@@ -34,6 +34,7 @@ KEY_ENV = "MASS_IDE_SERVE_KEY"  # the variable mass_ide.serve reads its key from
 LATENCY_WINDOW = 1000
 LOG_LINES = 20
 STOP_GRACE_S = 10
+USER_ERRORS = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)  # a worker's answers the user can fix
 SUSPENDED = "stopped with the IDE server; its worker starts again when the server does"
 
 
@@ -220,7 +221,7 @@ def relayed_refusal(ws: Workspace, deployment: dict, *, code: int, body: bytes) 
     """The status and message for a worker's answer other than 200: the user's mistake (400, 413) as the
     worker said it; anything else is the deployment failing (502), with where its log is."""
     message = worker_message(body)
-    if code in (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE):
+    if code in USER_ERRORS:
         return code, message
     log = (deployment_dir(ws, deployment["id"]) / "worker.log").relative_to(ws.root).as_posix()
     return HTTPStatus.BAD_GATEWAY, (f"deployment {deployment['id']}'s worker failed on this request "

@@ -19,11 +19,20 @@ import numpy as np
 
 from mass_ide.core import audit
 from mass_ide.core.errors import InvalidInput
+from mass_ide.core.serving.deployments import USER_ERRORS, worker_message
 from mass_ide.core.serving.service import decode_mask
 from mass_ide.core.workspace import Workspace
 
 RECORDS_PER_REQUEST = 256
 TIMEOUT_S = 600
+
+
+class WorkerFailed(Exception):
+    """A worker's error answer that is not the user's to fix (a 5xx): the worker failed."""
+
+    def __init__(self, code: int, body: bytes):
+        super().__init__(f"the deployment's worker failed (HTTP {code}: {worker_message(body)})")
+        self.code, self.body = code, body
 
 
 @dataclass
@@ -34,15 +43,17 @@ class WorkerClient:
     secret: str = field(repr=False)  # never shown, not even in a traceback's locals or a notebook's output
 
     def _post(self, body: bytes, content_type: str, query: str = "") -> dict:
-        """POST to the worker's /predict; InvalidInput with the worker's message on a 4xx."""
+        """POST to the worker's /predict; InvalidInput with the worker's message on a 400 or 413, else WorkerFailed."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/predict{query}", data=body, method="POST",
                                          headers={"Content-Type": content_type, "X-API-Key": self.secret})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
                 return json.loads(answer.read())
         except urllib.error.HTTPError as error:
-            message = json.loads(error.read() or b"{}").get("message", error.reason)
-            raise InvalidInput(f"the deployment refused a sample: {message}") from None
+            body = error.read()
+            if error.code in USER_ERRORS:
+                raise InvalidInput(f"the deployment refused a sample: {worker_message(body)}") from None
+            raise WorkerFailed(error.code, body) from None
 
     def predict_records(self, records: list[dict]) -> list[dict]:
         """Predictions of table records."""
