@@ -1,15 +1,16 @@
-"""Training in a real JupyterLab, driven in Debian's Chromium: the Train panel, live curves, the report.
+"""Training in a real JupyterLab, driven in Debian's Chromium: the Train panel, live curves, the report, auto-tune.
 
 The JupyterLab server and the browser come from this folder's ``conftest.py`` (a
 module-scoped server per test module, with pytest-jupyter's loop kept away
-from Playwright's). The run trains for real, in a worker process, on the
-liver-function template's sample data.
+from Playwright's). The runs train for real, in worker processes, on the
+liver-function template's sample data. Nothing here waits for a fixed time: waits
+end when a run's status or the page changes, with ``LAST_RESORT_MS`` only against a hang.
 """
 
 import re
 
 import pytest
-from pages import OUTPUT, TOKEN, hide_toasts, switch_theme
+from pages import LAST_RESORT_MS, OUTPUT, api_get, hide_toasts, switch_theme, wait_for_api, wait_for_run_end
 from playwright.sync_api import expect
 
 from mass_ide.core import projects
@@ -22,12 +23,12 @@ EPOCHS = 20  # with batches of 8, about 840 steps: long enough to watch the curv
 # The number of points of the training loss curve of the open training panel (Plotly's graph div holds its data).
 LOSS_POINTS = "(document.querySelector('.mass-TrainingPanel .mass-Chart[data-chart=\"loss\"]')?.data?.[0].x.length ?? 0)"
 
-# Counts the points of the loss curve every 50 ms until the run ends (the counts seen, in order), in the
-# background: the answer waits in `window.massLossWatch`.
+# Counts the points of the loss curve every 50 ms until the page shows that the run ended (the counts seen, in
+# order), in the background: the answer waits in `window.massLossWatch`. Its limit is only against a hang.
 WATCH_LOSS_CURVE = """
-() => { window.massLossWatch = (async () => {
+limit => { window.massLossWatch = (async () => {
   const counts = [];
-  const deadline = Date.now() + 60000;
+  const deadline = Date.now() + limit;
   while (Date.now() < deadline) {
     const count = LOSS_POINTS;
     if (counts[counts.length - 1] !== count) {
@@ -76,25 +77,28 @@ def test_train_from_the_form_watch_the_curve_grow_and_read_the_report(page, lab,
 
     form.get_by_role("button", name="Start training").click()
     panel = page.locator(".mass-TrainingPanel")
-    panel.locator('.mass-Chart[data-chart="loss"]').wait_for()
-    page.evaluate(WATCH_LOSS_CURVE)
-    page.wait_for_function(f"() => {LOSS_POINTS} > 60", timeout=60_000)
+    panel.locator('.mass-Chart[data-chart="loss"]').wait_for(timeout=LAST_RESORT_MS)
+    run_id = int(panel.get_attribute("data-run-id"))
+    page.evaluate(WATCH_LOSS_CURVE, LAST_RESORT_MS)
+    page.wait_for_function(f"() => {LOSS_POINTS} > 60", timeout=LAST_RESORT_MS)
     page.screenshot(path=OUTPUT / "training-live.png")
-    watched = page.evaluate("() => window.massLossWatch")
+    assert wait_for_run_end(page, lab, run_id)["status"] == "completed"
+    badge = panel.locator(".mass-RunHeader .mass-StatusBadge")
+    expect(badge).to_have_attribute("data-status", "completed", timeout=LAST_RESORT_MS)
+    watched = page.evaluate("() => window.massLossWatch")  # it ends once the page shows the end
     counts, status = watched["counts"], watched["status"]
     assert status == "completed", watched
     growing = [count for count in counts if count > 0]
     assert len(growing) >= 3, f"the loss curve did not grow step by step while training: {counts}"
     assert growing == sorted(growing), counts
-    run_id = int(panel.get_attribute("data-run-id"))
-    logged = page.request.get(f"{lab['url']}/mass-ide/api/runs/{run_id}/metrics?since=0&token={TOKEN}").json()
+    logged = api_get(page, lab, f"runs/{run_id}/metrics?since=0")
     steps = [metric for metric in logged["metrics"] if metric["name"] == "train/loss"]
     final = growing[-1]
     assert final == len(steps) >= EPOCHS, counts  # every step, once, whatever came over the websocket
 
     report = panel.locator(".mass-Report")
     auc = report.locator(".mass-Tile", has_text="ROC AUC").locator(".mass-Tile-value")
-    expect(auc).to_have_text(re.compile(r"^(0\.\d+|1)$"))
+    expect(auc).to_have_text(re.compile(r"^(0\.\d+|1)$"), timeout=LAST_RESORT_MS)
     expect(report.locator(".mass-Confusion-cell")).to_have_count(4)  # stage 4 against the rest
     expect(panel.locator(".mass-RunProgress-epochs")).to_contain_text(f"Epoch {EPOCHS} of {EPOCHS}")
     expect(panel.locator(".mass-Log")).to_contain_text("evaluated best.pt")
@@ -112,7 +116,7 @@ def test_train_from_the_form_watch_the_curve_grow_and_read_the_report(page, lab,
     page.evaluate("() => window.jupyterapp.shell.currentWidget.close()")
     expect(panel).to_have_count(0)
     page.evaluate("runId => window.jupyterapp.commands.execute('mass-ide:open-run', {runId})", run_id)
-    page.wait_for_function(f"final => {LOSS_POINTS} === final", arg=final)
+    page.wait_for_function(f"final => {LOSS_POINTS} === final", arg=final, timeout=LAST_RESORT_MS)
 
     # The project panel lists the run with its status and best metric.
     page.evaluate("id => window.jupyterapp.commands.execute('mass-ide:open-project', {id})", project_id)
@@ -120,3 +124,34 @@ def test_train_from_the_form_watch_the_curve_grow_and_read_the_report(page, lab,
     expect(row.locator(".mass-StatusBadge")).to_have_text("Completed")
     expect(row).to_contain_text("val/auc")
     page.screenshot(path=OUTPUT / "project-runs.png")
+
+
+def test_auto_tune_lists_its_trials_and_stop_ends_it_keeping_what_ran(page, lab, project_id):
+    hide_toasts(page)
+    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:train', {projectId})", project_id)
+    form = page.locator(".mass-TrainPanel")
+    form.locator('input[data-path="epochs"]').fill("200")  # long trials: the stop lands in the first one
+    form.locator('input[data-path="trials"]').fill("3")
+    form.get_by_role("button", name="Auto-tune").click()
+    study_view = form.locator(".mass-Study")
+    study_id = int(study_view.get_attribute("data-study-id"))
+    study_badge = study_view.locator(".mass-Study-title .mass-StatusBadge")
+    expect(study_badge).to_have_text("Running")
+    wait_for_api(page, lab, f"studies/{study_id}", lambda s: s["trials"] and s["trials"][0]["epochs_done"] >= 1,
+                 "the first trial to train")
+    stop = study_view.get_by_role("button", name="Stop", exact=True)
+    expect(stop).to_be_enabled()
+    study_view.scroll_into_view_if_needed()
+    page.screenshot(path=OUTPUT / "study-running.png")
+
+    stop.click()
+    expect(study_badge).to_have_text("Stopped")
+    expect(study_badge).to_have_attribute("data-status", "stopped")
+    expect(stop).to_have_count(0)  # only a running study can be stopped
+    trial_badges = study_view.locator(".mass-RunTable tbody tr .mass-StatusBadge")
+    expect(trial_badges).to_have_text(["Cancelled"], timeout=LAST_RESORT_MS)  # the view follows the trial to its end
+    study = api_get(page, lab, f"studies/{study_id}")
+    assert study["status"] == "stopped" and [t["status"] for t in study["trials"]] == ["cancelled"]
+    expect(study_view.locator(".mass-Study-sub")).to_contain_text("stopped after 1 of 3 trials")
+    expect(study_view.get_by_role("button", name="Promote best")).to_be_disabled()  # no trial completed
+    page.screenshot(path=OUTPUT / "study-stopped.png")

@@ -111,3 +111,8 @@ export function getStudy(studyId: number): Promise<IStudy> {
 export function promoteStudy(studyId: number): Promise<IRun> {
   return requestAPI<IRun>(`studies/${encodeURIComponent(studyId)}/promote`, { method: 'POST' });
 }
+
+/** Stop a running study: no more trials; its queued and running trials are cancelled, finished ones stay. */
+export function stopStudy(studyId: number): Promise<IStudy> {
+  return requestAPI<IStudy>(`studies/${encodeURIComponent(studyId)}/stop`, { method: 'POST' });
+}

@@ -4,7 +4,7 @@ import React, { useState } from 'react';
 
 import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
-import { getStudy, promoteStudy } from './client';
+import { getStudy, promoteStudy, stopStudy } from './client';
 import { flatten, formatConfigValue } from './config';
 import { formatValue } from './format';
 import { useSignal } from './hooks';
@@ -16,10 +16,15 @@ import { IRun, isActive, IStudy, TrainingConfig } from './types';
 /** How often a running study is fetched while the page is visible. */
 const REFRESH_INTERVAL_MS = 3_000;
 
+/** Whether a study may still change: it runs, or a trial of it has not ended yet (a stopped study's last one). */
+function isLive(study: IStudy): boolean {
+  return study.status === 'running' || study.trials.some(trial => isActive(trial.status));
+}
+
 /** An auto-tune study, refreshed while it runs so that its trials show as they come. */
 export class StudyModel extends PolledModel {
   constructor(study: IStudy) {
-    super({ name: `mass-ide:study-${study.id}`, interval: REFRESH_INTERVAL_MS, auto: study.status === 'running' });
+    super({ name: `mass-ide:study-${study.id}`, interval: REFRESH_INTERVAL_MS, auto: isLive(study) });
     this._study = study;
   }
 
@@ -34,14 +39,21 @@ export class StudyModel extends PolledModel {
     return run;
   }
 
-  /** The poll's tick: fetch the study; stop once it has ended. */
+  /** Stop the study: no trial starts after this; the running one is cancelled. */
+  async stop(): Promise<void> {
+    this._study = await stopStudy(this._study.id);
+    runEvents.emit(this._study.project_id); // its trials were cancelled: the run lists show it
+    this.emitChanged();
+  }
+
+  /** The poll's tick: fetch the study; stop once it has ended and its last trial too. */
   protected async fetch(): Promise<void> {
     const study = await getStudy(this._study.id);
     if (study.trials.length !== this._study.trials.length) {
       runEvents.emit(study.project_id); // a trial started: the run lists show it
     }
     this._study = study;
-    if (study.status !== 'running') {
+    if (!isLive(study)) {
       void this.poll.stop();
     }
   }
@@ -71,7 +83,14 @@ function tunedValue(value: JSONValue | undefined): string {
   return formatConfigValue(value);
 }
 
-/** A study: its trials as they come, the best one marked, and "Promote best". */
+/** What the study's badge says for each status. */
+const STUDY_STATUS: Record<IStudy['status'], { label: string; badge: string }> = {
+  running: { label: 'Running', badge: 'running' },
+  completed: { label: 'Completed', badge: 'completed' },
+  stopped: { label: 'Stopped', badge: 'stopped' }
+};
+
+/** A study: its trials as they come, the best one marked, "Stop" while it runs and "Promote best". */
 export function StudyView(props: {
   model: StudyModel;
   /** The configuration every trial started from (the project's, with the study's overrides). */
@@ -86,47 +105,60 @@ export function StudyView(props: {
   const tuned = tunedSettings(study.trials, { ...base, ...study.overrides });
   const finished = study.trials.filter(trial => !isActive(trial.status)).length;
   const openRun = (runId: number): void => void commands.execute(CommandIDs.openRun, { runId });
-  const promote = (): void => {
+  const act = (action: () => Promise<void>): void => {
     setBusy(true);
     setError(null);
-    model.promote().then(
-      run => {
-        setBusy(false);
-        openRun(run.id);
-      },
+    action().then(
+      () => setBusy(false),
       reason => {
         setBusy(false);
         setError(errorMessage(reason));
       }
     );
   };
+  const status = STUDY_STATUS[study.status] ?? { label: study.status, badge: study.status };
+  const progress =
+    study.status === 'stopped'
+      ? `stopped after ${finished} of ${study.n_trials} trials`
+      : `${finished} of ${study.n_trials} trials done`;
   return (
     <section className="mass-Study" data-study-id={study.id}>
       <div className="mass-Study-header">
         <div>
           <div className="mass-Study-title">
             Auto-tune study {study.id}
-            <span className="mass-StatusBadge" data-status={study.status === 'running' ? 'running' : 'completed'}>
-              {study.status === 'running' ? 'Running' : 'Completed'}
+            <span className="mass-StatusBadge" data-status={status.badge}>
+              {status.label}
             </span>
           </div>
           <div className="mass-Study-sub">
-            Maximises {study.objective} · {finished} of {study.n_trials} trials done · dataset {study.dataset_id}, version{' '}
-            {study.dataset_version}
+            Maximises {study.objective} · {progress} · dataset {study.dataset_id}, version {study.dataset_version}
           </div>
         </div>
-        <button
-          className="jp-mod-styled jp-mod-accept mass-PromoteButton"
-          disabled={busy || study.best_run_id === null}
-          title={
-            study.best_run_id === null
-              ? 'Available once the study has finished with a completed trial'
-              : `Train a normal run with the configuration of run ${study.best_run_id}`
-          }
-          onClick={promote}
-        >
-          Promote best
-        </button>
+        <div className="mass-Study-actions">
+          {study.status === 'running' && (
+            <button
+              className="jp-mod-styled jp-mod-warn mass-StopStudyButton"
+              disabled={busy}
+              title="Start no more trials and cancel the running one; finished trials stay"
+              onClick={() => act(() => model.stop())}
+            >
+              Stop
+            </button>
+          )}
+          <button
+            className="jp-mod-styled jp-mod-accept mass-PromoteButton"
+            disabled={busy || study.best_run_id === null}
+            title={
+              study.best_run_id === null
+                ? 'Available once the study has finished or was stopped, with a completed trial'
+                : `Train a normal run with the configuration of run ${study.best_run_id}`
+            }
+            onClick={() => act(async () => openRun((await model.promote()).id))}
+          >
+            Promote best
+          </button>
+        </div>
       </div>
       {(error ?? model.error) && <div className="mass-Message mass-mod-error">{error ?? model.error}</div>}
       {study.trials.length === 0 ? (

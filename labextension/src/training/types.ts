@@ -171,9 +171,11 @@ export interface IStudy {
   n_trials: number;
   /** The fixed overrides of every trial. */
   overrides: TrainingConfig;
-  status: 'running' | 'completed';
+  /** `stopped`: ended early on request; its finished trials stay. */
+  status: 'running' | 'completed' | 'stopped';
   created_at: string;
   created_by: string;
+  /** The best completed trial's run, once the study completed or was stopped. */
   best_run_id: number | null;
   trials: IRun[];
 }
