@@ -3,6 +3,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { apiURL, IUpload, requestAPI, uploadAPI } from '../api';
 import {
   IDataset,
+  IDeidOptions,
   IItemPage,
   IRecipe,
   IRecipePreview,
@@ -32,14 +33,19 @@ export async function listDatasets(projectId: string): Promise<IDataset[]> {
   return (await requestAPI<{ datasets: IDataset[] }>(projectDatasetsPath(projectId))).datasets;
 }
 
-/** Upload a file as a new dataset of a project, reporting the bytes sent. */
+/** Upload a file as a new dataset of a project (DICOM de-identified with `deid`), reporting the bytes sent. */
 export function uploadDataset(
   projectId: string,
   file: File,
   name: string | undefined,
+  deid: IDeidOptions,
   onProgress: (loaded: number, total: number) => void
 ): IUpload<IDataset> {
-  const query: Record<string, string> = { filename: file.name };
+  const query: Record<string, string> = {
+    filename: file.name,
+    clean_descriptors: deid.clean_descriptors ? '1' : '0',
+    dates: deid.dates
+  };
   if (name) {
     query.name = name;
   }
@@ -64,10 +70,15 @@ export function uploadFolderFile(
 }
 
 /** Import what arrived in an upload folder as one dataset (the folder is then removed). */
-export function importUploadFolder(projectId: string, token: string, name: string | undefined): Promise<IDataset> {
+export function importUploadFolder(
+  projectId: string,
+  token: string,
+  name: string | undefined,
+  deid: IDeidOptions
+): Promise<IDataset> {
   return requestAPI<IDataset>(`${projectUploadsPath(projectId)}/${token}`, {
     method: 'POST',
-    body: JSON.stringify(name ? { name } : {})
+    body: JSON.stringify(name ? { name, deidentification: deid } : { deidentification: deid })
   });
 }
 
@@ -77,10 +88,15 @@ export async function discardUploadFolder(projectId: string, token: string): Pro
 }
 
 /** Import a file or folder that already lies under the Jupyter server's root. */
-export function importServerPath(projectId: string, path: string, name: string | undefined): Promise<IDataset> {
+export function importServerPath(
+  projectId: string,
+  path: string,
+  name: string | undefined,
+  deid: IDeidOptions
+): Promise<IDataset> {
   return requestAPI<IDataset>(projectDatasetsPath(projectId), {
     method: 'POST',
-    body: JSON.stringify(name ? { path, name } : { path })
+    body: JSON.stringify(name ? { path, name, deidentification: deid } : { path, deidentification: deid })
   });
 }
 

@@ -10,7 +10,7 @@ import {
   uploadDataset,
   uploadFolderFile
 } from './client';
-import { IDataset } from './types';
+import { BASIC_PROFILE, IDataset, IDeidOptions } from './types';
 
 /** Where one import stands. */
 export type ImportState = 'waiting' | 'uploading' | 'importing' | 'done' | 'failed' | 'cancelled';
@@ -23,8 +23,8 @@ export interface IFolderFile {
 
 /** What waits its turn to upload: one file, or the files of one folder (one dataset either way). */
 type Queued =
-  | { entry: IImportEntry; name?: string; file: File }
-  | { entry: IImportEntry; name?: string; folder: readonly IFolderFile[] };
+  | { entry: IImportEntry; name?: string; deid: IDeidOptions; file: File }
+  | { entry: IImportEntry; name?: string; deid: IDeidOptions; folder: readonly IFolderFile[] };
 
 /** One file upload or server-path import, as the Import panel lists it. */
 export interface IImportEntry {
@@ -72,30 +72,35 @@ export class ImportModel implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Queue files for upload; `name` names the dataset when there is one file. */
-  upload(files: readonly File[], name?: string): void {
+  /** Queue files for upload; `name` names the dataset when there is one file; DICOM is de-identified with `deid`. */
+  upload(files: readonly File[], name?: string, deid: IDeidOptions = BASIC_PROFILE): void {
     for (const file of files) {
       const entry = this._add(file.name, true, file.size);
-      this._queue.push({ entry, file, name: files.length === 1 ? name : undefined });
+      this._queue.push({ entry, file, deid, name: files.length === 1 ? name : undefined });
     }
     void this._drain();
   }
 
   /** Queue the files of a dropped folder for upload, to import as one dataset (a DICOM series, say). */
-  uploadFolder(folderName: string, files: readonly IFolderFile[], name?: string): void {
+  uploadFolder(
+    folderName: string,
+    files: readonly IFolderFile[],
+    name?: string,
+    deid: IDeidOptions = BASIC_PROFILE
+  ): void {
     const bytes = files.reduce((sum, { file }) => sum + file.size, 0);
     const entry = this._add(`${folderName} (${files.length} files)`, true, bytes);
-    this._queue.push({ entry, folder: files, name });
+    this._queue.push({ entry, folder: files, name, deid });
     void this._drain();
   }
 
   /** Import a file or folder under the server root. */
-  async importPath(path: string, name?: string): Promise<void> {
+  async importPath(path: string, name?: string, deid: IDeidOptions = BASIC_PROFILE): Promise<void> {
     const entry = this._add(path, false, 0);
     entry.state = 'importing';
     this._changed.emit();
     try {
-      this._succeed(entry, await importServerPath(this.projectId, path, name));
+      this._succeed(entry, await importServerPath(this.projectId, path, name, deid));
     } catch (error) {
       this._fail(entry, error);
     }
@@ -153,8 +158,8 @@ export class ImportModel implements IDisposable {
   }
 
   /** Upload one file as a dataset. */
-  private _uploadFile({ entry, file, name }: Queued & { file: File }): Promise<IDataset> {
-    const upload = uploadDataset(this.projectId, file, name, (loaded, total) => {
+  private _uploadFile({ entry, file, name, deid }: Queued & { file: File }): Promise<IDataset> {
+    const upload = uploadDataset(this.projectId, file, name, deid, (loaded, total) => {
       entry.total = total;
       this._progress(entry, loaded);
     });
@@ -163,7 +168,12 @@ export class ImportModel implements IDisposable {
   }
 
   /** Upload a folder's files into an upload folder one by one, then import it as one dataset. */
-  private async _uploadFolder({ entry, folder, name }: Queued & { folder: readonly IFolderFile[] }): Promise<IDataset> {
+  private async _uploadFolder({
+    entry,
+    folder,
+    name,
+    deid
+  }: Queued & { folder: readonly IFolderFile[] }): Promise<IDataset> {
     const token = await openUploadFolder(this.projectId);
     let sent = 0;
     try {
@@ -178,7 +188,7 @@ export class ImportModel implements IDisposable {
       throw error;
     }
     this._progress(entry, entry.total);
-    return importUploadFolder(this.projectId, token, name);
+    return importUploadFolder(this.projectId, token, name, deid);
   }
 
   /** Record bytes sent; once the last byte is out, the server converts the data. */

@@ -8,7 +8,7 @@ import { ProjectsModel } from '../model';
 import { ProgressBar } from './charts';
 import { IFolderFile, IImportEntry, ImportModel, isFinished } from './importModel';
 import { ImportReport } from './report';
-import { formatBytes } from './types';
+import { BASIC_PROFILE, DeidDates, formatBytes, IDeidOptions } from './types';
 
 /** What Mass IDE imports, in words. */
 const SUPPORTED =
@@ -157,9 +157,49 @@ function pickedFolders(files: File[]): Map<string, IFolderFile[]> {
   return folders;
 }
 
+/** The two DICOM de-identification options (PS3.15 Annex E) the next imports use, each with what it does. */
+function DeidentificationOptions(props: {
+  options: IDeidOptions;
+  onChange: (options: IDeidOptions) => void;
+}): JSX.Element {
+  const { options, onChange } = props;
+  return (
+    <fieldset className="mass-DeidOptions">
+      <legend className="mass-Field-label">DICOM de-identification (PS3.15 Basic Profile) options</legend>
+      <label className="mass-Check mass-DeidOptions-option">
+        <input
+          type="checkbox"
+          checked={options.clean_descriptors}
+          onChange={event => onChange({ ...options, clean_descriptors: event.target.checked })}
+        />
+        Keep cleaned descriptions (Clean Descriptors Option)
+      </label>
+      <div className="mass-Field-hint">
+        Descriptions keep only imaging words (“ABDOMEN VENOUS 5mm”); names, wards and notes go.
+      </div>
+      <label className="mass-Check mass-DeidOptions-option">
+        Dates
+        <select
+          className="jp-mod-styled"
+          aria-label="Dates"
+          value={options.dates}
+          onChange={event => onChange({ ...options, dates: event.target.value as DeidDates })}
+        >
+          <option value="remove">Remove (Basic Profile)</option>
+          <option value="shift">Shift per patient (Modified Dates Option)</option>
+        </select>
+      </label>
+      <div className="mass-Field-hint">
+        Shift: a patient's dates move back by one secret number of days, so intervals between studies stay.
+      </div>
+    </fieldset>
+  );
+}
+
 /** The panel's body: name, drop zone and picker, server path, then the imports. */
 function ImportView({ model, projects, commands, fileBrowserSelection }: IImportPanelOptions): JSX.Element {
   const [name, setName] = useState('');
+  const [deid, setDeid] = useState<IDeidOptions>(BASIC_PROFILE);
   const [dragging, setDragging] = useState(false);
   const [folderError, setFolderError] = useState<string | null>(null);
   const [serverPath, setServerPath] = useState('');
@@ -170,7 +210,7 @@ function ImportView({ model, projects, commands, fileBrowserSelection }: IImport
 
   const upload = (files: File[]): void => {
     if (files.length > 0) {
-      model.upload(files, name.trim() || undefined);
+      model.upload(files, name.trim() || undefined, deid);
       setName('');
     }
   };
@@ -178,7 +218,7 @@ function ImportView({ model, projects, commands, fileBrowserSelection }: IImport
     const single = folders.size === 1 ? name.trim() || undefined : undefined;
     folders.forEach((files, folder) => {
       if (files.length > 0) {
-        model.uploadFolder(folder, files, single);
+        model.uploadFolder(folder, files, single, deid);
       }
     });
     setName('');
@@ -198,7 +238,7 @@ function ImportView({ model, projects, commands, fileBrowserSelection }: IImport
       return;
     }
     setServerHint(null);
-    void model.importPath(path, name.trim() || undefined);
+    void model.importPath(path, name.trim() || undefined, deid);
     setName('');
   };
   const useSelection = (): void => {
@@ -221,18 +261,21 @@ function ImportView({ model, projects, commands, fileBrowserSelection }: IImport
         <div className="mass-DataHeader-sub">into {project?.name ?? model.projectId}</div>
       </header>
 
-      <label className="mass-Field">
-        <span className="mass-Field-label">Dataset name (optional)</span>
-        <input
-          className="jp-mod-styled mass-Field-input"
-          value={name}
-          placeholder="e.g. Lab values 2024"
-          onChange={event => setName(event.target.value)}
-        />
-        <span className="mass-Field-hint">
-          Used for the next import; several files at once each keep their file's name.
-        </span>
-      </label>
+      <div className="mass-ImportOptions">
+        <label className="mass-Field">
+          <span className="mass-Field-label">Dataset name (optional)</span>
+          <input
+            className="jp-mod-styled mass-Field-input"
+            value={name}
+            placeholder="e.g. Lab values 2024"
+            onChange={event => setName(event.target.value)}
+          />
+          <span className="mass-Field-hint">
+            Used for the next import; several files at once each keep their file's name.
+          </span>
+        </label>
+        <DeidentificationOptions options={deid} onChange={setDeid} />
+      </div>
 
       <div
         className={`mass-DropZone${dragging ? ' mass-mod-dragging' : ''}`}

@@ -15,6 +15,9 @@ function nameList(names: string[]): string {
 function Deidentification({ deid }: { deid: IDeidentification }): JSX.Element {
   const removed = deid.removed ?? [];
   const replaced = deid.replaced ?? [];
+  const cleaned = deid.cleaned ?? [];
+  const shifted = deid.shifted ?? [];
+  const applied = deid.profile_options ?? [];
   return (
     <div className="mass-Report-deid">
       <div className="mass-Report-deidTitle">
@@ -22,6 +25,12 @@ function Deidentification({ deid }: { deid: IDeidentification }): JSX.Element {
         {deid.profile && <span className="mass-Report-profile"> — {deid.profile}</span>}
       </div>
       <ul className="mass-Report-deidList">
+        {deid.options && (
+          <li className="mass-Report-options">
+            <strong>Options:</strong>{' '}
+            {applied.length > 0 ? applied.join(', ') : 'none (descriptions and dates removed)'}
+          </li>
+        )}
         {removed.length > 0 && (
           <li title={removed.join(', ')}>
             <strong>Removed {plural(removed.length, 'attribute')}:</strong> {nameList(removed)}
@@ -30,6 +39,16 @@ function Deidentification({ deid }: { deid: IDeidentification }): JSX.Element {
         {replaced.length > 0 && (
           <li title={replaced.join(', ')}>
             <strong>Replaced {plural(replaced.length, 'attribute')}:</strong> {nameList(replaced)}
+          </li>
+        )}
+        {cleaned.length > 0 && (
+          <li title={cleaned.join(', ')}>
+            <strong>Kept after cleaning:</strong> {nameList(cleaned)}
+          </li>
+        )}
+        {shifted.length > 0 && (
+          <li title={shifted.join(', ')}>
+            <strong>Shifted per patient ({plural(deid.dates_shifted ?? 0, 'date')}):</strong> {nameList(shifted)}
           </li>
         )}
         {(deid.uids_replaced ?? 0) > 0 && (

@@ -6,12 +6,34 @@
 /** What a dataset holds. */
 export type DatasetKind = 'tabular' | 'image' | 'volume';
 
+/** How dates are de-identified: removed (the Basic Profile), or shifted by one offset per patient. */
+export type DeidDates = 'remove' | 'shift';
+
+/** The de-identification options of one import (DICOM PS3.15 Annex E options on top of the Basic Profile). */
+export interface IDeidOptions {
+  /** Clean Descriptors Option: keep descriptions cleaned to imaging words, instead of removing them. */
+  clean_descriptors: boolean;
+  /** `shift`: Retain Longitudinal Temporal Information with Modified Dates Option. */
+  dates: DeidDates;
+}
+
+/** The Basic Profile alone: descriptions and dates removed. */
+export const BASIC_PROFILE: IDeidOptions = { clean_descriptors: false, dates: 'remove' };
+
 /** What DICOM de-identification removed and replaced, as an import reports it. */
 export interface IDeidentification {
   profile?: string;
   method?: string;
+  /** The options chosen for the import, and the PS3.15 names of those applied. */
+  options?: IDeidOptions;
+  profile_options?: string[];
   removed?: string[];
   replaced?: string[];
+  /** Descriptors kept after cleaning (Clean Descriptors Option). */
+  cleaned?: string[];
+  /** Dates and times shifted (Modified Dates Option), and how many values. */
+  shifted?: string[];
+  dates_shifted?: number;
   uids_replaced?: number;
   private_tags_removed?: number;
   files?: number;
