@@ -31,7 +31,7 @@ def start_server(workspace, home: Path) -> subprocess.Popen:
          f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={workspace.root}",
          f"--MassIDEApp.workspace_dir={workspace.root}", "--allow-root"],
         env={**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime")},
-        stdout=subprocess.DEVNULL, stderr=(home / "server.log").open("w"))
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=(home / "server.log").open("w"))
     wait_until_answering(f"http://127.0.0.1:{port}/mass-ide/api/deployments?token={TOKEN}", process)
     return process
 
@@ -57,13 +57,13 @@ def refuses_connections(port: int) -> bool:
     return False
 
 
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM a server, as a service manager does, and wait for it to exit."""
-    process.send_signal(signal.SIGTERM)
+def stop(process: subprocess.Popen, signum: int = signal.SIGTERM) -> None:
+    """Signal a server (SIGTERM as a service manager does, SIGINT as Ctrl-C) and wait for it to exit."""
+    process.send_signal(signum)
     process.wait(timeout=120)
 
 
-def test_sigterm_stops_the_deployment_workers_and_the_next_server_starts_them_again(workspace, tmp_path):
+def test_sigterm_or_ctrl_c_stops_the_deployment_workers_and_the_next_server_starts_them_again(workspace, tmp_path):
     table, version = trained(workspace, "liver-function", "Labs", {"epochs": 2})
     records = [item.meta for item in datasets.all_items(workspace, table.id)[:2]]
     made = deployments.deploy(workspace, version["model"], version["number"], user="notebook")  # as a kernel does
@@ -84,6 +84,9 @@ def test_sigterm_stops_the_deployment_workers_and_the_next_server_starts_them_ag
         assert WorkerClient(port=again["port"], secret=again["secret"]).predict_records(records) == expected
         log = (tmp_path / "second" / "server.log").read_text()
         assert f"starting the workers of deployments {made['id']} again" in log
+        stop(servers[1], signal.SIGINT)  # Ctrl-C without a terminal: no confirmation, no stop_extension either
+        assert not pid_alive(again["pid"]) and refuses_connections(again["port"])
+        assert deployments.get_deployment(workspace, made["id"])["error"] == deployments.SUSPENDED
     finally:
         for server in servers:
             if server.poll() is None:
@@ -91,4 +94,3 @@ def test_sigterm_stops_the_deployment_workers_and_the_next_server_starts_them_ag
         found = deployments.get_deployment(workspace, made["id"])
         if found["status"] in deployments.LIVE:
             deployments.undeploy(workspace, made["id"], user="test")
-    assert not pid_alive(again["pid"]) and refuses_connections(again["port"])

@@ -1,5 +1,6 @@
 """The Mass IDE server extension app: settings as traitlets, the workspace, the routes."""
 
+import atexit
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
@@ -55,6 +56,7 @@ class MassIDEApp(ExtensionApp):
         self.scheduler_tick = ioloop.PeriodicCallback(scheduler.tick, SCHEDULER_TICK_MS)
         self.scheduler_tick.start()
         watching = supervisor(self.settings, workspace)  # adopts live workers, starts ones deployed from notebooks
+        atexit.register(self.stop_deployments)  # a Ctrl-C without a terminal ends the server without stop_extension
         if watching.resumed:
             self.log.info("Mass IDE: starting the workers of deployments %s again; they were running when the server "
                           "stopped", ", ".join(map(str, watching.resumed)))
@@ -64,17 +66,23 @@ class MassIDEApp(ExtensionApp):
         """Register every route of the route table."""
         self.handlers.extend(url_handlers())
 
+    def stop_deployments(self) -> None:
+        """Stop the deployment workers, once; their deployments start again with the next server."""
+        atexit.unregister(self.stop_deployments)
+        watching = self.settings.get(SUPERVISOR_SETTING)
+        if watching is None:
+            return
+        watching.ticker.stop()
+        stopped = watching.shut_down()
+        if stopped:
+            self.log.info("Mass IDE: stopped the workers of deployments %s; they start again with the server",
+                          ", ".join(map(str, stopped)))
+
     async def stop_extension(self) -> None:
         """Stop the deployment workers (they start again with the next server) and close the database."""
         if getattr(self, "scheduler_tick", None) is not None:
             self.scheduler_tick.stop()
-        if SUPERVISOR_SETTING in self.settings:
-            watching = self.settings[SUPERVISOR_SETTING]
-            watching.ticker.stop()
-            stopped = watching.shut_down()
-            if stopped:
-                self.log.info("Mass IDE: stopped the workers of deployments %s; they start again with the server",
-                              ", ".join(map(str, stopped)))
+        self.stop_deployments()
         workspace = self.settings.get(WORKSPACE_SETTING)
         if workspace is not None:
             workspace.close()
