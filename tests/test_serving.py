@@ -361,3 +361,18 @@ def test_a_format_that_cannot_be_exported_is_reported_and_the_others_still_are(l
                                      "error": "Tracer cannot infer type of output"}
     assert not (folder / "models" / "model.ts").exists()
     assert report["onnx"]["error"] is None and report["onnx"]["max_abs_diff"] < 1e-4
+
+
+def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_period():
+    import signal
+    import subprocess
+    import sys
+
+    from mass_ide.core.scheduler import pid_alive
+    from mass_ide.core.serving.deployments import end_workers
+
+    ignoring = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(600)"
+    stubborn = subprocess.Popen([sys.executable, "-c", ignoring], stdout=subprocess.PIPE, start_new_session=True)
+    assert stubborn.stdout.readline() == b"ready\n"  # SIGTERM is ignored from here on
+    end_workers([stubborn.pid], grace_s=0.5)
+    assert not pid_alive(stubborn.pid) and stubborn.wait(timeout=30) == -signal.SIGKILL
