@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mass_ide.core import projects, registry, runs, tuning, worker
+from mass_ide.core import audit, projects, registry, runs, tuning, worker
 from mass_ide.core.audit import now_iso
 from mass_ide.core.datasets import import_dataset
 from mass_ide.core.demo import seed_demo
@@ -23,8 +23,15 @@ DEFAULT_WORKSPACE = "mass-workspace"
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
-    """The workspace named by ``--workspace``."""
-    return Workspace.open(args.workspace)
+    """The workspace named by ``--workspace`` (opened once per command)."""
+    if getattr(args, "opened_workspace", None) is None:
+        args.opened_workspace = Workspace.open(args.workspace)
+    return args.opened_workspace
+
+
+def _user(args: argparse.Namespace) -> str:
+    """Who runs the command, named as the IDE names them (:func:`mass_ide.core.audit.local_user`)."""
+    return audit.local_user(_workspace(args).db)
 
 
 def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
@@ -36,7 +43,7 @@ def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
         workspace_dir = root / workspace_dir
     if args.demo:
         workspace = Workspace.open(workspace_dir)
-        created = seed_demo(workspace, user=getpass.getuser())
+        created = seed_demo(workspace, user=audit.local_user(workspace.db))
         workspace.close()
         print(f"Demo workspace {workspace_dir}: {len(created)} new project(s)")
     command = [
@@ -84,28 +91,28 @@ def cmd_projects_list(args: argparse.Namespace) -> int:
 
 def cmd_projects_create(args: argparse.Namespace) -> int:
     """Create a project from a template."""
-    project = projects.create_project(_workspace(args), name=args.name, template=args.template, user=getpass.getuser())
+    project = projects.create_project(_workspace(args), name=args.name, template=args.template, user=_user(args))
     print(f"Created {project.name!r} (id {project.id}) in {project.folder}")
     return 0
 
 
 def cmd_projects_delete(args: argparse.Namespace) -> int:
     """Move a project to the trash."""
-    destination = projects.trash_project(_workspace(args), args.project_id, user=getpass.getuser())
+    destination = projects.trash_project(_workspace(args), args.project_id, user=_user(args))
     print(f"Moved {args.project_id} to {destination} (restore with: mass-ide projects restore {args.project_id})")
     return 0
 
 
 def cmd_projects_restore(args: argparse.Namespace) -> int:
     """Bring a project back from the trash."""
-    project = projects.restore_project(_workspace(args), args.project_id, user=getpass.getuser())
+    project = projects.restore_project(_workspace(args), args.project_id, user=_user(args))
     print(f"Restored {project.name!r} (id {project.id})")
     return 0
 
 
 def cmd_projects_samples(args: argparse.Namespace) -> int:
     """Import the project template's sample data."""
-    added = add_sample_data(_workspace(args), args.project_id, user=getpass.getuser())
+    added = add_sample_data(_workspace(args), args.project_id, user=_user(args))
     for dataset in added:
         print(f"Imported {dataset.name!r}: {dataset.item_count} {dataset.kind} item(s) (dataset {dataset.id})")
     return 0
@@ -117,7 +124,7 @@ def cmd_data_import(args: argparse.Namespace) -> int:
 
     deid = DeidOptions(clean_descriptors=args.clean_descriptors, dates=args.dates)
     dataset = import_dataset(_workspace(args), args.project_id, source=Path(args.source), name=args.name,
-                             user=getpass.getuser(), deid=deid)
+                             user=_user(args), deid=deid)
     print(f"Imported {dataset.name!r}: {dataset.item_count} {dataset.kind} item(s) (dataset {dataset.id})")
     if dataset.report.get("deidentification"):
         applied = ", ".join(dataset.report["deidentification"].get("profile_options") or []) or "no option"
@@ -156,7 +163,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"Training project {args.project_id} on dataset {args.dataset} with {args.nproc} process(es)")
     if args.nproc > 1:
         run = runs.create_run(ws, args.project_id, dataset_id=args.dataset, version=args.version,
-                              user=getpass.getuser(), overrides=overrides, processes=args.nproc)
+                              user=_user(args), overrides=overrides, processes=args.nproc)
         runs.update_run(ws, run["id"], status="running", pid=os.getpid(), started_at=now_iso())
         completed = subprocess.run(worker_command(ws, run), check=False)
         if runs.get_run(ws, run["id"])["status"] in runs.ACTIVE:
@@ -165,7 +172,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         finished = runs.get_run(ws, run["id"])
     else:
         finished = worker.train_in_process(ws, args.project_id, dataset_id=args.dataset, version=args.version,
-                                           user=getpass.getuser(), overrides=overrides)
+                                           user=_user(args), overrides=overrides)
     _print_run(finished)
     return 0 if finished["status"] == "completed" else 1
 
@@ -226,21 +233,21 @@ def _print_version(verb: str, version: dict) -> None:
 
 def cmd_models_register(args: argparse.Namespace) -> int:
     """Register a completed run's best checkpoint as a model version."""
-    _print_version("Registered", registry.register_run(_workspace(args), args.run, user=getpass.getuser(),
+    _print_version("Registered", registry.register_run(_workspace(args), args.run, user=_user(args),
                                                        name=args.name))
     return 0
 
 
 def cmd_models_alias(args: argparse.Namespace) -> int:
     """Point an alias at a version."""
-    version = registry.set_alias(_workspace(args), args.name, args.version, args.alias, user=getpass.getuser())
+    version = registry.set_alias(_workspace(args), args.name, args.version, args.alias, user=_user(args))
     print(f"{args.name}@{args.alias} is now version {version['number']}")
     return 0
 
 
 def cmd_models_delete(args: argparse.Namespace) -> int:
     """Soft-delete a version."""
-    version = registry.delete_version(_workspace(args), args.name, args.version, user=getpass.getuser())
+    version = registry.delete_version(_workspace(args), args.name, args.version, user=_user(args))
     print(f"Deleted {args.name} version {version['number']} "
           f"(restore with: mass-ide models restore {args.name} {version['number']})")
     return 0
@@ -249,14 +256,14 @@ def cmd_models_delete(args: argparse.Namespace) -> int:
 def cmd_models_restore(args: argparse.Namespace) -> int:
     """Bring back a soft-deleted version."""
     _print_version("Restored", registry.restore_version(_workspace(args), args.name, args.version,
-                                                        user=getpass.getuser()))
+                                                        user=_user(args)))
     return 0
 
 
 def cmd_models_import(args: argparse.Namespace) -> int:
     """Register a model file from disk (weights only; files that need code to load are refused)."""
     _print_version("Imported", registry.import_model_file(_workspace(args), Path(args.file), name=args.name,
-                                                          project_id=args.project, user=getpass.getuser()))
+                                                          project_id=args.project, user=_user(args)))
     return 0
 
 

@@ -76,7 +76,10 @@ async def test_bad_template_and_duplicate_name_answer_400_and_409(jp_fetch):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("not json", "Invalid JSON"),
+        ("not json", "the request body is not JSON: Expecting value at line 1, column 1"),
+        ("", "the request body is not JSON"),
+        (b'{"name": "\xff\xfe"}', "not UTF-8"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         ("[]", "is not of type 'object'"),
         (json.dumps({"name": "X"}), "'template' is a required property"),
         (json.dumps({"name": "", "template": "liver-function"}), "invalid request name"),

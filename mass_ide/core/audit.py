@@ -1,5 +1,6 @@
 """The audit log: who did what, when. Written in the same transaction as the change."""
 
+import getpass
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -30,3 +31,22 @@ def events(db: Database, *, target: str | None = None, limit: int = 100) -> list
     where, args = ("target = ?", [target]) if target else (None, None)
     rows = db["audit"].rows_where(where, args, order_by="id desc", limit=limit)
     return [{**row, "detail": json.loads(row["detail"]) if row["detail"] else None} for row in rows]
+
+
+LOCAL_USER_KEY = "local_user"
+
+
+def set_local_user(db: Database, name: str) -> str:
+    """Record the name of this workspace's one local user (empty: the account running the server); that name."""
+    name = name.strip() or getpass.getuser()
+    db["workspace_meta"].upsert({"key": LOCAL_USER_KEY, "value": name}, pk="key")
+    return name
+
+
+def local_user(db: Database) -> str:
+    """Who works here outside a team: the name the server was configured with, else this account's name.
+
+    The notebook, the command line and a single-user server's browser of one person show as one person.
+    """
+    rows = list(db["workspace_meta"].rows_where("key = ?", [LOCAL_USER_KEY]))
+    return rows[0]["value"] if rows else getpass.getuser()

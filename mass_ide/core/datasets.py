@@ -126,6 +126,7 @@ def stage_import(ws: Workspace, project_id: str, *, source: Path, salt: str,
     from mass_ide.core.data.importers import import_source
 
     project = get_project(ws, project_id)
+    ws.check_import_source(source)
     staging = project.folder / "data" / f".importing-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
@@ -171,7 +172,6 @@ def commit_import(ws: Workspace, staged: StagedImport, *, name: str | None = Non
                          detail={"project": project.id, "source": report.source_name, "items": len(report.items),
                                  "deidentified": bool(report.deidentification),
                                  "deidentification_options": report.deidentification.get("options")})
-
             staged.staging.rename(project.folder / folder)
     finally:
         shutil.rmtree(staged.staging, ignore_errors=True)

@@ -7,13 +7,21 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado import ioloop
 from traitlets import Integer, Unicode
 
+from mass_ide.core import audit
 from mass_ide.core.scheduler import RunScheduler
 from mass_ide.core.workspace import Workspace
-from mass_ide.server.base import SCHEDULER_SETTING, WORKSPACE_SETTING
+from mass_ide.server.base import (
+    LIMITS_SETTING,
+    SCHEDULER_SETTING,
+    USER_SETTING,
+    WORKSPACE_SETTING,
+)
 from mass_ide.server.deploy_handlers import SUPERVISOR_SETTING, supervisor
 from mass_ide.server.routes import url_handlers
 
 SCHEDULER_TICK_MS = 500
+GiB, MiB = 2**30, 2**20
+BODY_LIMITS = ("max_request_bytes", "max_import_bytes", "max_model_bytes", "max_predict_bytes")
 
 
 class MassIDEApp(ExtensionApp):
@@ -40,6 +48,34 @@ class MassIDEApp(ExtensionApp):
         help="How many training runs may train at once (one per device by default); others wait in the queue.",
     )
 
+    max_request_bytes = Integer(
+        16 * MiB,
+        config=True,
+        help="Largest body of a request that is not a file upload (JSON, a mask slice), in bytes; 413 above it.",
+    )
+    max_import_bytes = Integer(
+        20 * GiB,
+        config=True,
+        help="Largest file uploaded to import a dataset (or one file of a folder upload), in bytes; 413 above it.",
+    )
+    max_model_bytes = Integer(
+        4 * GiB,
+        config=True,
+        help="Largest model file uploaded as a registry version, in bytes; 413 above it.",
+    )
+    max_predict_bytes = Integer(
+        1 * GiB,
+        config=True,
+        help="Largest prediction request (a picture, a volume, a zipped DICOM series), in bytes; 413 above it.",
+    )
+    user_name = Unicode(
+        "",
+        config=True,
+        help="The audit log's name for whoever signs in to this single-user server (with its token or password), "
+        "from the browser, a notebook or the mass-ide command. Empty: the account that runs the server. "
+        "Behind JupyterHub the Hub's user names are used instead.",
+    )
+
     def resolved_workspace_dir(self) -> Path:
         """The workspace folder, relative paths taken from the server root."""
         path = Path(self.workspace_dir).expanduser()
@@ -50,6 +86,8 @@ class MassIDEApp(ExtensionApp):
         workspace = Workspace.open(self.resolved_workspace_dir(), db_path=self.db_path or None)
         workspace.clear_uploads()  # what a killed server was receiving is incomplete
         self.settings[WORKSPACE_SETTING] = workspace
+        self.settings[LIMITS_SETTING] = {name: getattr(self, name) for name in BODY_LIMITS}
+        self.settings[USER_SETTING] = audit.set_local_user(workspace.db, self.user_name)
         scheduler = RunScheduler(workspace, max_running=self.max_concurrent_runs)
         scheduler.recover()
         self.settings[SCHEDULER_SETTING] = scheduler

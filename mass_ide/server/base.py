@@ -1,13 +1,24 @@
-"""The one base class of every Mass IDE handler: auth resource, JSON in and out, errors."""
+"""The one base class of every Mass IDE handler: credentials and limits before the body, JSON in and out, errors.
 
+Every handler streams its request body, so :meth:`MassHandler.prepare` runs
+before a byte of it is read: it refuses callers without credentials or without
+the right role (403), bodies over the route's limit (413), and ids that cannot
+name a row (404). Only then does the body arrive, into memory (JSON, PNG) or,
+for uploads, straight into a file.
+"""
+
+import json
 from http import HTTPStatus
 from typing import Any, ClassVar
 
 import jsonschema
+from jupyter_server.auth.utils import HTTP_METHOD_TO_AUTH_ACTION
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
 from tornado.web import HTTPError
 
+from mass_ide.core.data.files import human_size
 from mass_ide.core.errors import Conflict, InvalidInput, MassError, NotFound
 from mass_ide.core.workspace import Workspace
 
@@ -15,8 +26,13 @@ ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, NotFound: HTTPStatus.NOT_F
 
 WORKSPACE_SETTING = "mass_ide_workspace"
 SCHEDULER_SETTING = "mass_ide_scheduler"
+LIMITS_SETTING = "mass_ide_body_limits"
+USER_SETTING = "mass_ide_user_name"
+LARGEST_ROW_ID = 2**63 - 1  # SQLite's integer keys
+SINGLE_USER_PROVIDERS = "jupyter_server."  # its own identity providers: whoever holds the token or password
 
 
+@web.stream_request_body
 class MassHandler(ExtensionHandlerMixin, APIHandler):
     """Base handler: subclasses declare per-method ``responses`` and ``request_bodies``.
 
@@ -24,11 +40,54 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
     ``request_bodies`` maps a method to a schema name from
     :mod:`mass_ide.server.schemas`; both feed the OpenAPI document, and the
     body schema also validates the request in :meth:`read_json`.
+    ``body_limit`` names the ``MassIDEApp`` setting that caps this route's body.
     """
 
     auth_resource = "mass_ide"
     responses: ClassVar[dict[str, dict[int, str | None]]] = {}
     request_bodies: ClassVar[dict[str, str]] = {}
+    body_limit: ClassVar[str] = "max_request_bytes"
+
+    async def prepare(self) -> None:
+        """Before the body: credentials and role (403), well-formed ids (404), the size limit (413)."""
+        await super().prepare()  # jupyter_server: who is asking, the XSRF rule, host and origin
+        self.check_credentials()
+        self.check_ids()
+        self.limit_body()
+        self.request.body = bytearray()
+
+    def check_credentials(self) -> None:
+        """403 for a caller who is not signed in, or whose role does not allow this method here."""
+        if self.current_user is None:
+            raise HTTPError(HTTPStatus.FORBIDDEN, "sign in to Jupyter first: send the server's token or its cookie")
+        action = HTTP_METHOD_TO_AUTH_ACTION.get(self.request.method, "write")
+        if not self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource):
+            raise HTTPError(HTTPStatus.FORBIDDEN, f"you are not authorized to {action} {self.auth_resource} here")
+
+    def check_ids(self) -> None:
+        """404 for a numeric id too large to be a row's (SQLite keys are 64-bit)."""
+        for name, value in self.path_kwargs.items():
+            if name.endswith("_id") and value.isdigit() and int(value) > LARGEST_ROW_ID:
+                raise HTTPError(HTTPStatus.NOT_FOUND, f"no {name.removesuffix('_id')} {value}")
+
+    def limit_body(self) -> None:
+        """413 when the announced body is over this route's limit; a streamed body is cut off there too."""
+        setting = self.limit_setting()
+        limit = self.settings[LIMITS_SETTING][setting]
+        announced = int(self.request.headers.get("Content-Length", "0"))
+        if announced > limit:
+            raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                            f"the request's body of {human_size(announced)} is over this route's limit of "
+                            f"{human_size(limit)} (the server setting MassIDEApp.{setting})")
+        self.request.connection.set_max_body_size(limit)
+
+    def limit_setting(self) -> str:
+        """The setting that limits this request's body (``body_limit`` unless a subclass knows better)."""
+        return self.body_limit
+
+    def data_received(self, chunk: bytes) -> None:
+        """Keep a chunk of the (size-limited) body in memory; uploads write theirs to a file instead."""
+        self.request.body.extend(chunk)
 
     @property
     def workspace(self) -> Workspace:
@@ -42,14 +101,34 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def user_name(self) -> str:
-        """The authenticated Jupyter user's name for the audit log (readable name, else the id)."""
-        return self.current_user.name or self.current_user.username
+        """Who is asking, for the audit log: one stable name per person.
 
-    def read_json(self) -> dict[str, Any]:
-        """The request body, validated against this method's schema (400 otherwise)."""
+        A single-user server (token or password) has one person, its owner: the name
+        configured as ``MassIDEApp.user_name`` (the account running the server by default),
+        whichever client signed in. Behind JupyterHub, the Hub's user name.
+        """
+        if type(self.identity_provider).__module__.startswith(SINGLE_USER_PROVIDERS):
+            return self.settings[USER_SETTING]
+        return self.current_user.username
+
+    def read_json(self, *, optional: bool = False) -> dict[str, Any]:
+        """The request body as JSON, validated against this method's schema; 400 says what is wrong with it.
+
+        ``optional``: an empty body means ``{}``.
+        """
         from mass_ide.server.schemas import COMPONENTS
 
-        body = self.get_json_body()
+        if optional and not self.request.body.strip():
+            return {}
+        try:
+            body = json.loads(self.request.body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, "the request body is not UTF-8 text; send JSON in UTF-8") from None
+        except json.JSONDecodeError as error:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, f"the request body is not JSON: {error.msg} at line "
+                                                    f"{error.lineno}, column {error.colno}") from None
+        except RecursionError:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, "the request body's JSON is nested too deeply") from None
         schema = COMPONENTS[self.request_bodies[self.request.method.lower()]]
         try:
             jsonschema.validate(body, schema)

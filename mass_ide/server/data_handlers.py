@@ -23,9 +23,10 @@ from mass_ide.core import (
     sample_data,
     uploads,
 )
+from mass_ide.core.data import files
 from mass_ide.core.data.deidentify import DeidOptions
 from mass_ide.core.errors import InvalidInput
-from mass_ide.server.base import MassHandler
+from mass_ide.server.base import LARGEST_ROW_ID, MassHandler
 from mass_ide.server.handlers import API_PREFIX
 from mass_ide.server.openapi import PNG
 from mass_ide.server.views import (
@@ -35,28 +36,32 @@ from mass_ide.server.views import (
     relative_to_root,
 )
 
-MAX_UPLOAD_BYTES = 20 * 2**30
-
 
 class StreamedUploadHandler(MassHandler):
     """A handler whose POST body may be a file, written to disk in chunks as it arrives (never held whole).
 
-    ``prepare`` calls :meth:`receive_into` for an upload; whatever ``remove`` names is
-    deleted when the request ends, unless :meth:`keep_upload` was called (a cancelled
-    or failed upload leaves nothing behind).
+    The base class has checked credentials, role and size before ``prepare`` here
+    calls :meth:`receive_into`; whatever ``remove`` names is deleted when the
+    request ends, unless :meth:`keep_upload` was called (a cancelled or failed
+    upload leaves nothing behind). A JSON body stays small whatever the route.
     """
 
+    body_limit = "max_import_bytes"
+
     async def prepare(self) -> None:
-        await super().prepare()
-        self._chunks: list[bytes] = []
         self._upload: BinaryIO | None = None
         self._remove: Path | None = None
+        await super().prepare()
+
+    def sends_json(self) -> bool:
+        """Whether the body is JSON (a request about files already on the server) rather than a file."""
+        return self.request.headers.get("Content-Type", "").startswith("application/json")
+
+    def limit_setting(self) -> str:
+        return "max_request_bytes" if self.sends_json() else self.body_limit
 
     def receive_into(self, target: Path, *, remove: Path) -> None:
-        """Stream the request body into ``target`` (the caller must be allowed to write)."""
-        if not self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource):
-            raise web.HTTPError(HTTPStatus.FORBIDDEN, "not authorized to import data")
-        self.request.connection.set_max_body_size(MAX_UPLOAD_BYTES)
+        """Stream the request body into ``target``."""
         self._remove = remove
         self._upload = target.open("wb")
 
@@ -74,7 +79,7 @@ class StreamedUploadHandler(MassHandler):
         if self._upload is not None:
             self._upload.write(chunk)
         else:
-            self._chunks.append(chunk)
+            super().data_received(chunk)
 
     def on_finish(self) -> None:
         """Remove the upload (unless kept), whatever happened."""
@@ -92,7 +97,6 @@ class StreamedUploadHandler(MassHandler):
         super().on_connection_close()
 
 
-@web.stream_request_body
 class DatasetsHandler(StreamedUploadHandler):
     """A project's datasets; POST imports one, streaming an upload to disk in chunks."""
 
@@ -100,13 +104,11 @@ class DatasetsHandler(StreamedUploadHandler):
     request_bodies = {"post": "NewDataset"}
 
     async def prepare(self) -> None:
-        """Authenticate first; then, for an upload, open the file that the body streams into."""
+        """After the base class's checks, for an upload: open the file that the body streams into."""
         await super().prepare()
-        if self.request.method != "POST" or self.request.headers.get("Content-Type", "").startswith("application/json"):
+        if self.request.method != "POST" or self.sends_json():
             return
-        filename = self.get_query_argument("filename", "")
-        if not filename or Path(filename).name != filename or filename.startswith("."):
-            raise web.HTTPError(HTTPStatus.BAD_REQUEST, "give the uploaded file's name as ?filename=NAME (no folders)")
+        filename = files.check_file_name(self.get_query_argument("filename", ""))
         upload_dir = Path(tempfile.mkdtemp(prefix="upload-", dir=self.workspace.root / "uploads"))
         self.receive_into(upload_dir / filename, remove=upload_dir)
 
@@ -133,7 +135,6 @@ class DatasetsHandler(StreamedUploadHandler):
             deid = DeidOptions.parse(clean_descriptors=self.get_query_argument("clean_descriptors", None),
                                      dates=self.get_query_argument("dates", None))
         else:
-            self.request.body = b"".join(self._chunks)
             body = self.read_json()
             source, name = datasets.resolve_inside(Path(self.root_dir), body["path"]), body.get("name")
             deid = DeidOptions.parse(**body.get("deidentification", {}))
@@ -164,7 +165,6 @@ class UploadFoldersHandler(MassHandler):
         self.write_json({"id": uploads.open_folder(self.workspace)}, status=HTTPStatus.CREATED)
 
 
-@web.stream_request_body
 class UploadFileHandler(StreamedUploadHandler):
     """One file of a folder upload, streamed to disk at its path inside the dropped folder."""
 
@@ -228,6 +228,8 @@ def int_argument(handler: MassHandler, name: str, default: int | None = None, *,
         raise InvalidInput(f"{name}= must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise InvalidInput(f"{name}= must be at least {minimum}")
+    if value > LARGEST_ROW_ID:
+        raise InvalidInput(f"{name}= must be at most {LARGEST_ROW_ID}")
     return value
 
 
@@ -356,12 +358,10 @@ class MaskHandler(MassHandler):
     def put(self, item_id: str) -> None:
         """Replace one mask slice: PNG body, `?axis=&index=&version=`; 409 when a newer version exists."""
         item = datasets.get_item(self.workspace, int(item_id))
-        display = render.decode_png(self.request.body, name="the mask slice")
-        saved = annotations.write_mask_slice(
-            self.workspace, item.id, axis=self.get_query_argument("axis", "axial"), index=int_argument(self, "index"),
-            values=render.from_display(item.kind, display), expected_version=int_argument(self, "version"),
-            user=self.user_name,
-        )
+        axis, index = self.get_query_argument("axis", "axial"), int_argument(self, "index")
+        values = render.decode_mask_slice(item, self.request.body, axis=axis, index=index)
+        saved = annotations.write_mask_slice(self.workspace, item.id, axis=axis, index=index, values=values,
+                                             expected_version=int_argument(self, "version"), user=self.user_name)
         self.write_json(annotation_json(saved))
 
 

@@ -126,21 +126,12 @@ def with_prediction_id(body: bytes, prediction_id: str | None) -> bytes:
     return body.rstrip()[:-1] + b', "prediction_id": "' + prediction_id.encode("ascii") + b'"}'
 
 
-@web.stream_request_body
 class PredictHandler(DeploymentBase):
     """Predictions of a deployment."""
 
     responses = {"post": {200: "PredictionAnswer", 400: None, 404: None, 409: None, 413: None, 502: None}}
     fresh_status = False  # the periodic tick notices dead workers; a dead one answers 503 here anyway
-
-    def data_received(self, chunk: bytes) -> None:
-        self.chunks.append(chunk)
-
-    async def prepare(self) -> None:
-        self.chunks: list[bytes] = []
-        await super().prepare()
-        if self.current_user is not None:  # only a signed-in user may send a large volume
-            self.request.connection.set_max_body_size(MAX_BODY_BYTES)
+    body_limit = "max_predict_bytes"
 
     @web.authenticated
     @authorized
@@ -156,7 +147,7 @@ class PredictHandler(DeploymentBase):
         renders a slice as PNG. A 400 names the missing column, wrong unit, picture size or format.
         """
         dep = deployments.running_deployment(self.workspace, int(deployment_id))
-        body = b"".join(self.chunks)
+        body = bytes(self.request.body)
         started = time.perf_counter()
         answer = await forwarding_client(self.settings).fetch(
             f"http://127.0.0.1:{dep['port']}/predict" + (f"?{self.request.query}" if self.request.query else ""),

@@ -10,6 +10,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from mass_ide.core import registry
+from mass_ide.core.data import files
 from mass_ide.server.base import MassHandler
 from mass_ide.server.data_handlers import StreamedUploadHandler
 from mass_ide.server.handlers import API_PREFIX
@@ -72,18 +73,18 @@ def created_version(handler: MassHandler, version: dict) -> None:
     handler.write_json(version_json(version), status=HTTPStatus.CREATED)
 
 
-@web.stream_request_body
 class ModelVersionsHandler(StreamedUploadHandler):
     """Upload a model file as a new version."""
 
     responses = {"post": {201: "ModelVersion", 400: None, 404: None, 409: None}}
     request_bodies = {"post": BINARY}
+    body_limit = "max_model_bytes"
 
     async def prepare(self) -> None:
-        """Authenticate first; then stream the uploaded model file to disk."""
+        """After the base class's checks, stream the uploaded model file to disk."""
         await super().prepare()
         if self.request.method == "POST":
-            filename = Path(self.get_query_argument("filename", "model.pt")).name.lstrip(".") or "model.pt"
+            filename = files.check_file_name(self.get_query_argument("filename", "model.pt"))
             folder = Path(tempfile.mkdtemp(prefix="model-", dir=self.workspace.root / "uploads"))
             self.receive_into(folder / filename, remove=folder)
 

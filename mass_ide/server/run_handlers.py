@@ -11,8 +11,13 @@ from jupyter_server.utils import url_path_join
 from tornado import ioloop, web, websocket
 
 from mass_ide.core import runs, tuning
-from mass_ide.core.errors import MassError
-from mass_ide.server.base import SCHEDULER_SETTING, WORKSPACE_SETTING, MassHandler
+from mass_ide.core.errors import MassError, NotFound
+from mass_ide.server.base import (
+    LARGEST_ROW_ID,
+    SCHEDULER_SETTING,
+    WORKSPACE_SETTING,
+    MassHandler,
+)
 from mass_ide.server.data_handlers import int_argument
 from mass_ide.server.handlers import API_PREFIX
 from mass_ide.server.openapi import PNG
@@ -144,7 +149,11 @@ class RunStreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocke
     async def get(self, run_id: str) -> None:
         """Open the live stream of a run's metrics (`?since=N` to skip what you have)."""
         await self.pre_get()
+        if not self.get_query_argument("since", "0").isdigit():
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, "since= must be a metric id (a whole number)")
         try:
+            if int(run_id) > LARGEST_ROW_ID:
+                raise NotFound(f"no run {run_id}")
             runs.get_run(self.settings[WORKSPACE_SETTING], int(run_id))
         except MassError as error:
             raise web.HTTPError(HTTPStatus.NOT_FOUND, str(error)) from None

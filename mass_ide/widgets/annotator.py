@@ -4,13 +4,12 @@ Saving uses the same versions as the annotation view, so a label saved over a
 newer one from another tab or person is refused with the same message.
 """
 
-import getpass
 import html
 
 import ipywidgets as widgets
 import numpy as np
 
-from mass_ide.core import annotations, datasets, render
+from mass_ide.core import annotations, audit, datasets, render
 from mass_ide.core.errors import MassError
 from mass_ide.core.workspace import Workspace
 
@@ -38,7 +37,7 @@ class Annotator(widgets.VBox):
 
     def __init__(self, workspace: Workspace, dataset_id: int, *, user: str | None = None,
                  unlabelled_only: bool = False):
-        self.workspace, self.user = workspace, user or getpass.getuser()
+        self.workspace, self.user = workspace, user or audit.local_user(workspace.db)
         self.dataset = datasets.get_dataset(workspace, dataset_id)
         self.scheme = annotations.label_classes(workspace, self.dataset.project_id)
         self.items, _ = datasets.list_items(workspace, dataset_id, unlabelled_only=unlabelled_only, limit=-1)

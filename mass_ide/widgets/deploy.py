@@ -5,14 +5,13 @@ starts its worker, and the widget watches the store (in a background thread, on 
 own database connection) until the deployment runs or fails.
 """
 
-import getpass
 import html
 import threading
 import time
 
 import ipywidgets as widgets
 
-from mass_ide.core import registry
+from mass_ide.core import audit, registry
 from mass_ide.core.errors import MassError
 from mass_ide.core.serving import deployments
 from mass_ide.core.workspace import Workspace
@@ -53,7 +52,7 @@ class DeployButton(widgets.VBox):
 
     def __init__(self, workspace: Workspace, name: str, ref: object = "latest", *, user: str | None = None,
                  runtime: str = "torch", watch: bool = True):
-        self.workspace, self.user, self.runtime, self.watch = workspace, user or getpass.getuser(), runtime, watch
+        self.workspace, self.user, self.runtime, self.watch = workspace, user or audit.local_user(workspace.db), runtime, watch
         self.version = registry.get_version(workspace, name, ref)
         found = live_deployment(workspace, self.version)
         self.deployment_id: int | None = found["id"] if found else None
