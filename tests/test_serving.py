@@ -376,3 +376,10 @@ def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_period():
     assert stubborn.stdout.readline() == b"ready\n"  # SIGTERM is ignored from here on
     end_workers([stubborn.pid], grace_s=0.5)
     assert not pid_alive(stubborn.pid) and stubborn.wait(timeout=30) == -signal.SIGKILL
+
+
+def test_a_refused_zip_upload_is_named_as_uploaded(tmp_path):
+    volume = {"inputs": {"kind": "volume"}}
+    with pytest.raises(InvalidInput, match=r"^scan\.zip is not a readable zip archive") as refused:
+        inputs.upload_input(b"PK\x03\x04 torn", name="scan.zip", signature=volume, folder=tmp_path)
+    assert "upload.zip" not in str(refused.value)  # the name the scratch copy happens to have is not the user's

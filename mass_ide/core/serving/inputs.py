@@ -115,6 +115,11 @@ def volume_kind(name: str) -> str:
     raise InvalidInput(f"{name}: a volume model takes a .nii, .nii.gz or a .zip of one DICOM series")
 
 
+def named_as_uploaded(message: str, *, saved: str, name: str) -> str:
+    """An importer's message about the upload saved as ``saved``, naming it as the user did (``name``)."""
+    return message.replace(saved, name, 1) if saved in message else f"{name}: {message}"
+
+
 def volume_file(data: bytes, *, name: str, folder: Path) -> Path:
     """The uploaded volume as a NIfTI file in ``folder`` (a DICOM series zip is converted, de-identified)."""
     kind = volume_kind(name)
@@ -127,7 +132,7 @@ def volume_file(data: bytes, *, name: str, folder: Path) -> Path:
         try:
             report = import_source(archive, converted, deid_salt="serving", max_bytes=UPLOAD_MAX_BYTES)
         except InvalidInput as error:
-            raise InvalidInput(f"{name}: {error}") from None
+            raise InvalidInput(named_as_uploaded(str(error), saved=archive.name, name=name)) from None
         volumes = [item for item in report.items if item.kind == "volume" and item.path]
         if len(volumes) != 1:
             raise InvalidInput(f"{name} must hold exactly one DICOM series or volume; it holds {len(volumes)}")
