@@ -356,3 +356,13 @@ def test_the_import_command_takes_the_options(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["data", *ws, "import", "seg", str(tmp_path / "export"), "--dates", "keep"])
     assert "invalid choice: 'keep' (choose from 'remove', 'shift')" in capsys.readouterr().err
+
+
+def test_a_modality_that_is_no_defined_term_names_nothing(tmp_path):
+    write_ct_series(tmp_path / "odd", count=2, extra={"Modality": "QUIMBY"})
+    write_ct_series(tmp_path / "ct", count=2)
+    [odd] = import_source(tmp_path / "odd", staging(tmp_path, "one"), deid_salt=SALT).items
+    [ct] = import_source(tmp_path / "ct", staging(tmp_path, "two"), deid_salt=SALT).items
+    assert odd.key.startswith("series-") and "modality" not in odd.meta["dicom"] and "units" not in odd.meta["dicom"]
+    assert_no_marker(odd.key, odd.path, json.dumps(odd.meta))
+    assert ct.key.startswith("ct-") and ct.meta["dicom"]["modality"] == "CT" and ct.meta["dicom"]["units"] == "HU"

@@ -35,14 +35,21 @@ DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 HEADER_ERRORS = (AttributeError, KeyError, TypeError, ValueError, OverflowError)  # values parsed lazily
 COLOUR_MODES = {"RGB", "ARGB", "CMYK", "HSV", "PALETTE COLOR", "YBR_FULL", "YBR_FULL_422", "YBR_PARTIAL_420",
                 "YBR_PARTIAL_422", "YBR_ICT", "YBR_RCT"}  # the defined terms an error may name
-CODE_STRING = re.compile(r"[A-Z0-9_ ]{1,16}")
+# PS3.3 C.7.3.1.1.1 Modality defined terms (and retired ones still met): a modality is named, kept and used in a
+# file name only when it is one of these, so that no free text hidden in the header travels that way
+MODALITIES = frozenset("""
+    AR ASMT AU BDUS BI BMD CFM CR CT CTPROTOCOL DMS DG DOC DX ECG EEG EMG EOG EPS ES FID GM HC HD IO IOL IVOCT
+    IVUS KER KO LEN LS MG MR M3D NM OAM OCT OP OPM OPT OPTBSV OPTENF OPV OSS OT PLAN POS PR PT PX REG RESP RF RG
+    RTDOSE RTIMAGE RTINTENT RTPLAN RTRAD RTRECORD RTSEGANN RTSTRUCT RWV SEG SM SMR SR SRF STAIN TEXTUREMAP TG US VA
+    XA XAPROTOCOL XC CD DD DF DM DS EC FA FS LP MA MS OPR ST VF
+""".split())
 DESCRIPTORS = {  # cleaned descriptor (Clean Descriptors Option only) -> meta["dicom"] key
     "StudyDescription": "study_description", "SeriesDescription": "series_description",
     "ProtocolName": "protocol_name",
 }
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 SUMMARY = {  # de-identified header attribute -> meta["dicom"] key
-    "Modality": "modality", "SOPClassUID": "sop_class", "SeriesNumber": "series_number",
+    "SOPClassUID": "sop_class", "SeriesNumber": "series_number",
     "BodyPartExamined": "body_part", "Manufacturer": "manufacturer", "ManufacturerModelName": "model",
     "SliceThickness": "slice_thickness", "KVP": "kvp", "ConvolutionKernel": "convolution_kernel",
     "PhotometricInterpretation": "photometric_interpretation", "StudyInstanceUID": "study_uid",
@@ -165,13 +172,19 @@ def _series_label(ds: Dataset) -> str:
 
     Only a series number and a modality that are well formed are named; descriptions never are.
     """
-    number, modality = ds.get("SeriesNumber"), str(ds.get("Modality") or "").strip()
+    number, modality = ds.get("SeriesNumber"), _modality(ds)
     try:
         number = int(number) if number not in (None, "") else None
     except HEADER_ERRORS:
         number = None
     where = f"series {number}" if number is not None else "a series without a number"
-    return f"{where} ({modality})" if CODE_STRING.fullmatch(modality) else where
+    return f"{where} ({modality})" if modality else where
+
+
+def _modality(ds: Dataset) -> str | None:
+    """The header's modality when it is a defined term of the standard (else None: it is never quoted)."""
+    modality = str(ds.get("Modality") or "").strip().upper()
+    return modality if modality in MODALITIES else None
 
 
 def _json_value(value):
@@ -189,6 +202,8 @@ def _header_summary(series: Series) -> dict:
     summary = {key: _json_value(header[keyword].value) for keyword, key in SUMMARY.items()
                if keyword in header and header[keyword].value not in (None, "")}
     summary.update({DESCRIPTORS[keyword]: value for keyword, value in series.descriptions.items()})
+    if modality := _modality(header):
+        summary["modality"] = modality
     if summary.get("modality") == "CT":
         summary["units"] = "HU"
     summary["files"] = len(series.files)
@@ -391,7 +406,7 @@ def _volume(frames: list[Frame], *, rows: int, columns: int, encoding: str) -> n
 
 def _series_name(series: Series) -> str:
     """A stable, non-identifying file name: modality and a hash of the replaced series UID."""
-    modality = re.sub(r"[^a-z0-9]", "", str(series.header.get("Modality", "")).lower()) or "series"
+    modality = (_modality(series.header) or "series").lower()
     digest = hashlib.sha256(str(series.header.get("SeriesInstanceUID", series.uid)).encode()).hexdigest()
     return f"{modality}-{digest[:10]}"
 
