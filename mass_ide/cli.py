@@ -1,7 +1,6 @@
 """The ``mass-ide`` command line, over the same core as the panels and notebooks."""
 
 import argparse
-import getpass
 import json
 import os
 import subprocess
@@ -178,22 +177,87 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    """Auto-tune in the foreground: trials one after another, then the best configuration."""
+    """Auto-tune in the foreground: trials one after another, then the best configuration; ``--stop``: stop a study.
+
+    A study stopped from elsewhere (the Stop button, ``mass-ide studies stop``) ends here after its current trial.
+    """
+    if args.stop is not None:
+        return _stop_study(args, args.stop)
+    if args.project_id is None or args.dataset is None:
+        raise InvalidInput("give PROJECT_ID and --dataset to start a study, or --stop STUDY_ID to stop one")
     ws = _workspace(args)
     study = tuning.start_study(ws, args.project_id, dataset_id=args.dataset, trials=args.trials,
-                               version=args.version, overrides=_config_overrides(args.set), user=getpass.getuser())
+                               version=args.version, overrides=_config_overrides(args.set), user=_user(args))
     print(f"Study {study['id']}: {args.trials} trial(s) maximising {study['objective']}")
-    while (queued := runs.runs_with_status(ws, "queued")):
-        try:
-            worker.execute(ws, queued[0]["id"])
-        except Exception:  # a failed trial is recorded and the study goes on
-            pass
-        _print_run(runs.get_run(ws, queued[0]["id"]))
-        tuning.advance_all(ws)
-    best = tuning.get_study(ws, study["id"])["best_run_id"]
-    if best:
-        print(f"Best: run {best} with {json.dumps(runs.get_run(ws, best)['config'])}")
-    return 0 if best else 1
+    done = worker.tune_in_process(ws, study["id"], on_trial=_print_run)
+    if done["status"] == "stopped":
+        print(f"Study {study['id']} was stopped after {len(done['trials'])} trial(s)")
+    if done["best_run_id"]:
+        print(f"Best: run {done['best_run_id']} with {json.dumps(runs.get_run(ws, done['best_run_id'])['config'])}")
+    return 0 if done["best_run_id"] else 1
+
+
+def _study_line(study: dict) -> str:
+    """A study as one line: id, status, trials done, best run, who started it when."""
+    ended = sum(trial["status"] in runs.FINAL for trial in study["trials"])
+    best = f"best run {study['best_run_id']}" if study["best_run_id"] else "no best run yet"
+    return (f"Study {study['id']}  {study['status']:<9}  {ended} of {study['n_trials']} trial(s) ended  "
+            f"{study['objective']}  {best}  {study['created_at']} by {study['created_by']}")
+
+
+def _stop_study(args: argparse.Namespace, study_id: int) -> int:
+    """Stop a study, as the Stop button does."""
+    study = tuning.stop_study(_workspace(args), study_id, user=_user(args))
+    cancelled = [str(trial["id"]) for trial in study["trials"] if trial["status"] in ("cancelling", "cancelled")]
+    print(f"Stopped study {study_id}; cancelled run(s): {', '.join(cancelled) or 'none'}")
+    print(_study_line(study))
+    return 0
+
+
+def cmd_studies_list(args: argparse.Namespace) -> int:
+    """Print a project's tuning studies, newest first."""
+    found = tuning.list_studies(_workspace(args), args.project_id)
+    if args.json:
+        print(json.dumps(found, indent=2))
+    elif not found:
+        print(f"No studies yet. Start one with: mass-ide tune {args.project_id} --dataset DATASET")
+    for study in [] if args.json else found:
+        print(_study_line(study))
+    return 0
+
+
+def cmd_studies_stop(args: argparse.Namespace) -> int:
+    """Stop a running study: no more trials; finished ones stay."""
+    return _stop_study(args, args.study_id)
+
+
+def _command_group(commands, name: str, text: str):
+    """A command group over a workspace (``mass-ide NAME --workspace W ACTION``); its actions' subparsers."""
+    group = commands.add_parser(name, help=text)
+    group.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    return group.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+
+def _tuning_parser(commands) -> None:
+    """The ``tune`` command and the ``studies`` group: list, stop."""
+    tune = commands.add_parser("tune", help="auto-tune hyperparameters with an Optuna study (--stop ID: stop one)")
+    tune.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
+    tune.add_argument("project_id", nargs="?")
+    tune.add_argument("--dataset", type=int, help="dataset id")
+    tune.add_argument("--trials", type=int, default=10)
+    tune.add_argument("--version", type=int, help="frozen dataset version (default: freeze one now)")
+    tune.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed for every trial")
+    tune.add_argument("--stop", type=int, metavar="STUDY_ID", help="stop this study instead: no more trials, "
+                                                                    "finished ones stay")
+    tune.set_defaults(handler=cmd_tune)
+    actions = _command_group(commands, "studies", "auto-tune studies: list them, stop one")
+    listing = actions.add_parser("list", help="list a project's studies")
+    listing.add_argument("project_id")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_studies_list)
+    stop = actions.add_parser("stop", help="stop a running study: no more trials, the running one is cancelled")
+    stop.add_argument("study_id", type=int)
+    stop.set_defaults(handler=cmd_studies_stop)
 
 
 def _version_line(version: dict) -> str:
@@ -269,9 +333,7 @@ def cmd_models_import(args: argparse.Namespace) -> int:
 
 def _models_parser(commands) -> None:
     """The ``models`` command group: list, show, register, alias, delete, restore, import."""
-    models = commands.add_parser("models", help="the model registry: versions, aliases, import")
-    models.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
-    actions = models.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = _command_group(commands, "models", "the model registry: versions, aliases, import")
     listing = actions.add_parser("list", help="list models and their versions")
     listing.add_argument("--project", help="only this project's models")
     listing.add_argument("--json", action="store_true")
@@ -380,9 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     templates.add_argument("--json", action="store_true")
     templates.set_defaults(handler=cmd_templates)
 
-    project_commands = commands.add_parser("projects", help="list, create, delete or restore projects")
-    project_commands.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
-    actions = project_commands.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = _command_group(commands, "projects", "list, create, delete or restore projects")
     listing = actions.add_parser("list", help="list projects")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_projects_list)
@@ -400,9 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("project_id")
     sample.set_defaults(handler=cmd_projects_samples)
 
-    data = commands.add_parser("data", help="import data into a project")
-    data.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
-    data_actions = data.add_subparsers(dest="action", required=True, metavar="ACTION")
+    data_actions = _command_group(commands, "data", "import data into a project")
     importing = data_actions.add_parser("import", help="import a CSV/TSV/TXT, images, NIfTI or DICOM (file, folder or zip)")
     importing.add_argument("project_id")
     importing.add_argument("source")
@@ -423,14 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override the configuration")
     train.set_defaults(handler=cmd_train)
 
-    tune = commands.add_parser("tune", help="auto-tune hyperparameters with an Optuna study")
-    tune.add_argument("--workspace", default=DEFAULT_WORKSPACE, help="workspace folder")
-    tune.add_argument("project_id")
-    tune.add_argument("--dataset", type=int, required=True, help="dataset id")
-    tune.add_argument("--trials", type=int, default=10)
-    tune.add_argument("--version", type=int, help="frozen dataset version (default: freeze one now)")
-    tune.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed for every trial")
-    tune.set_defaults(handler=cmd_tune)
+    _tuning_parser(commands)
     _models_parser(commands)
     _serving_parser(commands)
     return parser

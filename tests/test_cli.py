@@ -81,3 +81,42 @@ def test_train_and_tune_from_the_command_line(tmp_path, capsys):
     assert code == 0 and "Run 3 completed" in out and "Best: run" in out
     code, _, err = run(capsys, "train", *ws, "labs", "--dataset", "1", "--set", "epochs")
     assert code == 1 and "--set takes KEY=VALUE" in err
+
+
+def test_a_foreground_tune_stopped_from_elsewhere_ends_and_studies_lists_it(tmp_path, capsys):
+    import threading
+    import time
+
+    from mass_ide.core import runs
+    from mass_ide.core.workspace import Workspace
+
+    ws = ["--workspace", str(tmp_path / "ws")]
+    run(capsys, "projects", *ws, "create", "Labs", "--template", "liver-function")
+    run(capsys, "projects", *ws, "samples", "labs")
+    code, out, _ = run(capsys, "studies", *ws, "list", "labs")
+    assert code == 0 and "No studies yet" in out
+    ended = []
+    tuner = threading.Thread(target=lambda: ended.append(cli.main(
+        ["tune", *ws, "labs", "--dataset", "1", "--trials", "3", "--set", "epochs=200"])))
+    tuner.start()
+    try:
+        workspace = Workspace.open(tmp_path / "ws")
+        deadline = time.monotonic() + 600  # a last resort: the loop ends when the first trial has trained an epoch
+        while workspace.db["runs"].count == 0 or runs.get_run(workspace, 1)["epochs_done"] < 1:
+            assert time.monotonic() < deadline, "the first trial never trained"
+            time.sleep(0.05)
+        code, out, _ = run(capsys, "studies", *ws, "stop", "1")
+    finally:
+        tuner.join(600)
+    assert code == 0 and "Stopped study 1; cancelled run(s): 1" in out
+    assert ended == [1] and not tuner.is_alive()  # no trial completed, so no best configuration: exit 1
+    assert [r["status"] for r in runs.list_runs(workspace, "labs")] == ["cancelled"]  # and no trial after it
+    code, _, err = run(capsys, "tune", *ws, "--stop", "1")
+    assert code == 1 and "study 1 is already stopped; only a running study can be stopped" in err
+    code, _, err = run(capsys, "studies", *ws, "stop", "9")
+    assert code == 1 and "no tuning study with id 9" in err
+    code, out, _ = run(capsys, "studies", *ws, "list", "labs")
+    assert code == 0 and out.startswith("Study 1  stopped    1 of 3 trial(s) ended  val/auc  no best run yet")
+    code, _, err = run(capsys, "tune", *ws)
+    assert code == 1 and "give PROJECT_ID and --dataset to start a study, or --stop STUDY_ID" in err
+    workspace.close()

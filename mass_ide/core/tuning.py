@@ -15,6 +15,7 @@ from sqlite_utils.db import NotFoundError
 from mass_ide.core import audit, runs
 from mass_ide.core.datasets import freeze, get_dataset
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
+from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
 
 OBJECTIVES = {"tabular-classification": "val/auc", "image-classification": "val/auc", "segmentation": "val/dice"}
@@ -77,6 +78,13 @@ def get_study(ws: Workspace, study_id: int) -> dict:
         raise NotFound(f"no tuning study with id {study_id}") from None
     trials = [runs.get_run(ws, r["id"]) for r in ws.db["runs"].rows_where("study_id = ?", [study_id], order_by="id")]
     return {**study, "overrides": json.loads(study["overrides"] or "{}"), "trials": trials}
+
+
+def list_studies(ws: Workspace, project_id: str) -> list[dict]:
+    """The project's studies, newest first, with their trials."""
+    get_project(ws, project_id)
+    return [get_study(ws, row["id"]) for row in ws.db["studies"].rows_where("project_id = ?", [project_id],
+                                                                             order_by="id desc")]
 
 
 def start_study(ws: Workspace, project_id: str, *, dataset_id: int, trials: int, user: str,
