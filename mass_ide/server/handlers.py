@@ -95,3 +95,11 @@ class OpenAPIHandler(MassHandler):
         from mass_ide.server.openapi import openapi_document
 
         self.write_json(openapi_document(base_url=self.base_url))
+
+
+class UnknownRouteHandler(MassHandler):
+    """Any other URL under the API: a JSON 404 (after the credentials check, as everywhere)."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        raise web.HTTPError(HTTPStatus.NOT_FOUND, f"no such route: {self.request.path}; GET openapi.json lists them")

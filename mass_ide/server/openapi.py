@@ -10,12 +10,20 @@ from mass_ide import __version__
 from mass_ide.server.schemas import COMPONENTS
 
 HTTP_METHODS = ("get", "post", "put", "delete")
-_PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+_PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>([^)]*)\)")
+ANY_SEGMENT = "[^/]+"
 
 
 def openapi_path(pattern: str) -> str:
     """A route pattern as an OpenAPI path: ``projects/(?P<project_id>[^/]+)`` → ``/projects/{project_id}``."""
     return "/" + _PATH_PARAMETER.sub(r"{\1}", pattern)
+
+
+def _parameter_schema(regex: str) -> dict:
+    """A path parameter's schema: the route's own regex (a free segment is never ``.`` or ``..``)."""
+    if regex == ANY_SEGMENT:
+        return {"type": "string", "pattern": r"^(?!\.\.?$)[^/]+$"}
+    return {"type": "string", "pattern": f"^{regex}$"}
 
 
 PNG = "PNG"  # a schema name meaning "a PNG image", for slices and masks
@@ -39,12 +47,21 @@ def _content(name: str | None, status: int) -> dict | None:
     return {"application/json": {"schema": schema}}
 
 
-def _operation(handler: type, method: str, parameters: list[str]) -> dict:
-    """The OpenAPI operation of one handler method, from its docstring and declarations."""
+def _operation(handler: type, method: str, parameters: list[tuple[str, str]]) -> dict:
+    """The OpenAPI operation of one handler method, from its docstring and declarations.
+
+    Besides what the handler declares: 401/403 anywhere (credentials and role), 404 where a
+    path names something, 400 and 413 where a body is sent (malformed, over the route's limit).
+    """
     summary, _, description = inspect.getdoc(getattr(handler, method)).partition("\n\n")
     responses = {}
     declared = {**handler.responses.get(method, {200: None}), 401: None, 403: None}
-    for status, schema_name in declared.items():
+    if parameters:
+        declared.setdefault(404, None)
+    if method in handler.request_bodies:
+        declared.setdefault(400, None)
+        declared.setdefault(413, None)
+    for status, schema_name in sorted(declared.items()):
         response = {"description": HTTPStatus(status).phrase}
         content = _content(schema_name, status)
         if content:
@@ -55,7 +72,8 @@ def _operation(handler: type, method: str, parameters: list[str]) -> dict:
         "summary": summary.strip(),
         "responses": responses,
         "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in parameters
+            {"name": name, "in": "path", "required": True, "schema": _parameter_schema(regex)}
+            for name, regex in parameters
         ],
     }
     if description:

@@ -41,6 +41,7 @@ from mass_ide.server.handlers import (
     ProjectHandler,
     ProjectsHandler,
     TemplatesHandler,
+    UnknownRouteHandler,
 )
 from mass_ide.server.model_handlers import (
     ModelAliasHandler,
@@ -139,5 +140,6 @@ ROUTES = [
 
 
 def url_handlers() -> list[tuple[str, type]]:
-    """The routes as tornado URL specs (the extension app prefixes the base URL)."""
-    return [(url_path_join(API_PREFIX, pattern), handler) for pattern, handler in ROUTES]
+    """The routes as tornado URL specs (the extension app prefixes the base URL), then a JSON 404 for the rest."""
+    routes = [(url_path_join(API_PREFIX, pattern), handler) for pattern, handler in ROUTES]
+    return [*routes, (url_path_join(API_PREFIX, ".*"), UnknownRouteHandler)]
