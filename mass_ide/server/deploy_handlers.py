@@ -18,7 +18,7 @@ from tornado import httpclient, ioloop, web
 from mass_ide.core import audit, registry
 from mass_ide.core.serving import deployments, predictions
 from mass_ide.core.serving.inputs import input_sha256
-from mass_ide.server.base import MassHandler
+from mass_ide.server.base import LIMITS_SETTING, MassHandler
 from mass_ide.server.data_handlers import int_argument
 from mass_ide.server.handlers import API_PREFIX
 
@@ -30,10 +30,12 @@ MAX_BODY_BYTES = 2 * 1024**3
 
 
 def supervisor(settings: dict, workspace) -> deployments.DeploymentSupervisor:
-    """The server's deployment supervisor: made on first use, recovering workers, then ticking."""
+    """The server's deployment supervisor: made on first use, recovering workers, then ticking; its workers
+    read prediction bodies up to the server's own limit (``MassIDEApp.max_predict_bytes``)."""
     found = settings.get(SUPERVISOR_SETTING)
     if found is None:
-        found = settings[SUPERVISOR_SETTING] = deployments.DeploymentSupervisor(workspace)
+        limit = settings[LIMITS_SETTING]["max_predict_bytes"]
+        found = settings[SUPERVISOR_SETTING] = deployments.DeploymentSupervisor(workspace, max_body_bytes=limit)
         found.recover()
         found.ticker = ioloop.PeriodicCallback(found.tick, SUPERVISOR_TICK_MS)
         found.ticker.start()
