@@ -170,3 +170,19 @@ async def test_report_pictures_are_served_from_the_runs_report_folder_only(jp_fe
     with pytest.raises(HTTPClientError) as error:
         await jp_fetch(API, "runs", "999", "report", "images", "overlay-01-a.png")
     assert error.value.code == 404
+
+
+async def test_run_json_and_errors_show_no_absolute_server_folder(jp_fetch, jp_root_dir, lab_values):
+    import sys
+
+    workspace, table = lab_values
+    run = runs.create_run(workspace, "labs", dataset_id=table.id, user="ana")
+    traceback = (f'File "{sys.prefix}/lib/python3.11/site-packages/monai/engines/trainer.py", line 7\n'
+                 f"FileNotFoundError: {workspace.root}/projects/labs/data/1/table.csv")
+    runs.update_run(workspace, run["id"], status="failed", error=traceback)
+    shown = json.loads((await jp_fetch(API, "runs", str(run["id"]))).body)
+    assert str(jp_root_dir) not in shown["error"] and sys.prefix not in shown["error"]
+    assert 'File "<python>/lib/python3.11/site-packages/monai/engines/trainer.py"' in shown["error"]
+    assert "FileNotFoundError: mass-workspace/projects/labs/data/1/table.csv" in shown["error"]
+    listed = (await jp_fetch(API, "projects", "labs", "runs")).body.decode()
+    assert str(jp_root_dir) not in listed and sys.prefix not in listed

@@ -21,6 +21,7 @@ from tornado.web import HTTPError
 from mass_ide.core.data.files import human_size
 from mass_ide.core.errors import Conflict, InvalidInput, MassError, NotFound
 from mass_ide.core.workspace import Workspace
+from mass_ide.server.views import without_server_folders
 
 ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, NotFound: HTTPStatus.NOT_FOUND, Conflict: HTTPStatus.CONFLICT}
 
@@ -137,10 +138,15 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
             raise HTTPError(HTTPStatus.BAD_REQUEST, f"invalid request {where}: {error.message}") from None
         return body
 
+    def hide_server_folders(self, text: str) -> str:
+        """``text`` with no absolute server folder in it (see :func:`views.without_server_folders`)."""
+        return without_server_folders(text, self.root_dir, self.workspace.root)
+
     def write_json(self, data: dict, *, status: int = HTTPStatus.OK) -> None:
-        """Finish with ``data`` as JSON."""
+        """Finish with ``data`` as JSON (no absolute server folder in it)."""
         self.set_status(status)
-        self.finish(data)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(self.hide_server_folders(json.dumps(data)))
 
     def write_png(self, png: bytes, *, cache_seconds: int = 0) -> None:
         """Finish with a PNG picture; ``cache_seconds`` 0: the browser must not keep it (it can change)."""
@@ -148,10 +154,13 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
         self.finish(png, set_content_type="image/png")
 
     def _handle_request_exception(self, error: BaseException) -> None:
-        """Turn the core's user errors into 4xx JSON answers; anything else stays a 500."""
+        """Turn the core's user errors into 4xx JSON answers, without server folders; anything else stays a 500."""
         if isinstance(error, MassError):
-            try:
-                raise HTTPError(ERROR_STATUS.get(type(error), HTTPStatus.BAD_REQUEST), str(error)) from error
-            except HTTPError as http_error:
-                return super()._handle_request_exception(http_error)
+            error = HTTPError(ERROR_STATUS.get(type(error), HTTPStatus.BAD_REQUEST), str(error))
+        if isinstance(error, HTTPError) and error.get_message():
+            try:  # raised, so that tornado's error page finds it as the exception being handled
+                raise HTTPError(error.status_code, self.hide_server_folders(error.get_message()),
+                                reason=error.reason) from error
+            except HTTPError as shown:
+                return super()._handle_request_exception(shown)
         return super()._handle_request_exception(error)

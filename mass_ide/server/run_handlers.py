@@ -21,7 +21,7 @@ from mass_ide.server.base import (
 from mass_ide.server.data_handlers import int_argument
 from mass_ide.server.handlers import API_PREFIX
 from mass_ide.server.openapi import PNG
-from mass_ide.server.views import run_json
+from mass_ide.server.views import run_json, without_server_folders
 
 STREAM_INTERVAL_MS = 200
 
@@ -178,7 +178,8 @@ class RunStreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocke
             self.cursor = metrics[-1]["id"] if metrics else self.cursor
             self.last_state = state
             try:
-                self.write_message(json.dumps({"metrics": metrics, "run": state}))
+                message = json.dumps({"metrics": metrics, "run": state})
+                self.write_message(without_server_folders(message, self.settings["server_root_dir"], workspace.root))
             except websocket.WebSocketClosedError:
                 self.poller.stop()
                 return

@@ -1,5 +1,6 @@
 """How the API shows core objects as JSON (paths relative to the server root)."""
 
+import sys
 from pathlib import Path
 
 from mass_ide.core import annotations, datasets, projects
@@ -13,6 +14,22 @@ def relative_to_root(path: Path | None, root_dir: str) -> str | None:
         return path.resolve().relative_to(Path(root_dir).resolve()).as_posix()
     except ValueError:
         return None
+
+
+def without_server_folders(text: str, root_dir: str, workspace_root: Path) -> str:
+    """``text`` (a message, a traceback, a JSON answer) without this machine's absolute folders in it.
+
+    Paths under the server root become relative to it; the workspace (when it lies
+    elsewhere) and Python's installation are named instead of spelled out.
+    """
+    root = Path(root_dir).resolve()
+    folders = {str(root): "", sys.prefix: "<python>", sys.base_prefix: "<python>"}
+    if not workspace_root.is_relative_to(root):
+        folders[str(workspace_root)] = "<workspace>"
+    for folder in sorted(folders, key=len, reverse=True):
+        name = folders[folder]
+        text = text.replace(folder + "/", f"{name}/" if name else "").replace(folder, name or ".")
+    return text
 
 
 def project_json(project: projects.Project, root_dir: str) -> dict:
