@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from mass_ide.core import audit, projects, runs, tuning, worker
+from mass_ide.core import audit, projects, tuning, worker
 from mass_ide.core.errors import Conflict
 from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.workspace import Workspace

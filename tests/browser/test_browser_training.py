@@ -10,7 +10,15 @@ end when a run's status or the page changes, with ``LAST_RESORT_MS`` only agains
 import re
 
 import pytest
-from pages import LAST_RESORT_MS, OUTPUT, api_get, hide_toasts, switch_theme, wait_for_api, wait_for_run_end
+from pages import (
+    LAST_RESORT_MS,
+    OUTPUT,
+    api_get,
+    hide_toasts,
+    switch_theme,
+    wait_for_api,
+    wait_for_run_end,
+)
 from playwright.sync_api import expect
 
 from mass_ide.core import projects

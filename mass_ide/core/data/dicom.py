@@ -14,7 +14,6 @@ numbers parsed out of the geometry: an error never quotes a header's text.
 """
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -24,7 +23,12 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.pixels import iter_pixels
 
-from mass_ide.core.data.deidentify import METHOD, PROFILE, DeidOptions, deidentify_dataset
+from mass_ide.core.data.deidentify import (
+    METHOD,
+    PROFILE,
+    DeidOptions,
+    deidentify_dataset,
+)
 from mass_ide.core.data.files import check_size, file_sha256
 from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.data.volumes import volume_meta
