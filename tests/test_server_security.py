@@ -137,3 +137,19 @@ async def test_every_token_client_is_the_one_configured_user(jp_fetch, jp_root_d
         assert audit.local_user(workspace.db) == "dr-grey"  # what the CLI and the notebooks record
     finally:
         workspace.close()
+
+
+@pytest.mark.parametrize(("route", "status", "words"), [
+    ("projects/p/datasets?filename=ct.zip&dates=someday", 400, "remove"),
+    ("projects/ghost/datasets?filename=ct.zip", 404, "ghost"),
+    ("projects/p/datasets?filename=ct%0A.zip", 400, "cannot be a file name"),
+])
+async def test_an_upload_the_query_already_refuses_is_answered_before_its_body(
+        jp_fetch, jp_http_port, jp_base_url, jp_serverapp, jp_root_dir, route, status, words):
+    await jp_fetch(API, "projects", method="POST", body=json.dumps({"name": "P", "template": "liver-function"}))
+    token = {"Authorization": f"token {jp_serverapp.identity_provider.token}",
+             "Content-Type": "application/octet-stream"}
+    head = head_of("POST", f"{jp_base_url}{API}/{route}", length=SMALL_LIMIT, headers=token)
+    answered, answer = await asyncio.to_thread(raw_request, jp_http_port, head, b"x" * 1024)
+    assert answered == status and words in answer["message"]
+    assert uploads_written(jp_root_dir) == []

@@ -104,11 +104,14 @@ class DatasetsHandler(StreamedUploadHandler):
     request_bodies = {"post": "NewDataset"}
 
     async def prepare(self) -> None:
-        """After the base class's checks, for an upload: open the file that the body streams into."""
+        """After the base class's checks, for an upload: check what the query asks, open the file the body streams into."""
         await super().prepare()
         if self.request.method != "POST" or self.sends_json():
             return
+        projects.get_project(self.workspace, self.path_kwargs["project_id"])
         filename = files.check_file_name(self.get_query_argument("filename", ""))
+        self.upload_deid = DeidOptions.parse(clean_descriptors=self.get_query_argument("clean_descriptors", None),
+                                             dates=self.get_query_argument("dates", None))
         upload_dir = Path(tempfile.mkdtemp(prefix="upload-", dir=self.workspace.root / "uploads"))
         self.receive_into(upload_dir / filename, remove=upload_dir)
 
@@ -131,9 +134,7 @@ class DatasetsHandler(StreamedUploadHandler):
         `?clean_descriptors=1&dates=shift` with an upload. The import is atomic: it lands whole or not at all.
         """
         if self._upload is not None:
-            source, name = self.finish_upload(), self.get_query_argument("name", None)
-            deid = DeidOptions.parse(clean_descriptors=self.get_query_argument("clean_descriptors", None),
-                                     dates=self.get_query_argument("dates", None))
+            source, name, deid = self.finish_upload(), self.get_query_argument("name", None), self.upload_deid
         else:
             body = self.read_json()
             source, name = datasets.resolve_inside(Path(self.root_dir), body["path"]), body.get("name")
