@@ -135,6 +135,11 @@ class PredictHandler(DeploymentBase):
     fresh_status = False  # the periodic tick notices dead workers; a dead one answers 503 here anyway
     body_limit = "max_predict_bytes"
 
+    async def prepare(self) -> None:
+        """Before the body: the deployment must be able to answer (404 unknown, 409 not running)."""
+        await super().prepare()
+        self.deployment = deployments.running_deployment(self.workspace, int(self.path_kwargs["deployment_id"]))
+
     @web.authenticated
     @authorized
     async def post(self, deployment_id: str) -> None:
@@ -148,7 +153,7 @@ class PredictHandler(DeploymentBase):
         and the answer carries `prediction_id`: `GET deployments/{dep}/predictions/{prediction_id}/slice`
         renders a slice as PNG. A 400 names the missing column, wrong unit, picture size or format.
         """
-        dep = deployments.running_deployment(self.workspace, int(deployment_id))
+        dep = self.deployment
         body = bytes(self.request.body)
         started = time.perf_counter()
         answer = await forwarding_client(self.settings).fetch(
