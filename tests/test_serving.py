@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from hostile_files import png_declaring
 from PIL import Image
 from tornado import httpclient, httpserver
 
@@ -128,6 +129,8 @@ def test_pictures_far_from_the_model_size_or_not_pictures_are_refused(patches):
         inputs.check_picture(png_bytes(8, 8), name="tiny.png", signature=signature)
     with pytest.raises(InvalidInput, match="notes.png is not a PNG, JPEG or TIFF"):
         inputs.check_picture(b"hello", name="notes.png", signature=signature)
+    with pytest.raises(InvalidInput, match="huge.png .*too large to decode"):  # the model's shape, a bomb's size
+        inputs.check_picture(png_declaring(10_000, 10_000), name="huge.png", signature=signature)
 
 
 def test_export_writes_torchscript_and_onnx_that_match_eager_pytorch(labs):

@@ -86,10 +86,15 @@ def check_picture(data: bytes, *, name: str, signature: dict) -> bytes:
     """
     from PIL import Image
 
+    from mass_ide.core.data.images import check_pixels
+
     picture_format(data, name=name)
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
+            check_pixels(image, name=name, fix="downscale the picture and send it again")
+    except InvalidInput:
+        raise
     except Exception as error:  # noqa: BLE001 -- PIL raises many kinds for a broken file
         raise InvalidInput(f"{name} is not a readable picture: {str(error)[:200]}") from None
     size = signature["inputs"].get("size")
