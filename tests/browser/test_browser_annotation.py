@@ -45,7 +45,9 @@ def wait_for_lab(page) -> None:
     """Wait until JupyterLab has started and restored the tabs of the last visit."""
     page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=60_000)
     page.wait_for_function("window.jupyterapp && window.jupyterapp.commands.hasCommand('mass-ide:annotate')")
-    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    # a flag the app's own promise sets, polled: a promise handed to Playwright can be garbage collected
+    page.evaluate("() => { window.jupyterapp.restored.then(() => { window.massRestored = true; }); }")
+    page.wait_for_function("() => window.massRestored === true", timeout=600_000)
 
 
 @pytest.fixture(scope="module")
