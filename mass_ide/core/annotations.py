@@ -193,3 +193,21 @@ def write_mask_volume(ws: Workspace, item_id: int, *, values: np.ndarray, expect
     item = get_item(ws, item_id)
     return _write_mask(ws, item, where=(slice(None),) * 3, values=values, expected_version=expected_version,
                        user=user, detail={"whole": True, **({"suggested_by": source} if source else {})})
+
+
+def carry_annotation(ws: Workspace, item_id: int, *, label: str | None = None, mask: np.ndarray | None = None,
+                     user: str, carried_from: dict) -> Annotation:
+    """Give a new item (of a cleaned copy) its source item's label, or its mask already on the new item's grid.
+
+    ``carried_from`` (source dataset and item, recipe, original annotator) goes into the audit entry.
+    """
+    item = get_item(ws, item_id)
+    if mask is None:
+        return _save(ws, item, expected_version=0, user=user, fields={"kind": "label", "label": label},
+                     detail={"label": label, "carried_from": carried_from})
+    try:
+        return _write_mask(ws, item, where=(slice(None),) * 3, values=mask, expected_version=0, user=user,
+                           detail={"whole": True, "carried_from": carried_from})
+    except BaseException:
+        _mask_file(ws, item).unlink(missing_ok=True)  # a new item has no mask of its own to keep
+        raise

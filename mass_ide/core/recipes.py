@@ -3,7 +3,9 @@
 A recipe is a list of steps such as ``{"op": "trim"}`` or ``{"op": "window",
 "level": 60, "width": 400}``. Each operation declares a JSON schema of its
 parameters (the UI builds its form from it) and a function. Applying a recipe
-never changes the source dataset: it imports a new dataset from the result.
+never changes the source dataset: it imports a new dataset from the result,
+and each new item carries its source item's label, or its mask moved onto the
+new item's grid the way the step moved the image (nearest neighbour).
 """
 
 import csv
@@ -13,19 +15,28 @@ import statistics
 import string
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
 
 from mass_ide.core import audit
+from mass_ide.core.annotations import (
+    Annotation,
+    carry_annotation,
+    get_annotation,
+    item_grid,
+    open_mask,
+)
 from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.data.tabular import record_sha256
 from mass_ide.core.datasets import (
     Dataset,
+    Item,
     StagedImport,
     all_items,
     commit_import,
+    count_labelled,
     file_sha256,
     get_dataset,
     list_items,
@@ -39,10 +50,20 @@ PREVIEW_ROWS = 20
 
 @dataclass
 class Table:
-    """A table in memory: column names and rows of text, numbers or None (missing)."""
+    """A table in memory: column names and rows of text, numbers or None (missing).
+
+    ``origins``: for each row, the number (from 0) of the row it came from in the table first read.
+    """
 
     columns: list[str]
     rows: list[list]
+    origins: list[int] = field(default_factory=list)
+
+    def derive(self, rows: list[list], *, columns: list[str] | None = None, kept: list[int] | None = None) -> "Table":
+        """A changed copy: ``rows`` come from this table's rows (all of them in order, or those at ``kept``)."""
+        origins = self.origins or list(range(len(self.rows)))
+        return Table(list(columns if columns is not None else self.columns), rows,
+                     origins if kept is None else [origins[i] for i in kept])
 
     def column_index(self, name: str) -> int:
         """The position of column ``name`` (400 when there is none)."""
@@ -62,13 +83,14 @@ class Operation:
     title: str
     params: dict
     apply: Callable
+    mask: Callable | None = None  # how a mask follows the step; None: the step keeps the grid, masks are copied
 
 
 def read_table(path: Path) -> Table:
     """A ``table.csv`` written by the importer: empty cells are missing values."""
     with path.open(newline="", encoding="utf-8") as stream:
         header, *rows = csv.reader(stream)
-    return Table(header, [[value if value != "" else None for value in row] for row in rows])
+    return Table(header, [[value if value != "" else None for value in row] for row in rows], list(range(len(rows))))
 
 
 def write_table(table: Table, path: Path) -> None:
@@ -93,7 +115,7 @@ def _map_cells(table: Table, columns: list[str] | None, change: Callable) -> Tab
     """A copy of the table with ``change`` applied to every non-missing text cell of the columns."""
     chosen = set(table.chosen(columns))
     rows = [[change(v) if i in chosen and isinstance(v, str) else v for i, v in enumerate(row)] for row in table.rows]
-    return Table(list(table.columns), rows)
+    return table.derive(rows)
 
 
 def trim(table: Table, *, columns: list[str] | None = None) -> Table:
@@ -120,7 +142,7 @@ def cast(table: Table, *, column: str, to: str) -> Table:
         number = as_number(value)
         return None if number is None else (round(number) if to == "integer" else number)
 
-    return Table(list(table.columns), [[*row[:index], convert(row[index]), *row[index + 1:]] for row in table.rows])
+    return table.derive([[*row[:index], convert(row[index]), *row[index + 1:]] for row in table.rows])
 
 
 def scale(table: Table, *, column: str, factor: float, unit: str = "") -> Table:
@@ -131,14 +153,15 @@ def scale(table: Table, *, column: str, factor: float, unit: str = "") -> Table:
     columns = list(table.columns)
     if unit:
         columns[index] = f"{column} [{unit}]"
-    return Table(columns, rows)
+    return table.derive(rows, columns=columns)
 
 
 def fill_missing(table: Table, *, strategy: str, columns: list[str] | None = None, value: str = "") -> Table:
     """Drop rows with missing values, or fill them with the median, mean, most common value or a constant."""
     chosen = table.chosen(columns)
     if strategy == "drop_rows":
-        return Table(list(table.columns), [row for row in table.rows if all(row[i] is not None for i in chosen)])
+        kept = [n for n, row in enumerate(table.rows) if all(row[i] is not None for i in chosen)]
+        return table.derive([table.rows[n] for n in kept], kept=kept)
     fills = {}
     for index in chosen:
         present = [row[index] for row in table.rows if row[index] is not None]
@@ -150,14 +173,14 @@ def fill_missing(table: Table, *, strategy: str, columns: list[str] | None = Non
         elif numbers and strategy in ("median", "mean"):
             fills[index] = statistics.median(numbers) if strategy == "median" else statistics.fmean(numbers)
     rows = [[fills.get(i, v) if v is None else v for i, v in enumerate(row)] for row in table.rows]
-    return Table(list(table.columns), rows)
+    return table.derive(rows)
 
 
 def drop_columns(table: Table, *, columns: list[str]) -> Table:
     """Remove columns."""
     dropped = set(table.chosen(columns))
     kept = [i for i in range(len(table.columns)) if i not in dropped]
-    return Table([table.columns[i] for i in kept], [[row[i] for i in kept] for row in table.rows])
+    return table.derive([[row[i] for i in kept] for row in table.rows], columns=[table.columns[i] for i in kept])
 
 
 TABULAR_OPERATIONS = {
@@ -185,15 +208,29 @@ def window(voxels, affine, *, level: float, width: float):
     return np.clip(voxels, level - width / 2, level + width / 2).astype(voxels.dtype, copy=False), affine
 
 
-def resample(voxels, affine, *, spacing: list[float]):
-    """Resample to a voxel spacing in mm (MONAI ``Spacing``, trilinear)."""
+def _spacing(voxels, affine, *, spacing: list[float], mode: str):
+    """``voxels`` on the grid of ``spacing`` mm that MONAI ``Spacing`` makes (as float32), and its affine."""
     import torch
     from monai.data import MetaTensor
     from monai.transforms import Spacing
 
     image = MetaTensor(torch.as_tensor(voxels, dtype=torch.float32)[None], affine=torch.as_tensor(affine))
-    resampled = Spacing(pixdim=spacing, mode="bilinear")(image)
-    return resampled[0].numpy().astype(voxels.dtype), resampled.affine.numpy()
+    resampled = Spacing(pixdim=spacing, mode=mode)(image)
+    return resampled[0].numpy(), resampled.affine.numpy()
+
+
+def resample(voxels, affine, *, spacing: list[float]):
+    """Resample to a voxel spacing in mm (MONAI ``Spacing``, trilinear)."""
+    resampled, new_affine = _spacing(voxels, affine, spacing=spacing, mode="bilinear")
+    return resampled.astype(voxels.dtype), new_affine
+
+
+def resample_mask(mask, affine, *, spacing: list[float]):
+    """A mask moved onto the grid :func:`resample` makes, by nearest neighbour (labels stay labels)."""
+    import numpy as np
+
+    resampled, new_affine = _spacing(mask, affine, spacing=spacing, mode="nearest")
+    return np.rint(resampled).astype(np.uint8), new_affine
 
 
 VOLUME_OPERATIONS = {
@@ -202,7 +239,7 @@ VOLUME_OPERATIONS = {
         window),
     "resample": Operation("Resample to a voxel spacing (mm)", {
         "spacing": {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 3,
-                    "maxItems": 3}}, resample),
+                    "maxItems": 3}}, resample, resample_mask),
 }
 
 
@@ -213,6 +250,13 @@ def resize(image, *, width: int, height: int):
     return image.resize((width, height), Image.Resampling.BILINEAR)
 
 
+def resize_mask(mask, *, width: int, height: int):
+    """A mask (an 8-bit image of label values) resized like :func:`resize`, by nearest neighbour."""
+    from PIL import Image
+
+    return mask.resize((width, height), Image.Resampling.NEAREST)
+
+
 def grayscale(image):
     """Convert an image to 8-bit grey."""
     return image.convert("L")
@@ -220,7 +264,8 @@ def grayscale(image):
 
 IMAGE_OPERATIONS = {
     "resize": Operation("Resize", {"width": {"type": "integer", "minimum": 1, "maximum": 4096},
-                                   "height": {"type": "integer", "minimum": 1, "maximum": 4096}}, resize),
+                                   "height": {"type": "integer", "minimum": 1, "maximum": 4096}}, resize,
+                        resize_mask),
     "grayscale": Operation("Convert to grey", {}, grayscale),
 }
 OPERATIONS = {"tabular": TABULAR_OPERATIONS, "volume": VOLUME_OPERATIONS, "image": IMAGE_OPERATIONS}
@@ -254,11 +299,36 @@ def check_steps(kind: str, steps: object) -> list[dict]:
     return steps
 
 
+def _params(step: dict) -> dict:
+    """A step's parameters (everything but its ``op``)."""
+    return {k: v for k, v in step.items() if k != "op"}
+
+
 def run_table(table: Table, steps: list[dict]) -> Table:
     """Apply tabular steps in order."""
     for step in steps:
-        table = TABULAR_OPERATIONS[step["op"]].apply(table, **{k: v for k, v in step.items() if k != "op"})
+        table = TABULAR_OPERATIONS[step["op"]].apply(table, **_params(step))
     return table
+
+
+def run_volume(voxels, affine, steps: list[dict], *, mask: bool = False):
+    """Apply volume steps in order; with ``mask``, move a mask the way each step moves the image."""
+    for step in steps:
+        operation = VOLUME_OPERATIONS[step["op"]]
+        change = operation.mask if mask else operation.apply
+        if change is not None:
+            voxels, affine = change(voxels, affine, **_params(step))
+    return voxels, affine
+
+
+def run_image(image, steps: list[dict], *, mask: bool = False):
+    """Apply image steps to a PIL image in order; with ``mask``, move a mask the way each step moves the image."""
+    for step in steps:
+        operation = IMAGE_OPERATIONS[step["op"]]
+        change = operation.mask if mask else operation.apply
+        if change is not None:
+            image = change(image, **_params(step))
+    return image
 
 
 def get_recipe(ws: Workspace, dataset_id: int) -> list[dict]:
@@ -309,24 +379,20 @@ def _clean_file(kind: str, source: Path, target: Path, steps: list[dict]) -> Pat
         import numpy as np
 
         image = nibabel.load(source)
-        voxels, affine = np.asanyarray(image.dataobj), image.affine
-        for step in steps:
-            voxels, affine = VOLUME_OPERATIONS[step["op"]].apply(
-                voxels, affine, **{k: v for k, v in step.items() if k != "op"})
+        voxels, affine = run_volume(np.asanyarray(image.dataobj), image.affine, steps)
         nibabel.save(nibabel.Nifti1Image(voxels, affine), target)
     else:
         from PIL import Image
 
         with Image.open(source) as opened:
-            image = opened.copy()
-        for step in steps:
-            image = IMAGE_OPERATIONS[step["op"]].apply(image, **{k: v for k, v in step.items() if k != "op"})
+            image = run_image(opened.copy(), steps)
         image.save(target)
     return target
 
 
-def _cleaned_items(ws: Workspace, dataset: Dataset, staging: Path, steps: list[dict]) -> tuple[list, list[str]]:
-    """Write the cleaned data into ``staging``; return its items and columns."""
+def _cleaned_items(ws: Workspace, dataset: Dataset, staging: Path, steps: list[dict]) -> tuple[list, list[str], list]:
+    """Write the cleaned data into ``staging``; return its items, its columns, and each item's source item."""
+    sources = all_items(ws, dataset.id)
     if dataset.kind == "tabular":
         table = run_table(read_table(dataset.folder / "table.csv"), steps)
         write_table(table, staging / "table.csv")
@@ -334,9 +400,9 @@ def _cleaned_items(ws: Workspace, dataset: Dataset, staging: Path, steps: list[d
         for number, row in enumerate(table.rows, start=1):
             values = dict(zip(table.columns, row, strict=True))
             items.append(ImportedItem(f"row-{number:06d}", "record", None, values, record_sha256(values)))
-        return items, table.columns
+        return items, table.columns, [sources[origin] for origin in table.origins]
     items = []
-    for item in all_items(ws, dataset.id):
+    for item in sources:
         relative = item.file.relative_to(dataset.folder).as_posix()
         cleaned = _clean_file(dataset.kind, item.file, staging / relative, steps)
         meta = dict(item.meta)
@@ -352,26 +418,102 @@ def _cleaned_items(ws: Workspace, dataset: Dataset, staging: Path, steps: list[d
             with Image.open(cleaned) as image:
                 meta.update(width=image.width, height=image.height, mode=image.mode)
         items.append(ImportedItem(item.key, item.kind, relative, meta, file_sha256(cleaned)))
-    return items, []
+    return items, [], sources
+
+
+def carried_mask(item: Item, mask_file: Path, steps: list[dict]):
+    """The item's mask moved onto the grid the steps give its image: resampled or resized by nearest neighbour."""
+    import numpy as np
+
+    shape, affine = item_grid(item)
+    mask = np.array(open_mask(mask_file, shape, None, "r"))
+    if item.kind == "volume":
+        return run_volume(mask, affine, steps, mask=True)[0]
+    from PIL import Image
+
+    moved = run_image(Image.fromarray(np.ascontiguousarray(mask[:, :, 0].T)), steps, mask=True)
+    return np.asarray(moved, dtype=np.uint8).T[:, :, None]
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What one new item carries from its source item: the label, or the mask (an ``.npy`` on the new grid)."""
+
+    index: int
+    source: Item
+    annotation: Annotation
+    mask: Path | None
+
+
+def _carry_plan(ws: Workspace, sources: list[Item], steps: list[dict], scratch: Path) -> list[Carried]:
+    """The labels and masks to carry, new item by new item (masks moved onto the new grids into ``scratch``)."""
+    import numpy as np
+
+    plan = []
+    for index, source in enumerate(sources):
+        annotation = get_annotation(ws, source.id)
+        if annotation.mask_file is not None and annotation.mask_file.exists():
+            np.save(scratch / f"{index}.npy", carried_mask(source, annotation.mask_file, steps))
+            plan.append(Carried(index, source, annotation, scratch / f"{index}.npy"))
+        elif annotation.label is not None:
+            plan.append(Carried(index, source, annotation, None))
+    return plan
+
+
+def _carry(ws: Workspace, cleaned: Dataset, plan: list[Carried], *, steps: list[dict], user: str,
+           written: list[Path]) -> None:
+    """Give the new items their carried labels and masks; each mask file written is added to ``written``."""
+    import numpy as np
+
+    new_items = all_items(ws, cleaned.id)
+    for carried in plan:
+        item, annotation = new_items[carried.index], carried.annotation
+        origin = {"dataset": carried.source.dataset_id, "item": carried.source.id, "key": carried.source.key,
+                  "version": annotation.version, "annotated_by": annotation.updated_by,
+                  "annotated_at": annotation.updated_at, "recipe": steps}
+        mask = None if carried.mask is None else np.load(carried.mask)
+        saved = carry_annotation(ws, item.id, label=annotation.label, mask=mask, user=user, carried_from=origin)
+        if saved.mask_file is not None:
+            written.append(saved.mask_file)
 
 
 def apply_recipe(ws: Workspace, dataset_id: int, *, user: str) -> Dataset:
-    """Run the saved recipe over the whole dataset and import the result as a new dataset."""
+    """Run the saved recipe over the whole dataset and import the result as a new dataset.
+
+    Each new item carries its source item's label or mask; rows a step drops take their labels with them.
+    """
     dataset = get_dataset(ws, dataset_id)
     steps = get_recipe(ws, dataset_id)
     if not steps:
         raise InvalidInput("the recipe has no steps yet; add some and save it first")
     staging = dataset.folder.parent / f".cleaning-{uuid.uuid4().hex}"
     staging.mkdir()
-    try:
-        items, columns = _cleaned_items(ws, dataset, staging, steps)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    report = ImportReport(kind=dataset.kind, items=items, columns=columns, source_name=f"{dataset.name} (cleaned)",
-                          warnings=[f"cleaned from dataset {dataset.id} with {len(steps)} step(s)"])
-    cleaned = commit_import(ws, StagedImport(dataset.project_id, staging, report), user=user)
-    with ws.db.atomic():
-        ws.db["datasets"].update(cleaned.id, {"report": json.dumps(
-            {**cleaned.report, "derived_from": dataset.id, "recipe": steps})})
+    with ws.scratch("cleaning-masks") as scratch:
+        try:
+            items, columns, sources = _cleaned_items(ws, dataset, staging, steps)
+            plan = _carry_plan(ws, sources, steps, scratch)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        carried = {"labels": sum(c.mask is None for c in plan), "masks": sum(c.mask is not None for c in plan)}
+        warnings = [f"cleaned from dataset {dataset.id} with {len(steps)} step(s)"]
+        dropped = count_labelled(ws, dataset.id) - len(plan)
+        if dropped:
+            warnings.append(f"{dropped} labelled item(s) were dropped by the recipe; their labels are not in the copy")
+        report = ImportReport(kind=dataset.kind, items=items, columns=columns, source_name=f"{dataset.name} (cleaned)",
+                              warnings=warnings)
+        with ws.db.atomic():
+            cleaned = commit_import(ws, StagedImport(dataset.project_id, staging, report), user=user)
+            written: list[Path] = []
+            try:  # one transaction: the copy lands with all its labels, or not at all
+                _carry(ws, cleaned, plan, steps=steps, user=user, written=written)
+                ws.db["datasets"].update(cleaned.id, {"report": json.dumps(
+                    {**cleaned.report, "derived_from": dataset.id, "recipe": steps, "carried": carried})})
+                audit.record(ws.db, user=user, action="dataset.clean", target=f"dataset:{cleaned.id}",
+                             detail={"derived_from": dataset.id, "recipe": steps, "carried": carried})
+            except BaseException:
+                for path in written:
+                    path.unlink(missing_ok=True)
+                shutil.rmtree(cleaned.folder, ignore_errors=True)
+                raise
     return get_dataset(ws, cleaned.id)
