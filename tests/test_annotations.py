@@ -157,6 +157,21 @@ def test_masks_export_as_a_decathlon_folder_that_monai_reads(workspace):
     [case] = load_decathlon_datalist(str(folder / "dataset.json"), data_list_key="training", base_dir=str(folder))
     label = LoadImage(image_only=True)(case["label"])
     assert tuple(label.shape) == (16, 12, 8) and int(label[:, :, 4].sum()) == int(stroke.sum())
+    assert manifest["numTest"] == 1  # the volume without a mask is the Decathlon's test case
+    [test_case] = load_decathlon_datalist(str(folder / "dataset.json"), data_list_key="test", base_dir=str(folder))
+    assert tuple(LoadImage(image_only=True)(test_case["image"]).shape) == (16, 12, 8)
+
+
+def test_a_decathlon_export_with_every_volume_masked_has_an_empty_imagests(workspace):
+    dataset = volume_dataset(workspace, cases=1)
+    annotations.write_mask_volume(workspace, first_item(workspace, dataset).id, values=np.ones((16, 12, 8), np.uint8),
+                                  expected_version=0, user="ana")
+    folder = exports.export_msd(workspace, dataset.id, user="ana")
+    assert folder.name == f"Task{dataset.id:02d}_Cases"  # nnU-Net reads Task<number>_<name> from it
+    assert sorted(p.name for p in folder.iterdir()) == ["dataset.json", "imagesTr", "imagesTs", "labelsTr"]
+    assert list((folder / "imagesTs").iterdir()) == []
+    manifest = json.loads((folder / "dataset.json").read_text())
+    assert (manifest["numTraining"], manifest["numTest"], manifest["test"]) == (1, 0, [])
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:
