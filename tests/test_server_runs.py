@@ -186,3 +186,38 @@ async def test_run_json_and_errors_show_no_absolute_server_folder(jp_fetch, jp_r
     assert "FileNotFoundError: mass-workspace/projects/labs/data/1/table.csv" in shown["error"]
     listed = (await jp_fetch(API, "projects", "labs", "runs")).body.decode()
     assert str(jp_root_dir) not in listed and sys.prefix not in listed
+
+
+async def test_a_run_on_an_unlabelled_dataset_is_refused_with_the_count_and_what_to_do(jp_fetch, jp_serverapp):
+    from annotation_fixtures import image_dataset
+    from tornado.httpclient import HTTPClientError
+
+    workspace = jp_serverapp.web_app.settings["mass_ide_workspace"]
+    dataset = image_dataset(workspace)  # three pictures, none labelled
+    with pytest.raises(HTTPClientError) as error:
+        await jp_fetch(API, "projects", dataset.project_id, "runs", method="POST",
+                       body=json.dumps({"dataset_id": dataset.id, "config": {"epochs": 1}}))
+    message = json.loads(error.value.response.body)["message"]
+    assert error.value.code == 400
+    assert message.startswith("only 0 of the 3 items of the dataset are labelled; training needs at least 4")
+    assert "label at least 4 more items in the annotation view, or import labelled data" in message
+    assert workspace.db["runs"].count == 0 and workspace.db["dataset_versions"].count == 0
+
+
+async def test_a_failed_runs_json_says_what_went_wrong_in_one_sentence_before_its_traceback(jp_fetch, lab_values):
+    import sys
+
+    workspace, table = lab_values
+    run = runs.create_run(workspace, "labs", dataset_id=table.id, user="ana")
+    traceback = ("Traceback (most recent call last):\n"
+                 f'  File "{sys.prefix}/lib/python3.11/site-packages/mass_ide/core/worker.py", line 181, in execute\n'
+                 "    data = load_training_data(ws, run['dataset_id'], run['dataset_version'], run['config'])\n"
+                 f"mass_ide.core.errors.InvalidInput: the file of item 'a' is missing ({workspace.root}/a.png); "
+                 "import it again\n")
+    runs.update_run(workspace, run["id"], status="failed", error=traceback)
+    shown = json.loads((await jp_fetch(API, "runs", str(run["id"]))).body)
+    assert shown["error_summary"] == ("InvalidInput: the file of item 'a' is missing (mass-workspace/a.png); "
+                                      "import it again")
+    assert shown["error"].startswith("Traceback (most recent call last):")
+    [listed] = json.loads((await jp_fetch(API, "projects", "labs", "runs")).body)["runs"]
+    assert listed["error_summary"] == shown["error_summary"]

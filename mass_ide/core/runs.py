@@ -20,6 +20,8 @@ from mass_ide.core.workspace import Workspace
 FINAL = {"completed", "failed", "cancelled", "interrupted", "pruned"}
 ACTIVE = {"queued", "running", "cancelling"}
 MAX_PROCESSES = 64
+MIN_MASKED = 3  # the training reader's least number of samples: training and validation
+MIN_LABELLED = 4  # a classifier needs two classes of two samples each
 
 
 def run_dir(ws: Workspace, run: dict) -> Path:
@@ -28,9 +30,27 @@ def run_dir(ws: Workspace, run: dict) -> Path:
 
 
 def _decoded(row: dict) -> dict:
-    """A run row with its JSON fields decoded."""
+    """A run row with its JSON fields decoded, and its error's short sentence."""
     return {**row, "config": json.loads(row["config"]), "result": json.loads(row["result"]) if row["result"] else None,
-            "resume": bool(row["resume"])}
+            "resume": bool(row["resume"]), "error_summary": error_summary(row.get("error"))}
+
+
+def error_summary(error: str | None) -> str | None:
+    """The sentence to show before a run's traceback: its last exception as ``Name: message`` (the module path
+    left out), or the first line of a plain reason; None without an error."""
+    lines = [line.rstrip() for line in (error or "").strip().splitlines()]
+    if not lines:
+        return None
+    headers = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
+    if not headers:
+        return lines[0].strip()
+    after = lines[headers[-1] + 1:]
+    found = next((i for i, line in enumerate(after) if line and not line[0].isspace()), None)
+    if found is None:
+        return lines[-1].strip()
+    exception, _, message = " ".join(line.strip() for line in after[found:] if line.strip()).partition(": ")
+    name = exception.rsplit(".", 1)[-1]
+    return f"{name}: {message}" if message else name
 
 
 def project_config(ws: Workspace, project_id: str) -> dict:
@@ -40,18 +60,24 @@ def project_config(ws: Workspace, project_id: str) -> dict:
 
 def create_run(ws: Workspace, project_id: str, *, dataset_id: int, user: str, version: int | None = None,
                overrides: dict | None = None, processes: int = 1) -> dict:
-    """Queue a run on a frozen dataset version (freezing one now when none is given)."""
+    """Queue a run on a frozen dataset version (freezing one now when none is given).
+
+    Refused (InvalidInput) before anything is queued when the configuration cannot train on
+    the version: too few labelled items, unlabelled ones, a missing column… (see :func:`check_trainable`).
+    """
     dataset = get_dataset(ws, dataset_id)
     if dataset.project_id != project_id:
         raise InvalidInput(f"dataset {dataset_id} belongs to project {dataset.project_id!r}, not {project_id!r}")
     if not 1 <= processes <= MAX_PROCESSES:
         raise InvalidInput(f"processes must be between 1 and {MAX_PROCESSES}")
+    config = {**project_config(ws, project_id), **(overrides or {})}
     if version is None:
+        _check_labelled(ws, dataset_id, None, config)  # before freezing a version that cannot be trained on
         version = freeze(ws, dataset_id, user=user)["number"]
     elif not ws.db.execute("SELECT 1 FROM dataset_versions WHERE dataset_id = ? AND number = ?",
                            [dataset_id, version]).fetchone():
         raise InvalidInput(f"dataset {dataset_id} has no frozen version {version}; freeze one first")
-    config = {**project_config(ws, project_id), **(overrides or {})}
+    check_trainable(ws, dataset_id, version, config)
     with ws.db.atomic():
         run_id = ws.db["runs"].insert({
             "project_id": project_id, "dataset_id": dataset_id, "dataset_version": version,
@@ -61,6 +87,56 @@ def create_run(ws: Workspace, project_id: str, *, dataset_id: int, user: str, ve
         audit.record(ws.db, user=user, action="run.create", target=f"run:{run_id}",
                      detail={"project": project_id, "dataset": dataset_id, "version": version, "processes": processes})
     return get_run(ws, run_id)
+
+
+def _labelled_entries(ws: Workspace, dataset_id: int, version: int | None) -> list[dict]:
+    """``{"label", "mask_sha256"}`` of every item of a frozen version (``None``: of the live annotations)."""
+    if version is not None:
+        row = ws.db.execute("SELECT manifest FROM dataset_versions WHERE dataset_id = ? AND number = ?",
+                            [dataset_id, version]).fetchone()
+        return json.loads(row[0]) if row else []
+    rows = ws.db.query("SELECT a.label, a.mask_path FROM items i LEFT JOIN annotations a ON a.item_id = i.id "
+                       "WHERE i.dataset_id = ?", [dataset_id])
+    return [{"label": row["label"], "mask_sha256": row["mask_path"]} for row in rows]
+
+
+def _check_labelled(ws: Workspace, dataset_id: int, version: int | None, config: dict) -> None:
+    """InvalidInput when too few items carry a label (a mask for segmentation) to train and validate on.
+
+    A table whose class comes from a column (``target``, ``positive_when``) is labelled by its rows.
+    """
+    if config.get("task") == "tabular-classification" and (config.get("target") or config.get("positive_when")):
+        return
+    segmentation = config.get("task") == "segmentation"
+    entries = _labelled_entries(ws, dataset_id, version)
+    field = "mask_sha256" if segmentation else "label"
+    labelled = sum(1 for entry in entries if entry.get(field) not in (None, ""))
+    needed = MIN_MASKED if segmentation else MIN_LABELLED
+    if labelled < needed:
+        which = f"version {version}" if version is not None else "the dataset"
+        if segmentation:
+            raise InvalidInput(f"only {labelled} of the {len(entries)} items of {which} have a mask; training needs "
+                               f"at least {needed} (for training and validation): paint the masks of at least "
+                               f"{needed - labelled} more items in the annotation view, or import labelled data")
+        raise InvalidInput(f"only {labelled} of the {len(entries)} items of {which} are labelled; training needs at "
+                           f"least {needed} (two of each of two classes, for training and validation): label at "
+                           f"least {needed - labelled} more items in the annotation view, or import labelled data")
+
+
+def check_trainable(ws: Workspace, dataset_id: int, version: int, config: dict) -> None:
+    """InvalidInput, before a run is queued, when the configuration cannot train on the frozen version.
+
+    The labelled count first, then the training data is read as the worker will read it
+    (without hashing the files again): a missing column, unlabelled items, a lone class…
+    """
+    from mass_ide.core.training import load_training_data
+
+    _check_labelled(ws, dataset_id, version, config)
+    try:
+        load_training_data(ws, dataset_id, version, config, verify_files=False)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:  # a setting of the wrong type or shape
+        raise InvalidInput(f"the training configuration cannot be read on this dataset ({type(error).__name__}: "
+                           f"{error}); check the types of its settings") from None
 
 
 def get_run(ws: Workspace, run_id: int) -> dict:

@@ -173,7 +173,7 @@ class RunStreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocke
         workspace = self.settings[WORKSPACE_SETTING]
         metrics = runs.metrics_since(workspace, self.run_id, since=self.cursor)
         run = runs.get_run(workspace, self.run_id)
-        state = {key: run[key] for key in ("status", "epochs_done", "epochs_total", "error")}
+        state = {key: run[key] for key in ("status", "epochs_done", "epochs_total", "error", "error_summary")}
         if metrics or state != self.last_state:
             self.cursor = metrics[-1]["id"] if metrics else self.cursor
             self.last_state = state

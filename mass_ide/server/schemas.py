@@ -316,6 +316,8 @@ RUN = {
         "epochs_done": {"type": ["integer", "null"]},
         "epochs_total": {"type": ["integer", "null"]},
         "error": {"type": ["string", "null"], "description": "The traceback or reason when it failed or stopped."},
+        "error_summary": {"type": ["string", "null"],
+                          "description": "The error in one sentence (the last exception: `InvalidInput: …`)."},
         "result": {"type": ["object", "null"], "description": "The evaluation report of a completed run."},
         "log": {"type": "array", "items": {"type": "string"}},
     },

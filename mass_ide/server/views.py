@@ -79,8 +79,8 @@ def annotation_json(annotation: annotations.Annotation) -> dict:
 def run_json(run: dict) -> dict:
     """A run as the API shows it."""
     fields = ("id", "project_id", "dataset_id", "dataset_version", "config", "processes", "status", "created_at",
-              "created_by", "started_at", "finished_at", "epochs_done", "epochs_total", "error", "result", "study_id",
-              "trial_number")
+              "created_by", "started_at", "finished_at", "epochs_done", "epochs_total", "error", "error_summary",
+              "result", "study_id", "trial_number")
     return {field: run[field] for field in fields}
 
 

@@ -161,6 +161,26 @@ interface IViewProps {
   commands: CommandRegistry;
 }
 
+/** Why a run failed or stopped: one sentence first, the traceback folded under it. */
+function RunError({ run }: { run: IRun }): JSX.Element {
+  const error = run.error ?? '';
+  const sentence = run.error_summary ?? error;
+  return (
+    <div className="mass-Traceback mass-RunError" role="alert">
+      <div className="mass-RunError-summary">
+        <strong>{run.status === 'failed' ? 'Why it failed: ' : 'Why it stopped: '}</strong>
+        {sentence}
+      </div>
+      {error.trim() !== sentence.trim() && (
+        <details className="mass-RunError-details">
+          <summary>Traceback (for a bug report)</summary>
+          <pre>{error}</pre>
+        </details>
+      )}
+    </div>
+  );
+}
+
 /** A run: header with its actions, progress, curves, report, log and configuration. */
 function TrainingView({ model, projects, commands }: IViewProps): JSX.Element {
   useSignal(model.changed);
@@ -242,12 +262,7 @@ function TrainingView({ model, projects, commands }: IViewProps): JSX.Element {
       <Progress run={run} model={model} />
       {actionError && <div className="mass-Message mass-mod-error">{actionError}</div>}
       {model.error && <div className="mass-Message mass-mod-error">Cannot refresh this run: {model.error}</div>}
-      {run.error && (
-        <details className="mass-Traceback" open={run.status === 'failed'}>
-          <summary>{run.status === 'failed' ? 'Why it failed' : 'Why it stopped'}</summary>
-          <pre>{run.error}</pre>
-        </details>
-      )}
+      {run.error && <RunError run={run} />}
       {(active || model.metrics.length > 0) && <Curves model={model} epochs={run.epochs_done ?? 0} />}
       {run.status === 'completed' && run.result && (
         <section className="mass-RunSection mass-Report">

@@ -126,7 +126,10 @@ export interface IRun {
   finished_at: string | null;
   epochs_done: number | null;
   epochs_total: number | null;
+  /** The traceback or reason when it failed or stopped. */
   error: string | null;
+  /** The error in one sentence (the last exception, `InvalidInput: …`), shown before the traceback. */
+  error_summary: string | null;
   result: IRunResult | null;
   study_id: number | null;
   trial_number: number | null;
@@ -135,7 +138,7 @@ export interface IRun {
 }
 
 /** The run fields the websocket sends whenever they change. */
-export type RunState = Pick<IRun, 'status' | 'epochs_done' | 'epochs_total' | 'error'>;
+export type RunState = Pick<IRun, 'status' | 'epochs_done' | 'epochs_total' | 'error' | 'error_summary'>;
 
 /** One logged metric; `id` is the catch-up cursor. */
 export interface IMetric {
