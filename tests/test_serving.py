@@ -138,6 +138,10 @@ def test_export_writes_torchscript_and_onnx_that_match_eager_pytorch(labs):
     report = export.export_bundle(version["folder"])
     assert report["torchscript"]["file"] == "models/model.ts" and report["onnx"]["file"] == "models/model.onnx"
     assert report["torchscript"]["max_abs_diff"] < 1e-4 and report["onnx"]["max_abs_diff"] < 1e-4
+    for fmt, tolerance in (("torchscript", 1e-5), ("onnx", 1e-3)):  # a verdict per format on realistic records
+        assert report[fmt]["tolerance"] == {"max_abs_diff": tolerance, "dice": None} and report[fmt]["passed"] is True
+        assert [case["name"] for case in report[fmt]["cases"]] == report["parity"]["cases"]
+    assert report["parity"]["cases"] == ["typical records", "far-out records", "all values missing"]
     assert (version["folder"] / "models" / "model.onnx").stat().st_size > 0
     assert export.read_report(version["folder"]) == json.loads(json.dumps(report))
     eager = Predictor.load(version["model_file"]).predict(rows_of(ws, table))
@@ -360,7 +364,8 @@ def test_a_format_that_cannot_be_exported_is_reported_and_the_others_still_are(l
 
     monkeypatch.setattr(export, "export_torchscript", untraceable)
     report = export.export_bundle(folder)
-    assert report["torchscript"] == {"file": "models/model.ts", "max_abs_diff": None,
+    assert report["torchscript"] == {"file": "models/model.ts", "max_abs_diff": None, "dice": None,
+                                     "tolerance": {"max_abs_diff": 1e-5, "dice": None}, "passed": None, "cases": [],
                                      "error": "Tracer cannot infer type of output"}
     assert not (folder / "models" / "model.ts").exists()
     assert report["onnx"]["error"] is None and report["onnx"]["max_abs_diff"] < 1e-4

@@ -79,11 +79,13 @@ class DeployHandler(DeploymentBase):
 
         The deployment starts as `starting` and turns `running` once its worker listens
         (`failed` with the worker's log when it cannot start). `runtime` is `torch`
-        (default) or `onnx` (ONNX Runtime on the exported graph, exported first if needed).
+        (default) or `onnx` (ONNX Runtime on the exported graph, exported first if needed). 409 when the
+        version's last ONNX export failed its parity check, unless `override_parity` is true (audited).
         """
         body = self.read_json() if self.request.body.strip() else {}
         found = deployments.deploy(self.workspace, name, version, user=self.user_name,
-                                   runtime=body.get("runtime", "torch"))
+                                   runtime=body.get("runtime", "torch"),
+                                   override_parity=body.get("override_parity", False))
         self.supervisor.tick()
         self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "deployments", str(found["id"])))
         self.write_json(self.public(found["id"]), status=HTTPStatus.CREATED)
@@ -239,8 +241,10 @@ class ExportHandler(MassHandler):
     async def post(self, name: str, version: str) -> None:
         """Write TorchScript (`models/model.ts`) and ONNX (`models/model.onnx`) into the version's MONAI bundle.
 
-        Each export is checked against eager PyTorch: `max_abs_diff` is the largest logit difference on the
-        example input and a seeded random one. `bundle` is the bundle folder (download it as a zip).
+        Each export is checked against eager PyTorch on realistic inputs of the model's input size (`parity`
+        names them): `max_abs_diff` is the largest difference of the class probabilities, `dice` (masks) the
+        smallest mean Dice of the argmax masks, and `passed` the verdict against the format's `tolerance`.
+        `bundle` is the bundle folder (download it as a zip).
         """
         from mass_ide.core.serving.export import export_bundle
 

@@ -502,7 +502,10 @@ DEPLOYMENT_LIST = {
 
 NEW_DEPLOYMENT = {
     "type": "object",
-    "properties": {"runtime": {"type": "string", "enum": ["torch", "onnx"], "default": "torch"}},
+    "properties": {"runtime": {"type": "string", "enum": ["torch", "onnx"], "default": "torch"},
+                   "override_parity": {"type": "boolean", "default": False,
+                                       "description": "Deploy on ONNX although its export failed the parity "
+                                                      "check (recorded in the audit log)."}},
     "additionalProperties": False,
 }
 
@@ -546,12 +549,29 @@ EVALUATION_REPORT = {
     },
 }
 
+PARITY_CASE = {
+    "type": "object",
+    "required": ["name", "max_abs_diff"],
+    "properties": {"name": {"type": "string", "example": "edge of a body"},
+                   "max_abs_diff": {"type": ["number", "null"]},
+                   "dice": {"type": "number", "description": "Masks: mean Dice per class of the argmax masks."}},
+}
+
 EXPORTED_FILE = {
     "type": "object",
     "required": ["file", "max_abs_diff"],
     "properties": {"file": {"type": "string", "description": "Relative to the bundle folder."},
                    "max_abs_diff": {"type": ["number", "null"],
-                                    "description": "Largest logit difference to eager PyTorch (null: not exported)."},
+                                    "description": "Largest difference of the class probabilities to eager PyTorch "
+                                                   "over the parity cases (null: not exported)."},
+                   "dice": {"type": ["number", "null"],
+                            "description": "Masks: the smallest mean Dice of the argmax masks over the cases."},
+                   "tolerance": {"type": "object", "properties": {"max_abs_diff": {"type": "number"},
+                                                                  "dice": {"type": ["number", "null"]}}},
+                   "passed": {"type": ["boolean", "null"],
+                              "description": "Within the tolerance on every case (null: not exported). A failed "
+                                             "ONNX export is deployed only with override_parity."},
+                   "cases": {"type": "array", "items": {"$ref": "#/components/schemas/ParityCase"}},
                    "error": {"type": ["string", "null"], "description": "Why this format could not be exported."}},
 }
 
@@ -562,6 +582,10 @@ EXPORT_REPORT = {
         "torchscript": {"$ref": "#/components/schemas/ExportedFile"},
         "onnx": {"$ref": "#/components/schemas/ExportedFile"},
         "bundle": {"type": "string", "description": "The MONAI bundle folder, relative to the workspace."},
+        "parity": {"type": "object", "description": "What was compared and on which inputs.",
+                   "properties": {"compared": {"type": "string"},
+                                  "input_shape": {"type": "array", "items": {"type": "integer"}},
+                                  "cases": {"type": "array", "items": {"type": "string"}}}},
     },
 }
 
@@ -607,6 +631,7 @@ COMPONENTS = {
     "Deployment": DEPLOYMENT,
     "DeploymentList": DEPLOYMENT_LIST,
     "NewDeployment": NEW_DEPLOYMENT,
+    "ParityCase": PARITY_CASE,
     "PredictionAnswer": PREDICTION_ANSWER,
     "NewEvaluation": NEW_EVALUATION,
     "EvaluationReport": EVALUATION_REPORT,

@@ -83,9 +83,13 @@ export function exportVersion(name: string, version: number): Promise<IExportRep
   return requestAPI<IExportReport>(versionPath(name, version, '/export'), send('POST'));
 }
 
-/** Start a prediction endpoint for a version, on PyTorch or ONNX Runtime (exported first if needed). */
-export function deploy(name: string, version: number, runtime: Runtime): Promise<IDeployment> {
-  return requestAPI<IDeployment>(versionPath(name, version, '/deploy'), send('POST', { runtime }));
+/**
+ * Start a prediction endpoint for a version, on PyTorch or ONNX Runtime (exported first if needed);
+ * `overrideParity` deploys an ONNX export that failed its parity check (refused with 409 otherwise).
+ */
+export function deploy(name: string, version: number, runtime: Runtime, overrideParity = false): Promise<IDeployment> {
+  const body = overrideParity ? { runtime, override_parity: true } : { runtime };
+  return requestAPI<IDeployment>(versionPath(name, version, '/deploy'), send('POST', body));
 }
 
 /** The deployments of a project, newest first. */

@@ -130,11 +130,11 @@ export class ModelsPanelModel implements IDisposable {
     return this._act((name, version) => client.restoreVersion(name, version));
   }
 
-  /** Deploy the version shown on `runtime`; answers the new deployment. */
-  async deploy(runtime: Runtime): Promise<IDeployment> {
+  /** Deploy the version shown on `runtime` (`overrideParity`: although it failed parity); the new deployment. */
+  async deploy(runtime: Runtime, overrideParity = false): Promise<IDeployment> {
     let deployment: IDeployment | undefined;
     await this._act(async (name, version) => {
-      deployment = await client.deploy(name, version, runtime);
+      deployment = await client.deploy(name, version, runtime, overrideParity);
     });
     return deployment as IDeployment;
   }

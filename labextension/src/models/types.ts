@@ -162,12 +162,40 @@ export type EvaluationReport = Report & {
   evaluated_by: string;
 };
 
+/** One input of the parity check and how the exported file did on it. */
+export interface IParityCase {
+  name: string;
+  max_abs_diff: number | null;
+  /** Masks: the mean Dice per class of the argmax masks. */
+  dice?: number;
+}
+
+/** The bounds an exported format must keep to pass its parity check. */
+export interface IParityTolerance {
+  max_abs_diff: number;
+  /** Masks only (null for classifiers). */
+  dice: number | null;
+}
+
 /** One exported format and its parity with the registered model. */
 export interface IExportedFile {
   file: string;
-  /** The largest absolute difference of its outputs from the torch model's on the example input. */
+  /** The largest absolute difference of its class probabilities from the torch model's, over the cases. */
   max_abs_diff: number | null;
+  /** Masks: the smallest mean Dice of the argmax masks over the cases. */
+  dice?: number | null;
+  tolerance?: IParityTolerance;
+  /** The verdict (null: not exported; absent: exported before verdicts existed). */
+  passed?: boolean | null;
+  cases?: IParityCase[];
   error?: string | null;
+}
+
+/** What the parity check compared, on which inputs. */
+export interface IParityInputs {
+  compared: string;
+  input_shape: number[];
+  cases: string[];
 }
 
 /** The answer of `POST models/{name}/versions/{v}/export`. */
@@ -176,6 +204,7 @@ export interface IExportReport {
   onnx: IExportedFile;
   /** The MONAI Bundle folder, relative to the workspace. */
   bundle: string;
+  parity?: IParityInputs;
 }
 
 /** How a deployment runs its model. */

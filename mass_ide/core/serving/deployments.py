@@ -101,21 +101,31 @@ def list_deployments(ws: Workspace, project_id: str | None = None) -> list[dict]
     return [deployment_json(_row(ws, row[0])) for row in found.fetchall()]
 
 
-def deploy(ws: Workspace, name: str, ref: object = None, *, user: str, runtime: str = "torch") -> dict:
-    """Record a new deployment of version ``ref`` of model ``name``; a supervisor starts its worker."""
+def deploy(ws: Workspace, name: str, ref: object = None, *, user: str, runtime: str = "torch",
+           override_parity: bool = False) -> dict:
+    """Record a new deployment of version ``ref`` of model ``name``; a supervisor starts its worker.
+
+    Conflict when the ONNX runtime is asked for and the version's last ONNX export failed its parity check,
+    unless ``override_parity`` (recorded in the audit entry with the failed verdict)."""
     from mass_ide.core import registry
+    from mass_ide.core.serving.export import parity_failure
 
     check_runtime(runtime)
     version = registry.get_version(ws, name, ref)
     if version["deleted_at"]:
         raise Conflict(f"version {version['number']} of {name!r} is deleted; restore it before deploying")
+    failure = parity_failure(version.get("export"), runtime) if runtime == "onnx" else None
+    if failure and not override_parity:
+        raise Conflict(f"version {version['number']} of {name!r}: {failure}; deploy on the torch runtime, export "
+                       "again, or deploy with override_parity to serve it anyway")
     with ws.db.atomic():
         deployment_id = ws.db["deployments"].insert({
             "version_id": version["id"], "status": "starting", "secret": secrets.token_urlsafe(32),
             "runtime": runtime, "requests": 0, "errors": 0, "created_at": audit.now_iso(), "created_by": user,
         }).last_pk
         audit.record(ws.db, user=user, action="deployment.create", target=f"deployment:{deployment_id}",
-                     detail={"model": name, "version": version["number"], "runtime": runtime})
+                     detail={"model": name, "version": version["number"], "runtime": runtime,
+                             **({"override_parity": failure} if failure else {})})
     return get_deployment(ws, deployment_id)
 
 
