@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from tornado.httpclient import HTTPClientError
 
-from mass_ide.core import audit, datasets, projects, registry
+from mass_ide.core import audit, datasets, projects, registry, runs
 from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.scheduler import pid_alive
 from mass_ide.core.serving import deployments, evaluate
@@ -139,11 +139,7 @@ async def test_table_model_deploys_predicts_evaluates_exports_and_undeploys(jp_f
     assert event["detail"]["version"] == version["number"] and len(event["detail"]["output"]) == 3
     assert event["detail"]["input_sha256"] == hashlib.sha256(json.dumps(body).encode()).hexdigest()
 
-    code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
-                                   body={"dataset_id": table.id, "version": version["lineage"]["dataset_version"]})
-    assert code == 200 and report["kind"] == "classification" and report["case_count"] > 100
-    assert 0.5 < report["roc_auc"] <= 1 and 0 <= report["accuracy"] <= 1
-    assert audit.events(workspace.db, target=f"deployment:{deployment['id']}")[0]["action"] == "deployment.evaluate"
+    await evaluation_scores_only_unseen_items_unless_asked(jp_fetch, workspace, deployment, table, version)
 
     code, exported = await post_json(jp_fetch, "models", version["model"], "versions", str(version["number"]),
                                      "export")
@@ -152,6 +148,44 @@ async def test_table_model_deploys_predicts_evaluates_exports_and_undeploys(jp_f
     shown = json.loads((await jp_fetch(API, "models", version["model"], "versions", str(version["number"]))).body)
     assert shown["export"]["onnx"] == exported["onnx"] and shown["export"]["bundle"] == exported["bundle"]
     await undeploy(jp_fetch, workspace, deployment)
+
+
+async def evaluation_scores_only_unseen_items_unless_asked(jp_fetch, workspace, deployment: dict, table, version):
+    """By default the run's validation split on its training version (its own validation metric, near enough);
+    the items of a newer version that are not in the training split; ``items: all`` with a warning."""
+    trained_on = version["lineage"]["dataset_version"]
+    run_report = runs.get_run(workspace, version["run_id"])["result"]["report"]
+    split = run_report["split"]
+    code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                   body={"dataset_id": table.id, "version": trained_on})
+    assert code == 200 and report["kind"] == "classification"
+    assert report["case_count"] == report["scored"]["items"] == len(split["validation"])
+    assert sorted(report["scored"]["keys"]) == sorted(split["validation"])
+    assert report["scored"]["which"] == f"the run's validation split (version {trained_on})"
+    assert report["scored"]["training_items_included"] == 0 and report["warning"] is None
+    assert abs(report["roc_auc"] - run_report["roc_auc"]) < 0.005 and 0 <= report["accuracy"] <= 1
+    [event, *_] = audit.events(workspace.db, target=f"deployment:{deployment['id']}")
+    assert event["action"] == "deployment.evaluate" and event["detail"]["training_items_included"] == 0
+
+    newer = datasets.freeze(workspace, table.id, user="ana")["number"]  # the same items, frozen again
+    code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                   body={"dataset_id": table.id})
+    assert code == 200 and report["dataset_version"] == newer
+    assert sorted(report["scored"]["keys"]) == sorted(split["validation"])
+    assert report["scored"]["which"] == (f"the labelled items of version {newer} that were not in the training "
+                                         f"split (version {trained_on})")
+
+    code, everything = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                       body={"dataset_id": table.id, "version": trained_on, "items": "all"})
+    total = len(split["train"]) + len(split["validation"])
+    assert code == 200 and everything["case_count"] == everything["scored"]["items"] == total
+    assert everything["scored"]["training_items_included"] == len(split["train"])
+    assert everything["scored"]["which"] == f"every labelled item of version {trained_on}, training items included"
+    assert everything["warning"] == (f"{len(split['train'])} of the {total} items scored were used to train this "
+                                     "model; scores are optimistic")
+    code, refused = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                    body={"dataset_id": table.id, "items": "training"})
+    assert code == 400 and "items" in refused["message"]
 
 
 def picture(width: int, height: int) -> bytes:
@@ -179,8 +213,10 @@ async def test_image_model_served_with_onnx_runtime_takes_uploads_and_refuses_ba
     assert json.loads(raw.body)["predictions"] == answer["predictions"]  # a raw upload named by ?filename=
     code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
                                    body={"dataset_id": patches.id})  # the newest frozen version
-    assert report["dataset_version"] == 1
-    assert code == 200 and report["case_count"] == len(datasets.all_items(workspace, patches.id))
+    assert report["dataset_version"] == 1 and report["scored"]["which"] == "the run's validation split (version 1)"
+    split = runs.get_run(workspace, version["run_id"])["result"]["report"]["split"]
+    assert code == 200 and report["case_count"] == len(split["validation"])
+    assert report["case_count"] < len(datasets.all_items(workspace, patches.id))
     assert report["confusion_matrix"] and 0 <= report["accuracy"] <= 1
     with broken_scratch(workspace, deployment):
         code, failed = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
@@ -252,17 +288,28 @@ async def test_volume_masks_come_back_encoded_with_slices_and_dice(jp_fetch, wor
 
     mask = np.frombuffer(gzip.decompress(base64.b64decode(encoded["data"])), dtype=np.uint8).reshape(shape)
     assert prediction["slices"] == shape[2] and prediction["voxels"]["liver"] == int((mask == 1).sum())
+    from mass_ide.core import orientation  # the slice is shown as the input's image slices are, from its affine
+
+    affine = nibabel.load(item.file).affine
+    assert np.allclose(prediction["affine"], affine)
+    middle = orientation.slice_count(shape, affine, "axial") // 2
     response = await jp_fetch(API, "deployments", str(deployment["id"]), "predictions", answer["prediction_id"],
-                              "slice", params={"axis": "axial", "index": str(shape[2] // 2)})
+                              "slice", params={"axis": "axial", "index": str(middle)})
     shown = np.asarray(Image.open(io.BytesIO(response.body)))
-    assert response.headers["Content-Type"] == "image/png" and shown.shape == (shape[1], shape[0])
-    assert np.array_equal(shown, np.flipud(mask[:, :, shape[2] // 2].T))
+    assert response.headers["Content-Type"] == "image/png"
+    assert np.array_equal(shown, orientation.display_slice(mask, affine, "axial", middle))
     code, refused = await upload(jp_fetch, deployment, "scan.txt", b"not a volume")
     assert code == 400 and ".nii, .nii.gz or a .zip" in refused["message"]
     await hostile_uploads_are_refused_and_a_failing_worker_is_a_502(jp_fetch, workspace, deployment, item)
     code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
                                    body={"dataset_id": volumes.id, "version": 1})
-    assert code == 200 and report["kind"] == "segmentation" and report["case_count"] >= 3
+    split = runs.get_run(workspace, version["run_id"])["result"]["report"]["split"]  # unseen: the validation cases
+    assert code == 200 and report["kind"] == "segmentation" and report["case_count"] == len(split["validation"])
+    assert [case["key"] for case in report["cases"]] == report["scored"]["keys"] == split["validation"]
+    code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",
+                                   body={"dataset_id": volumes.id, "version": 1, "items": "all"})
+    assert code == 200 and report["case_count"] == len(split["train"]) + len(split["validation"]) >= 3
+    assert report["scored"]["training_items_included"] == len(split["train"]) and report["warning"]
     assert set(report["dice"]) == {"liver", "tumour"} and 0 <= report["dice"]["liver"] <= 1
     await undeploy(jp_fetch, workspace, deployment)
 

@@ -119,7 +119,11 @@ def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspa
             == "prediction.refused"
         assert button.refresh()["errors"] == 1 and "errors: 1" in button.status.value
         report = client.evaluate(workspace, button.deployment_id, dataset_id=table.id, user="ana")  # newest version
-        assert report["dataset_version"] == run["dataset_version"] and report["case_count"] > 300
+        assert report["dataset_version"] == run["dataset_version"]  # the items it never trained on: validation
+        assert report["case_count"] == len(run["result"]["report"]["split"]["validation"]) > 50
+        assert report["scored"]["training_items_included"] == 0 and report["warning"] is None
+        everything = client.evaluate(workspace, button.deployment_id, dataset_id=table.id, user="ana", items="all")
+        assert everything["case_count"] > 300 and "scores are optimistic" in everything["warning"]
         assert 0 <= report["roc_auc"] <= 1 and sum(map(sum, report["confusion_matrix"])) == report["case_count"]
         again = DeployButton(workspace, "labs", "1", user="ana")  # a second widget shows the live deployment
         assert again.deployment_id == button.deployment_id and again.deploy_button.disabled

@@ -207,9 +207,12 @@ class EvaluateHandler(DeploymentBase):
     @web.authenticated
     @authorized
     async def post(self, deployment_id: str) -> None:
-        """Run every labelled sample of a dataset version through the endpoint and score the answers.
+        """Run the labelled samples of a dataset version through the endpoint and score the answers.
 
-        `version` defaults to the dataset's newest frozen version.
+        `version` defaults to the dataset's newest frozen version. `items` is `unseen` (default: only items
+        the model did not train on — the run's validation split on its own training version, the items not
+        in its training split on another version) or `all`. `scored` says which items were scored and how
+        many of them the model trained on; `warning` is set when that is more than none.
 
         The report has the shape of training's evaluation reports: accuracy, balanced accuracy,
         ROC AUC, sensitivity/specificity, confusion matrix and ROC curve for classifiers; per-case
@@ -220,7 +223,8 @@ class EvaluateHandler(DeploymentBase):
         body = self.read_json()
         dep = deployments.running_deployment(self.workspace, int(deployment_id))
         version = body.get("version") or evaluate.newest_version(self.workspace, body["dataset_id"])
-        data, config = evaluate.evaluation_data(self.workspace, dep, dataset_id=body["dataset_id"], version=version)
+        data, config, scored = evaluate.evaluation_data(self.workspace, dep, dataset_id=body["dataset_id"],
+                                                        version=version, items=body.get("items", "unseen"))
         client = evaluate.WorkerClient(port=dep["port"], secret=dep["secret"])
         try:
             report = await asyncio.to_thread(evaluate.run_evaluation, client, data, config, classes=data.classes)
@@ -228,7 +232,7 @@ class EvaluateHandler(DeploymentBase):
             status, message = deployments.relayed_refusal(self.workspace, dep, code=failed.code, body=failed.body)
             raise web.HTTPError(status, message) from None
         self.write_json(evaluate.record_evaluation(self.workspace, dep, report, dataset_id=body["dataset_id"],
-                                                   version=version, user=self.user_name))
+                                                   version=version, user=self.user_name, scored=scored))
 
 
 class ExportHandler(MassHandler):

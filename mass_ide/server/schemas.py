@@ -527,8 +527,23 @@ NEW_EVALUATION = {
     "type": "object",
     "required": ["dataset_id"],
     "properties": {"dataset_id": {"type": "integer"},
-                   "version": {"type": "integer", "minimum": 1, "description": "Default: the newest frozen version."}},
+                   "version": {"type": "integer", "minimum": 1, "description": "Default: the newest frozen version."},
+                   "items": {"type": "string", "enum": ["unseen", "all"], "default": "unseen",
+                             "description": "unseen: only items the model did not train on; all: every labelled "
+                                            "item, training items included."}},
     "additionalProperties": False,
+}
+
+SCORED = {
+    "type": "object",
+    "required": ["items", "which", "training_items_included"],
+    "properties": {
+        "items": {"type": "integer", "description": "How many items were scored."},
+        "which": {"type": "string", "description": "Which items, in words."},
+        "training_items_included": {"type": ["integer", "null"],
+                                    "description": "How many of them the model trained on (null: not recorded)."},
+        "keys": {"type": "array", "items": {"type": "string"}, "description": "The keys of the items scored."},
+    },
 }
 
 EVALUATION_REPORT = {
@@ -546,6 +561,8 @@ EVALUATION_REPORT = {
         "version": {"type": "integer"},
         "dataset_id": {"type": "integer"},
         "dataset_version": {"type": "integer"},
+        "scored": {"oneOf": [{"$ref": "#/components/schemas/Scored"}, {"type": "null"}]},
+        "warning": {"type": ["string", "null"], "description": "Set when training items were scored."},
     },
 }
 
@@ -635,6 +652,7 @@ COMPONENTS = {
     "PredictionAnswer": PREDICTION_ANSWER,
     "NewEvaluation": NEW_EVALUATION,
     "EvaluationReport": EVALUATION_REPORT,
+    "Scored": SCORED,
     "ExportedFile": EXPORTED_FILE,
     "ExportReport": EXPORT_REPORT,
 }

@@ -2,6 +2,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 
 import { apiURL, requestAPI } from '../api';
 import {
+  EvaluationItems,
   EvaluationReport,
   IDeployment,
   IExportReport,
@@ -124,8 +125,13 @@ export function predictFile(deploymentId: number, file: File): Promise<IPredictA
   return requestAPI<IPredictAnswer>(deploymentPath(deploymentId, '/predict'), { method: 'POST', body });
 }
 
-/** Run the deployment over a labelled dataset version. */
-export function evaluate(deploymentId: number, datasetId: number, version?: number): Promise<EvaluationReport> {
-  const body = version === undefined ? { dataset_id: datasetId } : { dataset_id: datasetId, version };
+/** Run the deployment over a labelled dataset version: the items it never trained on, or all of them. */
+export function evaluate(
+  deploymentId: number,
+  datasetId: number,
+  version?: number,
+  items: EvaluationItems = 'unseen'
+): Promise<EvaluationReport> {
+  const body = version === undefined ? { dataset_id: datasetId, items } : { dataset_id: datasetId, version, items };
   return requestAPI<EvaluationReport>(deploymentPath(deploymentId, '/evaluate'), send('POST', body));
 }

@@ -1,7 +1,7 @@
 import { errorMessage } from '../api';
 import { PolledModel } from '../training/polledModel';
 import * as client from './client';
-import { EvaluationReport, IDeployment, IPredictAnswer } from './types';
+import { EvaluationItems, EvaluationReport, IDeployment, IPredictAnswer } from './types';
 
 /** How often the deployment is fetched while it starts. */
 const STARTING_INTERVAL_MS = 1_000;
@@ -61,10 +61,10 @@ export class DeploymentModel extends PolledModel {
     });
   }
 
-  /** Evaluate on a labelled dataset version. */
-  evaluate(datasetId: number, version?: number): Promise<void> {
+  /** Evaluate on a labelled dataset version (by default only the items the model never trained on). */
+  evaluate(datasetId: number, version?: number, items: EvaluationItems = 'unseen'): Promise<void> {
     return this._work('evaluate', async () => {
-      this._evaluation = await client.evaluate(this.deploymentId, datasetId, version);
+      this._evaluation = await client.evaluate(this.deploymentId, datasetId, version, items);
     });
   }
 

@@ -11,7 +11,7 @@ import { formatLatency, predictURL } from './format';
 import { PredictionView } from './result';
 import { Select } from './select';
 import { TryForm } from './tryForm';
-import { EvaluationReport, IDeployment } from './types';
+import { EvaluationItems, EvaluationReport, IDeployment, IScored } from './types';
 
 /** What `load` answers: empty until it does (or when it fails), loaded again when `key` changes. */
 function useList<T>(load: (() => Promise<T[]>) | null, key: unknown): T[] {
@@ -30,16 +30,48 @@ function useList<T>(load: (() => Promise<T[]>) | null, key: unknown): T[] {
   return items;
 }
 
-/** The report of an evaluation, as training shows its own. */
+/** What was scored, in one sentence: which items and how many of them the model trained on. */
+function scoredSentence(scored: IScored): string {
+  const trained = scored.training_items_included;
+  const seen =
+    trained === null
+      ? 'whether the model trained on them is not recorded'
+      : trained === 0
+        ? 'none of them used to train this model'
+        : `${trained} of them used to train this model`;
+  return `Scored ${scored.items} ${scored.items === 1 ? 'item' : 'items'}: ${scored.which}; ${seen}.`;
+}
+
+/** The report of an evaluation, as training shows its own, after what it scored and any warning. */
 function EvaluationView({ report }: { report: EvaluationReport }): JSX.Element {
   const population = `labelled items of dataset ${report.dataset_id}, version ${report.dataset_version}`;
-  if (report.kind === 'classification') {
-    return <ClassificationReport report={report} population={population} />;
-  }
-  // An evaluation draws no overlay pictures.
-  const figures = { ...report, overlays: report.overlays ?? [] };
-  return <SegmentationReport report={figures} population={population} imageURL={null} />;
+  return (
+    <>
+      {report.scored && <p className="mass-EvaluateScored">{scoredSentence(report.scored)}</p>}
+      {report.warning && (
+        <ul className="mass-Report-warnings mass-EvaluateWarning" aria-label="Warnings" role="alert">
+          <li>{report.warning}</li>
+        </ul>
+      )}
+      {report.kind === 'classification' ? (
+        <ClassificationReport report={report} population={population} />
+      ) : (
+        // An evaluation draws no overlay pictures.
+        <SegmentationReport
+          report={{ ...report, overlays: report.overlays ?? [] }}
+          population={population}
+          imageURL={null}
+        />
+      )}
+    </>
+  );
 }
+
+/** The choices of which items to score. */
+const ITEM_CHOICES: readonly (readonly [EvaluationItems, string])[] = [
+  ['unseen', 'items the model never trained on'],
+  ['all', 'every labelled item (training items too: optimistic)']
+];
 
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */
 function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: IDeployment }): JSX.Element {
@@ -47,6 +79,7 @@ function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: I
   const [datasetId, setDatasetId] = useState<number | null>(null);
   const versions = useList<IVersionChoice>(datasetId === null ? null : () => listVersions(datasetId), datasetId);
   const [version, setVersion] = useState<number | null>(null);
+  const [items, setItems] = useState<EvaluationItems>('unseen');
   useEffect(() => {
     if (datasetId === null && datasets.length > 0) {
       setDatasetId(datasets[0].id);
@@ -59,7 +92,7 @@ function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: I
       <h2 className="mass-RunSection-title">
         Evaluate
         <span className="mass-RunSection-note">
-          every labelled item of a frozen dataset version, through this deployment
+          the labelled items of a frozen dataset version the model never trained on, through this deployment
         </span>
       </h2>
       <div className="mass-Evaluate-form">
@@ -79,17 +112,24 @@ function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: I
           empty="no frozen version: freeze one in the dataset view"
           onChange={value => setVersion(value ? Number(value) : null)}
         />
+        <Select
+          label="Items to score"
+          className="mass-EvaluateItems"
+          value={items}
+          choices={ITEM_CHOICES}
+          onChange={value => setItems(value === 'all' ? 'all' : 'unseen')}
+        />
         <button
           className="jp-mod-styled jp-mod-accept mass-EvaluateButton"
           disabled={datasetId === null || version === null || model.working !== null || deployment.status !== 'running'}
-          onClick={() => datasetId !== null && version !== null && void model.evaluate(datasetId, version)}
+          onClick={() => datasetId !== null && version !== null && void model.evaluate(datasetId, version, items)}
         >
           {model.working === 'evaluate' ? 'Evaluating…' : 'Evaluate'}
         </button>
         {model.working === 'evaluate' && (
           <span className="mass-Busy" role="status">
             <span className="mass-Spinner" aria-hidden="true" />
-            predicting every labelled item…
+            predicting {items === 'all' ? 'every labelled item' : 'the items the model never trained on'}…
           </span>
         )}
       </div>

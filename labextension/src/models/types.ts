@@ -154,10 +154,26 @@ export function isClassPrediction(prediction: Prediction): prediction is IClassP
   return 'probabilities' in prediction;
 }
 
+/** Which labelled items an evaluation scores: those the model never trained on (default), or all. */
+export type EvaluationItems = 'unseen' | 'all';
+
+/** What an evaluation scored. */
+export interface IScored {
+  items: number;
+  /** Which items, in words ("the run's validation split (version 2)"). */
+  which: string;
+  /** How many of them the model trained on (null: its training data is not recorded). */
+  training_items_included: number | null;
+  keys?: string[];
+}
+
 /** An evaluation of a deployment on a labelled dataset version (the shape of a training report). */
 export type EvaluationReport = Report & {
   dataset_id: number;
   dataset_version: number;
+  scored?: IScored | null;
+  /** Set when training items were scored: the scores are optimistic. */
+  warning?: string | null;
   evaluated_at: string;
   evaluated_by: string;
 };

@@ -81,10 +81,13 @@ def predict(ws: Workspace, deployment_id: int, inputs: list[dict] | str | Path, 
     return answer
 
 
-def evaluate(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int | None = None, user: str) -> dict:
-    """Send every labelled sample of a dataset version (default: its newest) through the deployment and score it.
+def evaluate(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int | None = None, user: str,
+             items: str = "unseen") -> dict:
+    """Score the deployment on the labelled samples of a dataset version (default: its newest).
 
-    The report is kept in the deployment's folder and audited, as ``POST deployments/{dep}/evaluate`` does.
+    ``items="unseen"`` (default) scores only items the model did not train on, ``"all"`` every
+    labelled one; the report's ``scored`` says which, and ``warning`` when training items are in.
+    It is kept in the deployment's folder and audited, as ``POST deployments/{dep}/evaluate`` does.
     """
     from mass_ide.core.serving.evaluate import (
         evaluation_data,
@@ -95,7 +98,7 @@ def evaluate(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int
 
     found = deployments.running_deployment(ws, deployment_id)
     version = version or newest_version(ws, dataset_id)
-    data, config = evaluation_data(ws, found, dataset_id=dataset_id, version=version)
+    data, config, scored = evaluation_data(ws, found, dataset_id=dataset_id, version=version, items=items)
     report = run_evaluation(WorkerClient(port=found["port"], secret=found["secret"]), data, config,
                             classes=data.classes)
-    return record_evaluation(ws, found, report, dataset_id=dataset_id, version=version, user=user)
+    return record_evaluation(ws, found, report, dataset_id=dataset_id, version=version, user=user, scored=scored)

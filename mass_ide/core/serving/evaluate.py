@@ -4,6 +4,10 @@ The report has the shape of training's evaluation reports: accuracy, balanced ac
 ROC AUC, confusion matrix and ROC curve for classifiers; per-case and mean Dice for masks.
 Reading the dataset and writing the audit record happen in the caller's thread;
 :func:`run_evaluation` only talks HTTP to the worker, so a server can run it in a thread.
+
+By default only items the model never trained on are scored ("unseen"): on the version it
+was trained on, the run's validation split; on another version, its items that are not in
+the training split. ``"all"`` scores every labelled item and says how many were trained on.
 """
 
 import json
@@ -12,7 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +29,7 @@ from mass_ide.core.workspace import Workspace
 
 RECORDS_PER_REQUEST = 256
 TIMEOUT_S = 600
+ITEMS = ("unseen", "all")  # which labelled items an evaluation scores
 
 
 class WorkerFailed(Exception):
@@ -75,16 +80,99 @@ def newest_version(ws: Workspace, dataset_id: int) -> int:
     return found[0]["number"]
 
 
-def evaluation_data(ws: Workspace, deployment: dict, *, dataset_id: int, version: int):
-    """The labelled samples of a dataset version, read as the deployed model's training read them."""
+def evaluation_data(ws: Workspace, deployment: dict, *, dataset_id: int, version: int, items: str = "unseen"):
+    """The labelled samples of a dataset version to score, read as the deployed model's training read them.
+
+    ``items``: "unseen" (the items the model did not train on) or "all". Returns the data, the
+    training configuration and what is scored (``{"items", "which", "training_items_included", "keys",
+    "warning"}``; the warning is None unless training items are among them).
+    """
     from mass_ide.core.registry import version_by_id
     from mass_ide.core.training import load_training_data
 
-    config = version_by_id(ws, deployment["version_id"])["lineage"]["config"]
+    if items not in ITEMS:
+        raise InvalidInput(f"'items' is one of: {', '.join(ITEMS)} (not {items!r})")
+    lineage = version_by_id(ws, deployment["version_id"])["lineage"]
+    config = lineage["config"]
     if not config:
         raise InvalidInput(f"model {deployment['model']!r} v{deployment['version']} has no training configuration "
                            "to read a dataset with")
-    return load_training_data(ws, dataset_id, version, config), config
+    data = load_training_data(ws, dataset_id, version, {**config, "unlabelled": "skip"})
+    if lineage["dataset_id"] is None or lineage["dataset_version"] is None:
+        trained = None  # an imported model: what it trained on is not recorded
+    else:
+        trained = training_keys(ws, lineage) if lineage["dataset_id"] == dataset_id else set()
+    data, scored = _chosen(data, items=items, trained=trained, lineage=lineage, version=version)
+    return data, config, scored
+
+
+def training_keys(ws: Workspace, lineage: dict) -> set[str]:
+    """The keys of the items a registered version was trained on (its lineage names a dataset version).
+
+    The run's recorded split when it has one, else the same seeded split drawn again on its
+    training version with its configuration.
+    """
+    from mass_ide.core import runs
+    from mass_ide.core.errors import MassError
+
+    if lineage["run_id"] is not None:
+        try:
+            split = ((runs.get_run(ws, lineage["run_id"])["result"] or {}).get("report") or {}).get("split") or {}
+        except MassError:
+            split = {}
+        if "train" in split:
+            return set(split["train"])
+    from mass_ide.core.training import load_training_data
+    from mass_ide.core.training.split import split_samples
+
+    config = lineage["config"]
+    data = load_training_data(ws, lineage["dataset_id"], lineage["dataset_version"], config, verify_files=False)
+    split = split_samples(count=len(data), fraction=float(config.get("validation_split", 0.2)),
+                          seed=int(config.get("seed", 0)), targets=None if data.masks else data.targets)
+    return {data.keys[i] for i in split.train}
+
+
+def _subset(data, indices: list[int]):
+    """The samples of ``data`` at ``indices``, in order."""
+    return replace(data, keys=[data.keys[i] for i in indices],
+                   features=None if data.features is None else data.features[indices],
+                   targets=None if data.targets is None else np.asarray(data.targets)[indices],
+                   images=[data.images[i] for i in indices] if data.images else [],
+                   masks=[data.masks[i] for i in indices] if data.masks else [])
+
+
+def _chosen(data, *, items: str, trained: set[str] | None, lineage: dict, version: int) -> tuple:
+    """The samples to score and the report's ``scored`` part (a ``warning`` in it when training items are in)."""
+    same = lineage["dataset_id"] == data.dataset_id
+    if trained is None:
+        which = (f"every labelled item of version {version}; this model's training items are not recorded, "
+                 "so some may have been used to train it")
+        return data, {"items": len(data), "which": which, "training_items_included": None, "keys": data.keys,
+                      "warning": "the model's training data is not recorded; if it was trained on these items, "
+                                 "scores are optimistic"}
+    if items == "unseen":
+        kept = [i for i, key in enumerate(data.keys) if key not in trained]
+        if not kept:
+            raise InvalidInput(f"every labelled item of version {version} was used to train this model; freeze a "
+                               "version with new labelled items, or ask for \"items\": \"all\" to score them anyway "
+                               "(the scores would be optimistic)")
+        data = _subset(data, kept)
+        if not same:
+            which = f"every labelled item of version {version} (the model was trained on another dataset)"
+        elif version == lineage["dataset_version"]:
+            which = f"the run's validation split (version {version})"
+        else:
+            which = (f"the labelled items of version {version} that were not in the training split "
+                     f"(version {lineage['dataset_version']})")
+    included = sum(key in trained for key in data.keys)
+    if items == "all":
+        which = f"every labelled item of version {version}{', training items included' if included else ''}"
+    scored = {"items": len(data), "which": which, "training_items_included": included, "keys": data.keys,
+              "warning": None}
+    if included:
+        scored["warning"] = (f"{included} of the {len(data)} items scored were used to train this model; "
+                             "scores are optimistic")
+    return data, scored
 
 
 def _records(data) -> list[dict]:
@@ -162,13 +250,15 @@ def run_evaluation(client: WorkerClient, data, config: dict, *, classes: list[st
 
 
 def record_evaluation(ws: Workspace, deployment: dict, report: dict, *, dataset_id: int, version: int,
-                      user: str) -> dict:
-    """Stamp the report, keep it in the deployment's folder and write the audit record."""
+                      user: str, scored: dict | None = None) -> dict:
+    """Stamp the report with what was scored, keep it in the deployment's folder and write the audit record."""
     from mass_ide.core.serving.deployments import deployment_dir
 
+    scored = dict(scored or {})
+    warning = scored.pop("warning", None)
     report = {**report, "id": uuid.uuid4().hex, "deployment": deployment["id"], "model": deployment["model"],
               "version": deployment["version"], "dataset_id": dataset_id, "dataset_version": version,
-              "evaluated_at": audit.now_iso(), "evaluated_by": user}
+              "scored": scored or None, "warning": warning, "evaluated_at": audit.now_iso(), "evaluated_by": user}
     folder = deployment_dir(ws, deployment["id"]) / "evaluations"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{report['id']}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -176,5 +266,6 @@ def record_evaluation(ws: Workspace, deployment: dict, report: dict, *, dataset_
     with ws.db.atomic():
         audit.record(ws.db, user=user, action="deployment.evaluate", target=f"deployment:{deployment['id']}",
                      detail={"model": deployment["model"], "version": deployment["version"], "dataset": dataset_id,
-                             "dataset_version": version, **summary})
+                             "dataset_version": version, **summary, "scored": scored.get("which"),
+                             "training_items_included": scored.get("training_items_included")})
     return report
