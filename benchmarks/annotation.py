@@ -83,7 +83,7 @@ def measure_slices_and_masks(folder: Path) -> dict:
         started = time.perf_counter()
         display = render.decode_png(painted)
         saved = annotations.write_mask_slice(ws, item.id, axis="axial", index=number % SHAPE[2],
-                                             values=render.from_display("volume", display),
+                                             values=render.from_display(item, display, axis="axial"),
                                              expected_version=version, user="bench")
         saves.append(time.perf_counter() - started)
         version = saved.version

@@ -96,8 +96,8 @@ def png_pixels(data: bytes) -> np.ndarray:
 def test_slices_render_windowed_and_in_display_orientation(workspace):
     item = first_item(workspace, volume_dataset(workspace))
     axial = png_pixels(render.render_slice(item, axis="axial", index=3, window="abdomen"))
-    assert axial.shape == (12, 16)  # rows = y, columns = x
-    expected = render.to_display("volume", ct_volume()[:, :, 3])
+    assert axial.shape == (12, 16)  # a RAS volume: rows = y from anterior, columns = x from the patient's right
+    expected = ct_volume()[:, :, 3].T[::-1, ::-1]
     assert np.array_equal(axial == 0, expected == -1000)  # air is black in the abdomen window
     assert axial.max() > 128  # the 'liver' at 60 HU is above the window's level of 40
     assert png_pixels(render.render_slice(item, axis="sagittal", index=0)).shape == (8, 12)
@@ -107,10 +107,13 @@ def test_slices_render_windowed_and_in_display_orientation(workspace):
         render.render_slice(item, axis="oblique", index=0)
 
 
-def test_image_items_render_as_stored():
-    volume = np.arange(24, dtype=np.uint8).reshape(4, 6, 1)[:, :, 0]
-    assert np.array_equal(render.from_display("image", render.to_display("image", volume)), volume)
-    assert np.array_equal(render.from_display("volume", render.to_display("volume", volume)), volume)
+def test_image_items_render_as_stored(workspace):
+    item = first_item(workspace, image_dataset(workspace))
+    stored = np.asarray(Image.open(item.file).convert("L"))
+    assert np.array_equal(png_pixels(render.render_slice(item, axis="axial", index=0, window="127.5,255")), stored)
+    plane = stored.T  # the picture's grid: columns × rows
+    assert np.array_equal(render.to_display(item, plane, axis="axial"), stored)
+    assert np.array_equal(render.from_display(item, stored, axis="axial"), plane)
 
 
 def test_freeze_hashes_labels_and_snapshots_masks(workspace):
@@ -187,7 +190,8 @@ def test_a_mask_png_decodes_onto_its_slice_in_voxel_order(workspace, axis, index
     painted = np.zeros(display, dtype=np.uint8)
     painted[1:3, 2:6] = 1
     values = render.decode_mask_slice(item, png_bytes(painted), axis=axis, index=index)
-    assert np.array_equal(values, render.from_display("volume", painted))
+    assert np.array_equal(values, render.from_display(item, painted, axis=axis))
+    assert np.array_equal(render.to_display(item, values, axis=axis), painted)
     saved = annotations.write_mask_slice(workspace, item.id, axis=axis, index=index, values=values,
                                          expected_version=0, user="ana")
     assert saved.version == 1

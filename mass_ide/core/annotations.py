@@ -3,7 +3,10 @@
 Every save names the version it was based on; a save based on an older version
 raises :class:`Conflict` instead of overwriting someone else's work. Masks are
 uncompressed NIfTI files (uint8, one value per label class) on the item's own
-voxel grid, so one slice is written in place without rewriting the volume.
+voxel grid, so one slice is written in place without rewriting the volume. A
+slice is named by an anatomical axis and an index counted as
+:mod:`mass_ide.core.orientation` says (axial 0 the most inferior), whatever the
+array order; its values are the voxel-order plane ``volume[where]``.
 """
 
 import json
@@ -12,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import audit
+from mass_ide.core import audit, orientation
 from mass_ide.core.datasets import Item, get_dataset, get_item
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
 
-AXES = {"sagittal": 0, "coronal": 1, "axial": 2}
+AXES = orientation.AXES
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,18 @@ def item_grid(item: Item) -> tuple[tuple[int, int, int], np.ndarray]:
     raise InvalidInput(f"item {item.id} is a {item.kind}; only images and volumes have masks")
 
 
+def item_orientation(item: Item) -> tuple[tuple[int, int, int], np.ndarray]:
+    """The item's voxel grid shape and the affine its slices are shown by (a picture: as the file shows it)."""
+    shape, affine = item_grid(item)
+    return shape, orientation.PICTURE if item.kind == "image" else affine
+
+
+def slice_where(item: Item, axis: str, index: int) -> tuple:
+    """The numpy index into the item's voxel grid of slice ``index`` along an anatomical axis, checked."""
+    shape, affine = item_orientation(item)
+    return orientation.slice_where(shape, affine, axis, index)
+
+
 def open_mask(path: Path, shape: tuple[int, int, int], affine: np.ndarray | None, mode: str) -> np.memmap:
     """A mask file's voxels as a memory map, creating an empty mask file first if needed."""
     import nibabel
@@ -127,22 +142,10 @@ def open_mask(path: Path, shape: tuple[int, int, int], affine: np.ndarray | None
     return np.memmap(path, dtype=np.uint8, mode=mode, offset=offset, shape=shape, order="F")
 
 
-def slice_index(shape: tuple[int, int, int], axis: str, index: int) -> tuple:
-    """The numpy index of slice ``index`` along a named axis, checked against the shape."""
-    if axis not in AXES:
-        raise InvalidInput(f"axis must be one of {', '.join(AXES)}, not {axis!r}")
-    dimension = AXES[axis]
-    if not 0 <= index < shape[dimension]:
-        raise InvalidInput(f"{axis} slice {index} is outside 0..{shape[dimension] - 1}")
-    where = [slice(None)] * 3
-    where[dimension] = index
-    return tuple(where)
-
-
 def read_slice(path: Path, item: Item, *, axis: str, index: int) -> np.ndarray:
     """One slice of a mask file on the item's grid (zeros when the file does not exist), in voxel order."""
-    shape, _ = item_grid(item)
-    where = slice_index(shape, axis, index)
+    shape, affine = item_orientation(item)
+    where = orientation.slice_where(shape, affine, axis, index)
     if not path.exists():
         return np.zeros(np.empty(shape, dtype=bool)[where].shape, dtype=np.uint8)
     return np.array(open_mask(path, shape, None, "r")[where])
@@ -180,9 +183,9 @@ def _write_mask(ws: Workspace, item: Item, *, where: tuple, values: np.ndarray, 
 
 def write_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int, values: np.ndarray,
                      expected_version: int, user: str) -> Annotation:
-    """Replace one slice of the item's mask (values are label classes), in place."""
+    """Replace one slice of the item's mask (values are label classes, the voxel-order plane), in place."""
     item = get_item(ws, item_id)
-    where = slice_index(item_grid(item)[0], axis, index)
+    where = slice_where(item, axis, index)
     return _write_mask(ws, item, where=where, values=values, expected_version=expected_version, user=user,
                        detail={"axis": axis, "index": index})
 

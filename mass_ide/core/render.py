@@ -1,9 +1,10 @@
 """Render slices of images, volumes and masks as PNG for the annotation view.
 
 Volumes are read once and kept in a small cache, so scrolling through slices
-costs a slice copy, a window and a PNG encode. Display orientation: for a
-volume, rows run from anterior/superior at the top (the voxel axis flipped);
-for a 2D image, exactly as the file shows it.
+costs a slice copy, a window and a PNG encode. Display orientation is the
+radiological convention of :mod:`mass_ide.core.orientation`, derived from the
+volume's affine (axial: anterior at the top, the patient's right on the
+screen's left); a 2D image shows exactly as the file does.
 """
 
 import io
@@ -11,7 +12,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from mass_ide.core.annotations import item_grid, slice_index
+from mass_ide.core import orientation
+from mass_ide.core.annotations import item_orientation
 from mass_ide.core.datasets import Item
 from mass_ide.core.errors import InvalidInput
 
@@ -59,14 +61,14 @@ def parse_window(window: str | None, voxels: np.ndarray) -> tuple[float, float]:
     return (low + high) / 2, max(high - low, 1.0)
 
 
-def to_display(kind: str, voxel_slice: np.ndarray) -> np.ndarray:
-    """A slice in voxel order turned into rows × columns as the viewer shows it."""
-    return np.flipud(voxel_slice.T) if kind == "volume" else voxel_slice.T
+def to_display(item: Item, plane: np.ndarray, *, axis: str) -> np.ndarray:
+    """A voxel-order slice of the item (``volume[where]``) as rows × columns on the screen."""
+    return orientation.to_display(plane, item_orientation(item)[1], axis)
 
 
-def from_display(kind: str, display: np.ndarray) -> np.ndarray:
-    """The inverse of :func:`to_display`."""
-    return np.flipud(display).T if kind == "volume" else display.T
+def from_display(item: Item, display: np.ndarray, *, axis: str) -> np.ndarray:
+    """The inverse of :func:`to_display`: what is painted on the screen, as the voxel-order slice it covers."""
+    return orientation.from_display(display, item_orientation(item)[1], axis)
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
@@ -107,20 +109,23 @@ def decode_png(data: bytes, *, name: str = "mask", shape: tuple[int, int] | None
 
 def decode_mask_slice(item: Item, data: bytes, *, axis: str, index: int) -> np.ndarray:
     """A mask slice sent as PNG (display orientation) in voxel order, its size checked before it is decoded."""
-    shape, _ = item_grid(item)
-    voxel_slice = np.broadcast_to(np.uint8(0), shape)[slice_index(shape, axis, index)]
-    display_shape = to_display(item.kind, voxel_slice).shape
-    return from_display(item.kind, decode_png(data, name="the mask slice", shape=display_shape))
+    shape, affine = item_orientation(item)
+    plane = np.broadcast_to(np.uint8(0), shape)[orientation.slice_where(shape, affine, axis, index)]
+    display_shape = orientation.to_display(plane, affine, axis).shape
+    return orientation.from_display(decode_png(data, name="the mask slice", shape=display_shape), affine, axis)
+
+
+def encode_mask_slice(item: Item, values: np.ndarray, *, axis: str) -> bytes:
+    """A voxel-order mask slice as PNG in display orientation, over the item's image slice (grey value = class)."""
+    return encode_png(to_display(item, values, axis=axis))
 
 
 def render_slice(item: Item, *, axis: str, index: int, window: str | None = None) -> bytes:
-    """One slice of an image or volume, windowed to 8 bits, as PNG."""
-    shape, _ = item_grid(item)
+    """One slice of an image or volume, windowed to 8 bits, as PNG in display orientation."""
+    shape, affine = item_orientation(item)
+    where = orientation.slice_where(shape, affine, axis, index)
     voxels = load_voxels(item)
-    voxel_slice = voxels[slice_index(shape, axis, index)]
     level, width = parse_window(window, voxels)
     low = level - width / 2
-    scaled = (voxel_slice.astype(np.float32) - low) * (255.0 / width)
-    return encode_png(np.clip(to_display(item.kind, scaled), 0, 255))
-
-
+    scaled = (voxels[where].astype(np.float32) - low) * (255.0 / width)
+    return encode_png(np.clip(orientation.to_display(scaled, affine, axis), 0, 255))

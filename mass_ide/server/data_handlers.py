@@ -310,7 +310,14 @@ class SliceHandler(MassHandler):
     @web.authenticated
     @authorized
     def get(self, item_id: str) -> None:
-        """One slice as PNG: `?axis=axial|coronal|sagittal&index=N&window=abdomen|liver|bone|L,W`."""
+        """One slice as PNG: `?axis=axial|coronal|sagittal&index=N&window=abdomen|liver|bone|L,W`.
+
+        A volume is shown in the radiological convention, from its affine (the closest anatomical axes of an
+        oblique one): axial with anterior at the top and the patient's right on the left, coronal with superior
+        at the top and the right on the left, sagittal with superior at the top and anterior on the left.
+        `index` counts from the most inferior (axial), anterior (coronal) or rightmost (sagittal) slice; the
+        item's `meta.shape` gives the number of sagittal, coronal and axial slices. A picture shows as stored.
+        """
         item = datasets.get_item(self.workspace, int(item_id))
         png = render.render_slice(item, axis=self.get_query_argument("axis", "axial"),
                                   index=int_argument(self, "index", 0), window=self.get_query_argument("window", None))
@@ -352,7 +359,7 @@ class MaskHandler(MassHandler):
         item = datasets.get_item(self.workspace, int(item_id))
         axis, index = self.get_query_argument("axis", "axial"), int_argument(self, "index", 0)
         values = annotations.read_mask_slice(self.workspace, item.id, axis=axis, index=index)
-        self.write_png(render.encode_png(render.to_display(item.kind, values)))
+        self.write_png(render.encode_mask_slice(item, values, axis=axis))
 
     @web.authenticated
     @authorized
@@ -407,9 +414,9 @@ class SuggestionMaskHandler(MassHandler):
     def get(self, item_id: str) -> None:
         """One slice of the suggested mask (`?axis=&index=`)."""
         item = datasets.get_item(self.workspace, int(item_id))
-        values = prelabel.read_suggestion_slice(self.workspace, item.id, axis=self.get_query_argument("axis", "axial"),
-                                                index=int_argument(self, "index", 0))
-        self.write_png(render.encode_png(render.to_display(item.kind, values)))
+        axis, index = self.get_query_argument("axis", "axial"), int_argument(self, "index", 0)
+        values = prelabel.read_suggestion_slice(self.workspace, item.id, axis=axis, index=index)
+        self.write_png(render.encode_mask_slice(item, values, axis=axis))
 
 
 class SuggestionAcceptHandler(MassHandler):

@@ -3,7 +3,9 @@
 import sys
 from pathlib import Path
 
-from mass_ide.core import annotations, datasets, projects
+import numpy as np
+
+from mass_ide.core import annotations, datasets, orientation, projects
 
 
 def relative_to_root(path: Path | None, root_dir: str) -> str | None:
@@ -63,10 +65,38 @@ def dataset_json(dataset: datasets.Dataset) -> dict:
 def item_json(item: datasets.Item, annotation: annotations.Annotation | None = None) -> dict:
     """An item as the API shows it, with its annotation when given."""
     found = {"id": item.id, "dataset_id": item.dataset_id, "key": item.key, "kind": item.kind,
-             "meta": item.meta, "sha256": item.sha256}
+             "meta": item_meta(item), "sha256": item.sha256}
     if annotation is not None:
         found["annotation"] = annotation_json(annotation)
     return found
+
+
+def item_meta(item: datasets.Item) -> dict:
+    """An item's meta as the API shows it: a volume's ``shape`` and ``spacing`` per displayed axis.
+
+    That is the number and spacing of sagittal, coronal and axial slices as the slice routes show them
+    (:mod:`mass_ide.core.orientation`, from the affine); the array order stays in ``voxel_shape`` and
+    ``voxel_spacing``. A volume whose direction is unknown keeps its meta as stored.
+    """
+    meta = item.meta
+    if item.kind != "volume" or not isinstance(meta.get("shape"), list) or len(meta["shape"]) < 3:
+        return meta
+    from nibabel.filebasedimages import ImageFileError
+
+    try:
+        if "direction" in meta:
+            affine = np.eye(4)
+            affine[:3, :3] = np.asarray(meta["direction"], dtype=float)
+        else:
+            affine = annotations.item_grid(item)[1]  # the header only
+    except (OSError, ValueError, TypeError, ImageFileError):
+        return meta
+    shown = {**meta, "voxel_shape": meta["shape"],
+             "shape": orientation.grid_order(meta["shape"][:3], affine) + meta["shape"][3:]}
+    if isinstance(meta.get("spacing"), list) and len(meta["spacing"]) >= 3:
+        shown.update(voxel_spacing=meta["spacing"],
+                     spacing=orientation.grid_order(meta["spacing"][:3], affine) + meta["spacing"][3:])
+    return shown
 
 
 def annotation_json(annotation: annotations.Annotation) -> dict:

@@ -9,7 +9,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from mass_ide.core import annotations, audit, datasets, render
+from mass_ide.core import annotations, audit, datasets, orientation, render
 from mass_ide.core.errors import MassError
 from mass_ide.core.workspace import Workspace
 
@@ -87,8 +87,8 @@ class Annotator(widgets.VBox):
     def _fit_slider(self) -> None:
         """Set the slice slider's range to the current axis, starting in the middle."""
         if self.item is not None and self.item.kind == "volume":
-            shape, _ = annotations.item_grid(self.item)
-            count = shape[annotations.AXES[self.axis.value]]
+            shape, affine = annotations.item_orientation(self.item)
+            count = orientation.slice_count(shape, affine, self.axis.value)
             self.slice.max, self.slice.value = count - 1, count // 2
 
     def draw(self) -> None:
@@ -125,7 +125,7 @@ class Annotator(widgets.VBox):
         if annotation.mask_file is None:
             return picture
         mask = annotations.read_mask_slice(self.workspace, item.id, axis=axis, index=index)
-        return overlay(picture, render.to_display(item.kind, mask))
+        return overlay(picture, render.to_display(item, mask, axis=axis))
 
     def assign(self, label: str) -> None:
         """Save ``label`` for the current item, then move on; a conflict is shown, not overwritten."""

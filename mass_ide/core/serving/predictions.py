@@ -2,8 +2,10 @@
 
 The endpoint answers a mask as base64-gzip bytes; the server keeps that encoded mask as it
 came (no decoding on the prediction's path) under the deployment's folder as
-``predictions/<id>.json`` and serves one slice at a time as a PNG whose grey value is the
-class, oriented like ``GET items/{id}/mask``. The last few decoded masks stay in memory.
+``predictions/<id>.json`` (with the input's affine, when the answer gives one) and serves
+one slice at a time as a PNG whose grey value is the class, oriented like
+``GET items/{id}/mask`` by :mod:`mass_ide.core.orientation` (a mask kept without an
+affine counts as RAS, as nibabel reads such a file). The last few decoded masks stay in memory.
 """
 
 import json
@@ -13,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core.annotations import slice_index
+from mass_ide.core import orientation
 from mass_ide.core.errors import InvalidInput, NotFound
-from mass_ide.core.render import encode_png, to_display
+from mass_ide.core.render import encode_png
 from mass_ide.core.serving.deployments import deployment_dir, record_prediction
 from mass_ide.core.serving.service import decode_mask, output_summary
 from mass_ide.core.workspace import Workspace
@@ -30,29 +32,42 @@ def mask_path(ws: Workspace, deployment_id: int, prediction_id: str) -> Path:
 
 def keep_masks(ws: Workspace, deployment_id: int, answer: dict) -> str | None:
     """Store the masks of an endpoint answer; the prediction id, or None when it has no mask."""
-    masks = [p["mask"] for p in answer.get("predictions", []) if isinstance(p.get("mask"), dict)]
+    masks = [p for p in answer.get("predictions", []) if isinstance(p.get("mask"), dict)]
     if not masks:
         return None
     prediction_id = uuid.uuid4().hex
     path = mask_path(ws, deployment_id, prediction_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(masks[0]), encoding="ascii")
+    affine = masks[0].get("affine")
+    kept = {**masks[0]["mask"], **({"affine": affine} if isinstance(affine, list) else {})}
+    path.write_text(json.dumps(kept), encoding="ascii")
     return prediction_id
 
 
 CACHE_SIZE = 2
-_decoded: OrderedDict[Path, np.ndarray] = OrderedDict()
+_decoded: OrderedDict[Path, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
 
 
-def _mask(path: Path) -> np.ndarray:
-    """A kept mask, decoded (from a small cache: scrolling decodes a volume once)."""
+def _mask(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """A kept mask, decoded, and its input's affine (from a small cache: scrolling decodes a volume once)."""
     if path in _decoded:
         _decoded.move_to_end(path)
         return _decoded[path]
-    mask = _decoded[path] = decode_mask(json.loads(path.read_text(encoding="ascii")))
+    kept = json.loads(path.read_text(encoding="ascii"))
+    affine = _affine(kept.get("affine"))
+    found = _decoded[path] = decode_mask(kept), affine
     while len(_decoded) > CACHE_SIZE:
         _decoded.popitem(last=False)
-    return mask
+    return found
+
+
+def _affine(value) -> np.ndarray | None:
+    """A kept 4×4 affine, or None when there is none (or it is not one)."""
+    try:
+        affine = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return affine if affine.shape == (4, 4) and np.all(np.isfinite(affine)) else None
 
 
 def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axis: str, index: int) -> bytes:
@@ -60,12 +75,12 @@ def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axi
     path = mask_path(ws, deployment_id, prediction_id)
     if not path.is_file():
         raise NotFound(f"deployment {deployment_id} kept no prediction {prediction_id!r}")
-    mask = _mask(path)
+    mask, affine = _mask(path)
     if mask.ndim == 2:
         if index != 0:
             raise InvalidInput("a picture's mask has one slice: index 0")
         return encode_png(mask)
-    return encode_png(to_display("volume", mask[slice_index(mask.shape, axis, index)]))
+    return encode_png(orientation.display_slice(mask, affine, axis, index))
 
 
 def record_answer(ws: Workspace, deployment: dict, *, user: str, input_sha256: str, answer: dict | None = None,

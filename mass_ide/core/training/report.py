@@ -16,12 +16,14 @@ import numpy as np
 import torch
 from ignite.engine import Engine, Events
 
+from mass_ide.core import orientation
 from mass_ide.core.training.evaluation import classification_report, predict
 from mass_ide.core.training.metrics import label_dice, nanmean_columns
 
 OVERLAY_CASES = 3
 OVERLAY_SIZE = 256
 KEEP_BYTES = 512 * 2**20  # the most one epoch's kept outputs may take
+TRAINING_AXCODES = "LPS"  # how volume_loading's Orientationd turns every training volume
 COLOURS = [(0, 0, 0), (46, 204, 113), (231, 76, 60), (52, 152, 219), (241, 196, 15), (155, 89, 182)]
 
 
@@ -154,9 +156,14 @@ def _finite(value: float) -> float | None:
 
 
 def middle_slice(volume: np.ndarray) -> np.ndarray:
-    """The picture shown for a case: the middle axial slice of an ``[x, y, z]`` volume, transposed
-    (front at the top, the patient's right on the left); a 2D picture is already ``[row, column]``."""
-    return volume[..., volume.shape[2] // 2].T if volume.ndim == 3 else volume
+    """The picture shown for a case: the middle axial slice of an ``[x, y, z]`` training volume (oriented
+    ``TRAINING_AXCODES``), shown as the annotation view shows it (:mod:`mass_ide.core.orientation`: anterior
+    at the top, the patient's right on the left); a 2D picture is already ``[row, column]``."""
+    if volume.ndim != 3:
+        return volume
+    affine = orientation.axcodes_affine(TRAINING_AXCODES)
+    middle = orientation.slice_count(volume.shape, affine, "axial") // 2
+    return orientation.display_slice(volume, affine, "axial", middle)
 
 
 class SegmentationCollector(Collector):
