@@ -226,6 +226,15 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     expect(tile(evaluate, "ROC AUC")).to_have_text(re.compile(r"^(0\.\d+|1\.000)$"))
     expect(evaluate.locator(".mass-Report-note").first).to_contain_text(
         f"labelled items of dataset {trained['dataset']}, version {trained['dataset_version']}")
+    # By default only the items the model never trained on are scored, and the page says which.
+    expect(evaluate.locator(".mass-EvaluateScored")).to_contain_text(
+        f"the run's validation split (version {trained['dataset_version']}); none of them used to train this model")
+    expect(evaluate.locator(".mass-EvaluateWarning")).to_have_count(0)
+    evaluate.locator(".mass-EvaluateItems").select_option("all")
+    evaluate.get_by_role("button", name="Evaluate").click()
+    expect(evaluate.locator(".mass-EvaluateWarning")).to_contain_text(
+        "items scored were used to train this model; scores are optimistic", timeout=120_000)
+    expect(evaluate.locator(".mass-EvaluateScored")).to_contain_text("training items included")
     evaluate.scroll_into_view_if_needed()
     page.screenshot(path=OUTPUT / "test-evaluate.png")
 
