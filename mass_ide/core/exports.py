@@ -17,8 +17,7 @@ import numpy as np
 
 from mass_ide.core import audit
 from mass_ide.core.annotations import get_annotation, item_grid, label_classes
-from mass_ide.core.data.files import CHUNK_BYTES
-from mass_ide.core.data.volumes import GZIP_MAGIC
+from mass_ide.core.data.files import CHUNK_BYTES, GZIP_MAGIC
 from mass_ide.core.datasets import all_items, get_dataset
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.workspace import Workspace

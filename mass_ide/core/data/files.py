@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from mass_ide.core.errors import InvalidInput
 
 CHUNK_BYTES = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
 CLUTTER_NAMES = {"__MACOSX", "Thumbs.db", "desktop.ini"}
 
 

@@ -14,11 +14,16 @@ from nibabel.nifti1 import Nifti1Header
 from nibabel.nifti2 import Nifti2Header
 from nibabel.spatialimages import HeaderDataError
 
-from mass_ide.core.data.files import CHUNK_BYTES, check_size, file_sha256, human_size
+from mass_ide.core.data.files import (
+    CHUNK_BYTES,
+    GZIP_MAGIC,
+    check_size,
+    file_sha256,
+    human_size,
+)
 from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.errors import InvalidInput
 
-GZIP_MAGIC = b"\x1f\x8b"
 HEADER_CLASSES = {348: Nifti1Header, 540: Nifti2Header}
 UNITS_TO_MM = {"meter": 1000.0, "mm": 1.0, "micron": 0.001, "unknown": 1.0}
 READ_ERRORS = (EOFError, OSError, zlib.error, HeaderDataError, ValueError)
