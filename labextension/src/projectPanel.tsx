@@ -6,7 +6,7 @@ import React, { useEffect, useState } from 'react';
 import { AnnotateButton } from './annotation';
 import { errorMessage, IProjectDetail, SectionKey } from './api';
 import { CommandIDs } from './commandIds';
-import { DatasetList, ImportButton } from './data/datasetList';
+import { DatasetList, ImportButton, SampleDataButton } from './data/datasetList';
 import { formatDate } from './format';
 import { templateIcon } from './icons';
 import { ProjectsModel } from './model';
@@ -123,6 +123,11 @@ function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
               {entries.length === 0 ? (
                 <div className="mass-Section-empty">
                   <strong>{section.empty}</strong> {section.hint}
+                  {section.key === 'datasets' && (
+                    <div className="mass-Section-next">
+                      <SampleDataButton projectId={detail.id} onAdded={() => void model.refresh()} />
+                    </div>
+                  )}
                 </div>
               ) : (
                 <DatasetList

@@ -5,7 +5,7 @@ import re
 from pages import OUTPUT, open_mass_sidebar
 
 
-def test_launcher_card_creates_a_project_shown_in_the_sidebar(page, lab):
+def test_launcher_card_creates_a_project_shown_in_the_sidebar_and_sample_data_is_one_click_away(page, lab):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     mass_section = page.locator(".jp-Launcher-section").filter(
         has=page.locator(".jp-Launcher-sectionTitle", has_text=re.compile("^Mass IDE$"))
@@ -31,6 +31,12 @@ def test_launcher_card_creates_a_project_shown_in_the_sidebar(page, lab):
     assert "Browser study" in row.inner_text()
     assert (lab["root"] / "mass-workspace" / "projects" / "browser-study" / "liver_function.ipynb").is_file()
     page.screenshot(path=OUTPUT / "project-created.png")
+
+    page.locator(".lm-TabBar-tab", has_text="Browser study").click()
+    panel.get_by_role("button", name="Add the template's sample data").click()  # the next step, in one click
+    panel.locator(".mass-DatasetList", has_text="PBC trial lab values").wait_for(timeout=600_000)
+    assert "No datasets yet" not in panel.inner_text()
+    page.screenshot(path=OUTPUT / "project-sample-data.png")
 
 
 def background_of(page, selector: str) -> str:

@@ -52,6 +52,12 @@ export function uploadDataset(
   return uploadAPI<IDataset>(projectDatasetsPath(projectId, query), file, onProgress);
 }
 
+/** Import the project template's sample data (real and generated, with labels); the datasets made. */
+export async function addSampleData(projectId: string): Promise<IDataset[]> {
+  const path = `projects/${encodeURIComponent(projectId)}/sample-data`;
+  return (await requestAPI<{ datasets: IDataset[] }>(path, { method: 'POST' })).datasets;
+}
+
 /** Open an upload folder for the files of a folder dropped in the browser; its token. */
 export async function openUploadFolder(projectId: string): Promise<string> {
   return (await requestAPI<{ id: string }>(projectUploadsPath(projectId), { method: 'POST' })).id;

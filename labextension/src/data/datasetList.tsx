@@ -1,9 +1,11 @@
 import { fileUploadIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
-import React from 'react';
+import React, { useState } from 'react';
 
+import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
 import { formatDate } from '../format';
+import { addSampleData } from './client';
 import { IDataset, kindTitle, plural } from './types';
 
 /** The project panel's "Import data" button. */
@@ -17,6 +19,41 @@ export function ImportButton({ projectId, commands }: { projectId: string; comma
       <fileUploadIcon.react tag="span" className="mass-ButtonIcon" />
       Import data
     </button>
+  );
+}
+
+/**
+ * "Add the template's sample data": imports it (labelled, ready to train on) and calls `onAdded`;
+ * busy while the server converts it, and an error stays beside the button.
+ */
+export function SampleDataButton(props: { projectId: string; onAdded: () => void }): JSX.Element {
+  const { projectId, onAdded } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const add = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await addSampleData(projectId);
+      onAdded();
+    } catch (reason) {
+      setError(errorMessage(reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <span className="mass-SampleData">
+      <button
+        className="jp-mod-styled jp-mod-accept mass-SampleData-button"
+        disabled={busy}
+        title="Import this template's sample data (real and generated cases, already labelled) to try every step"
+        onClick={() => void add()}
+      >
+        {busy ? 'Adding sample data…' : "Add the template's sample data"}
+      </button>
+      {error && <span className="mass-SampleData-error">{error}</span>}
+    </span>
   );
 }
 
