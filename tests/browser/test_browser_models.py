@@ -264,6 +264,42 @@ CANVAS_PIXELS = """canvas => {
 }"""
 
 
+# Where the mask canvas is coloured (the mask over the grey CT), row by row as 0/1.
+COLOURED_PIXELS = """canvas => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const rows = [];
+  for (let row = 0; row < canvas.height; row++) {
+    const line = [];
+    for (let column = 0; column < canvas.width; column++) {
+      const at = (row * canvas.width + column) * 4;
+      line.push(data[at] === data[at + 1] && data[at + 1] === data[at + 2] ? 0 : 1);
+    }
+    rows.push(line);
+  }
+  return rows;
+}"""
+
+
+def coloured_pixels(mask) -> list[list[int]]:
+    """The Test page's mask canvas: 1 where the mask is drawn."""
+    return mask.evaluate(COLOURED_PIXELS)
+
+
+def server_mask_pixels(page, lab, deployment_id: str, index: int) -> list[list[int]]:
+    """The server's own axial slice of the newest kept prediction (radiological convention): 1 where a class is."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    kept = lab["root"] / "mass-workspace" / "deployments" / deployment_id / "predictions"
+    newest = max(kept.glob("*.json"), key=lambda path: path.stat().st_mtime).stem
+    answer = page.request.get(f"{lab['url']}/mass-ide/api/deployments/{deployment_id}/predictions/{newest}/slice"
+                              f"?axis=axial&index={index}&token={TOKEN}")
+    assert answer.ok, answer.text()
+    return (np.asarray(Image.open(io.BytesIO(answer.body()))) > 0).astype(int).tolist()
+
+
 def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_slice(page, lab, segmenter):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     hide_toasts(page)
@@ -293,6 +329,8 @@ def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_sl
     slider.locator("input").press("ArrowRight" if int(first) == 0 else "ArrowLeft")
     expect(mask).not_to_have_attribute("data-slice", first)
     page.screenshot(path=OUTPUT / "test-segmentation.png")
+    assert coloured_pixels(mask) == server_mask_pixels(page, lab, row.get_attribute("data-deployment-id"),
+                                                       int(mask.get_attribute("data-slice")))
     switch_theme(page, "JupyterLab Dark")
     page.screenshot(path=OUTPUT / "test-segmentation-dark.png")
     switch_theme(page, "JupyterLab Light")

@@ -36,25 +36,73 @@ function grey(background: IBackground, x: number, y: number, z: number): number 
   return Math.max(0, Math.min(255, Math.round((255 * (value - low)) / (high - low))));
 }
 
+/** Which voxel axis a screen axis walks, and whether backwards. */
+interface IScreenAxis {
+  axis: number;
+  flip: boolean;
+}
+
+/** An affine's world axis (RAS+) and direction for each screen axis of an axial slice: the columns go
+ * toward the patient's left, the rows toward posterior, the slices toward superior (index 0 the most
+ * inferior), as the server's slices show volumes (radiological convention). */
+const AXIAL_SCREEN: [number, number][] = [
+  [0, -1],
+  [1, -1],
+  [2, 1]
+];
+
 /**
- * One slice of the mask as RGBA: 2D masks as they are, 3D ones at depth
- * `index` of their last axis (x across, y upwards, as radiology shows axial
- * slices of a RAS volume), over the volume's grey levels when there is one,
- * in the annotation view's class colours.
+ * How an axial slice walks a volume's voxels, from its affine: each screen axis takes the voxel axis
+ * closest to its anatomical direction (columns normalised, so thick slices do not outweigh the
+ * others); no affine counts as RAS, as nibabel reads such a file.
  */
-function sliceRGBA(mask: IMask, index: number, background: IBackground | null): ImageData {
+function axialAxes(affine: number[][] | undefined): IScreenAxis[] {
+  const identity = [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1]
+  ];
+  const matrix = affine ?? identity;
+  const length = [0, 1, 2].map(axis => Math.hypot(matrix[0][axis], matrix[1][axis], matrix[2][axis]) || 1);
+  const used = new Set<number>();
+  return AXIAL_SCREEN.map(([world, sign]) => {
+    let best = [0, 1, 2].find(axis => !used.has(axis)) ?? 0;
+    for (const axis of [0, 1, 2]) {
+      if (!used.has(axis) && Math.abs(matrix[world][axis] / length[axis]) > Math.abs(matrix[world][best] / length[best])) {
+        best = axis;
+      }
+    }
+    used.add(best);
+    return { axis: best, flip: matrix[world][best] * sign < 0 };
+  });
+}
+
+/** The voxel (in the mask's array order) that screen column, row and slice index show. */
+function voxelAt(axes: IScreenAxis[], shape: number[], screen: number[]): number[] {
+  const voxel = [0, 0, 0];
+  axes.forEach(({ axis, flip }, at) => {
+    voxel[axis] = flip ? shape[axis] - 1 - screen[at] : screen[at];
+  });
+  return voxel;
+}
+
+/**
+ * One slice of the mask as RGBA: 2D masks as they are, 3D ones as the axial slice
+ * `index` in the radiological convention (see `axialAxes`), over the volume's grey
+ * levels when there is one, in the annotation view's class colours.
+ */
+function sliceRGBA(mask: IMask, axes: IScreenAxis[], index: number, background: IBackground | null): ImageData {
   const is3D = mask.shape.length === 3;
-  const [rows, columns] = is3D ? [mask.shape[1], mask.shape[0]] : [mask.shape[0], mask.shape[1]];
+  const [rows, columns] = is3D ? [mask.shape[axes[1].axis], mask.shape[axes[0].axis]] : [mask.shape[0], mask.shape[1]];
   const image = new ImageData(columns, rows);
-  const depth = is3D ? mask.shape[2] : 1;
   for (let row = 0; row < rows; row++) {
     for (let column = 0; column < columns; column++) {
-      // 3D: voxel (x = column, y = rows - 1 - row, z = index) of a C-ordered [X, Y, Z] array.
-      const y = rows - 1 - row;
-      const at = is3D ? (column * mask.shape[1] + y) * depth + index : row * columns + column;
+      // 3D: the voxel [x, y, z] of a C-ordered [X, Y, Z] array that this pixel shows.
+      const [x, y, z] = is3D ? voxelAt(axes, mask.shape, [column, row, index]) : [0, 0, 0];
+      const at = is3D ? (x * mask.shape[1] + y) * mask.shape[2] + z : row * columns + column;
       const value = mask.values[at];
       const pixel = (row * columns + column) * 4;
-      const level = background && is3D ? grey(background, column, y, index) : null;
+      const level = background && is3D ? grey(background, x, y, z) : null;
       if (level !== null) {
         image.data.set([level, level, level, 255], pixel);
       }
@@ -68,16 +116,19 @@ function sliceRGBA(mask: IMask, index: number, background: IBackground | null): 
   return image;
 }
 
-/** The slice of a 3D mask with the most foreground, to show first. */
-function busiestSlice(mask: IMask): number {
+/** The axial slice of a 3D mask with the most foreground, to show first. */
+function busiestSlice(mask: IMask, axes: IScreenAxis[]): number {
   if (mask.shape.length !== 3) {
     return 0;
   }
-  const depth = mask.shape[2];
+  const [, Y, Z] = mask.shape;
+  const { axis, flip } = axes[2];
+  const depth = mask.shape[axis];
   const counts = new Array<number>(depth).fill(0);
   mask.values.forEach((value, at) => {
     if (value > 0) {
-      counts[at % depth] += 1;
+      const voxel = [Math.floor(at / (Y * Z)), Math.floor(at / Z) % Y, at % Z];
+      counts[flip ? depth - 1 - voxel[axis] : voxel[axis]] += 1;
     }
   });
   return counts.indexOf(Math.max(...counts));
@@ -95,6 +146,7 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
   const [index, setIndex] = useState(0);
   const canvas = useRef<HTMLCanvasElement>(null);
   const picture = usePictureURL(file);
+  const depthAxis = axialAxes(prediction.affine)[2].axis;
 
   const [background, setBackground] = useState<IBackground | null>(null);
   useEffect(() => {
@@ -117,7 +169,7 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
       decoded => {
         if (live) {
           setMask(decoded);
-          setIndex(busiestSlice(decoded));
+          setIndex(busiestSlice(decoded, axialAxes(prediction.affine)));
         }
       },
       reason => live && setError(String(reason))
@@ -133,16 +185,16 @@ export function MaskView(props: { prediction: IMaskPrediction; deploymentId: num
       return;
     }
     const fits = background && background.volume.shape.join() === mask.shape.join();
-    const image = sliceRGBA(mask, index, fits ? background : null);
+    const image = sliceRGBA(mask, axialAxes(prediction.affine), index, fits ? background : null);
     node.width = image.width;
     node.height = image.height;
     node.getContext('2d')?.putImageData(image, 0, 0);
-  }, [mask, index, background]);
+  }, [mask, index, background, prediction]);
 
   if (error) {
     return <div className="mass-Message mass-mod-error">Cannot show the mask: {error}</div>;
   }
-  const depth = mask && mask.shape.length === 3 ? mask.shape[2] : 0;
+  const depth = mask && mask.shape.length === 3 ? mask.shape[depthAxis] : 0;
   return (
     <div className="mass-MaskView">
       <div className="mass-MaskView-stack">

@@ -136,6 +136,8 @@ export interface IMaskPrediction {
   uncertainty: number;
   /** The length of the mask's last axis (1 for a picture). */
   slices: number;
+  /** Volumes: the input's 4×4 voxel-to-world (RAS+) affine, which orients the slices shown. */
+  affine?: number[][];
 }
 
 export type Prediction = IClassPrediction | IMaskPrediction;
