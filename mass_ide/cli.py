@@ -398,10 +398,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     folder, _, _ = _model_source(args)
     report = export_bundle(folder)
     for kind in ("torchscript", "onnx"):
-        print(f"{kind:<12} {folder / report[kind]['file']}  max |difference| to PyTorch: "
-              f"{report[kind]['max_abs_diff']:.2e}")
+        print(f"{kind:<12} {folder / report[kind]['file']}  {_parity_line(report[kind])}")
     print(f"MONAI bundle: {folder}")
     return 0
+
+
+def _parity_line(entry: dict) -> str:
+    """A format's parity verdict in one line: passed or failed against its tolerance, or why it was not exported."""
+    if entry.get("error"):
+        return f"not exported: {entry['error']}"
+    tolerance = entry["tolerance"]
+    dice = f", mask Dice {entry['dice']:.4f} (at least {tolerance['dice']:g})" if entry.get("dice") is not None else ""
+    verdict = "passed" if entry["passed"] else "FAILED"
+    worst = "not finite" if entry["max_abs_diff"] is None else f"{entry['max_abs_diff']:.2e}"
+    return f"parity {verdict}: max |difference| to PyTorch {worst} (at most {tolerance['max_abs_diff']:g}){dice}"
 
 
 def _serving_parser(commands) -> None:

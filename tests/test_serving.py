@@ -301,7 +301,7 @@ def test_supervisor_starts_workers_adopts_them_after_a_restart_and_notices_death
         supervisor.stop_all()
 
 
-def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, tmp_path):
+def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, tmp_path, capsys):
     import subprocess
     import sys
     import urllib.error
@@ -311,6 +311,8 @@ def test_mass_ide_export_and_serve_a_bundle_folder_from_the_command_line(labs, t
 
     ws, table, version = labs
     assert cli.main(["export", "--workspace", str(ws.root), f"{version['model']}:{version['number']}"]) == 0
+    printed = capsys.readouterr().out
+    assert "torchscript" in printed and "onnx" in printed and printed.count("parity passed: max |difference|") == 2
     assert (version["folder"] / "models" / "model.ts").is_file()
     (tmp_path / "key").write_text("k3y\n")
     port = free_port()
