@@ -153,3 +153,13 @@ async def test_an_upload_the_query_already_refuses_is_answered_before_its_body(
     answered, answer = await asyncio.to_thread(raw_request, jp_http_port, head, b"x" * 1024)
     assert answered == status and words in answer["message"]
     assert uploads_written(jp_root_dir) == []
+
+
+@pytest.mark.parametrize("length", ["12, 12", "12x"])  # a proxy's repeated length; no number at all
+async def test_an_odd_content_length_gets_a_4xx_not_a_500(jp_fetch, jp_http_port, jp_base_url, jp_serverapp, length):
+    await jp_fetch(API, "templates")
+    token = {"Authorization": f"token {jp_serverapp.identity_provider.token}", "Content-Type": "application/json"}
+    head = "\r\n".join([f"POST {jp_base_url}{API}/projects HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {length}",
+                         *(f"{name}: {value}" for name, value in token.items())]) + "\r\n"
+    answered, _ = await asyncio.to_thread(raw_request, jp_http_port, head, b'{"name": "x"')
+    assert 400 <= answered < 500

@@ -75,7 +75,10 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
         """413 when the announced body is over this route's limit; a streamed body is cut off there too."""
         setting = self.limit_setting()
         limit = self.settings[LIMITS_SETTING][setting]
-        announced = int(self.request.headers.get("Content-Length", "0"))
+        announced = self.request.headers.get("Content-Length", "0").split(",")[0].strip()  # a proxy may repeat it
+        if not announced.isdigit():
+            raise HTTPError(HTTPStatus.BAD_REQUEST, "Content-Length must be the body's size in bytes")
+        announced = int(announced)
         if announced > limit:
             raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                             f"the request's body of {human_size(announced)} is over this route's limit of "
