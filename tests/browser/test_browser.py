@@ -2,7 +2,7 @@
 
 import re
 
-from pages import OUTPUT, open_mass_sidebar
+from pages import OUTPUT, open_mass_sidebar, switch_theme
 
 
 def test_launcher_card_creates_a_project_shown_in_the_sidebar_and_sample_data_is_one_click_away(page, lab):
@@ -33,7 +33,13 @@ def test_launcher_card_creates_a_project_shown_in_the_sidebar_and_sample_data_is
     page.screenshot(path=OUTPUT / "project-created.png")
 
     page.locator(".lm-TabBar-tab", has_text="Browser study").click()
-    panel.get_by_role("button", name="Add the template's sample data").click()  # the next step, in one click
+    offer = panel.get_by_role("button", name="Add the template's sample data")
+    offer.wait_for()
+    page.screenshot(path=OUTPUT / "project-sample-data-offer.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "project-sample-data-offer-dark.png")
+    switch_theme(page, "JupyterLab Light")
+    offer.click()  # the next step, in one click
     panel.locator(".mass-DatasetList", has_text="PBC trial lab values").wait_for(timeout=600_000)
     assert "No datasets yet" not in panel.inner_text()
     page.screenshot(path=OUTPUT / "project-sample-data.png")
