@@ -3,10 +3,9 @@ import { notebookIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import React, { useEffect, useState } from 'react';
 
-import { AnnotateButton } from './annotation';
 import { errorMessage, IProjectDetail, SectionKey } from './api';
 import { CommandIDs } from './commandIds';
-import { DatasetList, ImportButton, SampleDataButton } from './data/datasetList';
+import { AnnotateButton, DatasetList, ImportButton, SampleDataButton } from './data/datasetList';
 import { formatDate } from './format';
 import { templateIcon } from './icons';
 import { ProjectsModel } from './model';

@@ -9,8 +9,6 @@ import { AnnotationModel } from './model';
 import { AnnotationToolbar } from './toolbar';
 import { AnnotationView } from './view';
 
-export { AnnotateButton } from './annotateButton';
-
 /** A whole-number id argument of a command (given as a number or a string), if any. */
 function idArg(args: ReadonlyPartialJSONObject, name: string): number | null {
   const raw = args[name];

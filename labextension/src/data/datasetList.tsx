@@ -1,4 +1,4 @@
-import { fileUploadIcon } from '@jupyterlab/ui-components';
+import { editIcon, fileUploadIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import React, { useState } from 'react';
 
@@ -22,11 +22,29 @@ export function ImportButton({ projectId, commands }: { projectId: string; comma
   );
 }
 
+/** A dataset's small "Annotate" button: opens its annotation view. */
+export function AnnotateButton({ datasetId, commands }: { datasetId: number; commands: CommandRegistry }): JSX.Element {
+  return (
+    <button
+      className="mass-TextButton mass-AnnotateButton"
+      title="Label the items of this dataset, or paint their masks"
+      data-dataset-id={datasetId}
+      onClick={event => {
+        event.stopPropagation();
+        void commands.execute(CommandIDs.annotate, { datasetId });
+      }}
+    >
+      <editIcon.react tag="span" className="mass-ButtonIcon" />
+      Annotate
+    </button>
+  );
+}
+
 /**
- * "Add the template's sample data": imports it (labelled, ready to train on) and calls `onAdded`;
- * busy while the server converts it, and an error stays beside the button.
+ * "Add the template's sample data": imports it (labelled, ready to train on) and calls `onAdded`
+ * with the datasets added; busy while the server converts it, and an error stays beside the button.
  */
-export function SampleDataButton(props: { projectId: string; onAdded: () => void }): JSX.Element {
+export function SampleDataButton(props: { projectId: string; onAdded: (datasets: IDataset[]) => void }): JSX.Element {
   const { projectId, onAdded } = props;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -34,8 +52,7 @@ export function SampleDataButton(props: { projectId: string; onAdded: () => void
     setBusy(true);
     setError(null);
     try {
-      await addSampleData(projectId);
-      onAdded();
+      onAdded(await addSampleData(projectId));
     } catch (reason) {
       setError(errorMessage(reason));
     } finally {
