@@ -218,3 +218,39 @@ def test_a_mask_png_of_the_wrong_or_a_huge_size_is_refused_before_decoding(works
             render.decode_png(png_declaring(width, height), name="the mask slice")
     with pytest.raises(InvalidInput, match="the mask slice is not a readable PNG"):
         render.decode_png(b"\x89PNG\r\n\x1a\n" + b"\0" * 20, name="the mask slice")
+
+
+def test_classes_are_shown_in_clinical_words_and_their_training_target(workspace):
+    from mass_ide.core import classes, projects
+
+    project = projects.create_project(workspace, name="Stages", template="liver-function", user="ana")
+    scheme = annotations.label_classes(workspace, project.id)
+    assert scheme["classes"] == ["1", "2", "3", "4"]  # stored values stay as they are
+    assert scheme["names"]["4"] == "stage 4 — cirrhosis" and scheme["names"]["positive"] == "cirrhosis (stage 4)"
+    assert scheme["trains_as"] == {"1": "negative", "2": "negative", "3": "negative", "4": "positive"}
+    # Unnamed classes read as stored; an unnamed condition's classes say what they test.
+    config = {"classes": ["1", "2"], "positive_when": "grade >= 2"}
+    assert classes.display_names(config, ["negative", "positive", "1"]) == [
+        "negative (not grade >= 2)", "positive (grade >= 2)", "1"]
+    assert classes.training_classes({"classes": ["a"]}, ["a"]) == {}
+    with pytest.raises(InvalidInput, match="'class_names' maps class values"):
+        classes.class_names({"class_names": ["stage 1"]})
+
+
+def test_mask_volumes_are_in_millilitres_from_the_voxel_spacing(workspace):
+    from mass_ide.core.volumes import class_volumes, voxel_ml
+
+    assert voxel_ml(np.diag([2.0, -2.0, 2.5, 1.0])) == pytest.approx(0.01)  # 2 × 2 × 2.5 mm = 10 mm³
+    assert class_volumes(np.array([[0, 1, 1], [2, 1, 0]]), {0: "background", 1: "liver", 2: "tumour"}) == [
+        {"value": 1, "name": "liver", "voxels": 3, "ml": None}, {"value": 2, "name": "tumour", "voxels": 1, "ml": None}]
+    item = first_item(workspace, volume_dataset(workspace))
+    assert [c["voxels"] for c in annotations.mask_volumes(workspace, item.id)["classes"]] == [0, 0]
+    stroke = np.zeros((16, 12), dtype=np.uint8)
+    stroke[2:6, 1:6] = 1  # 20 liver voxels of 1.5 × 1.5 × 2 mm = 4.5 mm³ each
+    annotations.write_mask_slice(workspace, item.id, axis="axial", index=3, values=stroke, expected_version=0,
+                                 user="ana")
+    measured = annotations.mask_volumes(workspace, item.id)
+    assert measured["voxel_ml"] == pytest.approx(np.prod(SPACING) / 1000)
+    assert measured["classes"][0] == {"value": 1, "name": "liver", "voxels": 20, "ml": pytest.approx(0.09)}
+    with pytest.raises(InvalidInput, match="only masks have volumes"):
+        annotations.mask_volumes(workspace, first_item(workspace, image_dataset(workspace)).id)

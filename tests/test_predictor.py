@@ -55,6 +55,11 @@ def test_tabular_signature_has_units_and_training_ranges(liver_function_run):
     assert signature["task"] == "tabular-classification" and signature["outputs"]["classes"] == ["negative", "positive"]
     columns = {c["name"]: c for c in signature["inputs"]["columns"]}
     assert columns["bili"]["unit"] == "mg/dL" and columns["platelet"]["unit"] == "10³/µL"
+    assert columns["ast"]["unit"] == "U/L"  # the PBC table's AST (median 115) is on the U/L scale
+    # The classes keep their stored names; the signature and the report say what they mean.
+    names = {"negative": "no cirrhosis (stages 1–3)", "positive": "cirrhosis (stage 4)"}
+    assert signature["outputs"]["names"] == names
+    assert result.report["class_names"] == list(names.values())
     assert 0 < columns["bili"]["min"] < columns["bili"]["max"]
 
 
@@ -142,6 +147,8 @@ def test_volume_masks_come_back_on_the_input_grid(sample, tmp_path):  # noqa: F8
     assert np.allclose(prediction["affine"], image.affine, atol=1e-4)
     assert set(np.unique(prediction["mask"])) <= {0, 1, 2}
     assert prediction["voxels"]["liver"] == int((prediction["mask"] == 1).sum())
+    voxel_ml = abs(np.linalg.det(image.affine[:3, :3])) / 1000
+    assert prediction["volume_ml"]["liver"] == pytest.approx(prediction["voxels"]["liver"] * voxel_ml, abs=1e-5)
     assert 0.0 <= prediction["uncertainty"] <= 1.0
     with pytest.raises(InvalidInput, match="one image or volume at a time"):
         predictor.predict([item.file, item.file])

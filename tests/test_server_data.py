@@ -64,6 +64,8 @@ async def test_painted_mask_survives_a_reload_and_a_stale_save_gets_409(jp_fetch
     assert json.loads(saved.body)["version"] == 1
     reloaded = await jp_fetch(API, "items", item_id, "mask", params=where)
     assert np.array_equal(pixels(reloaded.body), stroke)
+    volumes = json.loads((await jp_fetch(API, "items", item_id, "mask", "volumes")).body)
+    assert volumes["classes"][0] == {"value": 1, "name": "liver", "voxels": 15, "ml": pytest.approx(15 * 0.0045)}
     message = await error_of(jp_fetch, 409, "items", item_id, "mask", method="PUT", body=png(stroke),
                              params={**where, "version": "0"})
     assert "load theirs, or keep yours" in message

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import audit, orientation
+from mass_ide.core import audit, orientation, volumes
+from mass_ide.core.classes import class_names, training_classes
 from mass_ide.core.datasets import Item, get_dataset, get_item
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.projects import get_project
@@ -41,11 +42,15 @@ def label_classes(ws: Workspace, project_id: str) -> dict:
     """What annotators assign in this project: ``{"kind": "label"|"mask", "classes": [...]}``.
 
     For tables, ``target`` names the column that already holds the class, when the configuration says so.
+    Classes are the stored values; ``names`` gives what each is called (training classes too) and
+    ``trains_as`` the training class each label becomes under ``positive_when`` (empty without one).
     """
     config = json.loads((get_project(ws, project_id).folder / "config.json").read_text(encoding="utf-8"))
     if config.get("task") == "segmentation":
         return {"kind": "mask", "classes": [{"value": int(v), "name": n} for v, n in config["labels"].items()]}
-    return {"kind": "label", "classes": [str(c) for c in config.get("classes", [])], "target": config.get("target")}
+    classes = [str(c) for c in config.get("classes", [])]
+    return {"kind": "label", "classes": classes, "target": config.get("target"), "names": class_names(config),
+            "trains_as": training_classes(config, classes)}
 
 
 def get_annotation(ws: Workspace, item_id: int) -> Annotation:
@@ -155,6 +160,21 @@ def read_mask_slice(ws: Workspace, item_id: int, *, axis: str, index: int) -> np
     """One slice of the item's mask (zeros when nothing is painted yet), in voxel order."""
     item = get_item(ws, item_id)
     return read_slice(_mask_file(ws, item), item, axis=axis, index=index)
+
+
+def mask_volumes(ws: Workspace, item_id: int) -> dict:
+    """Voxels and mL of each label class in the item's mask (mL from a volume's affine; pictures: None)."""
+    item = get_item(ws, item_id)
+    scheme = label_classes(ws, _project_of(ws, item))
+    if scheme["kind"] != "mask":
+        raise InvalidInput("this project assigns classes; only masks have volumes")
+    shape, affine = item_grid(item)
+    path = _mask_file(ws, item)
+    mask = open_mask(path, shape, None, "r") if path.exists() else np.zeros(shape, dtype=np.uint8)
+    names = {c["value"]: c["name"] for c in scheme["classes"]}
+    is_volume = item.kind == "volume"
+    return {"item_id": item.id, "voxel_ml": volumes.voxel_ml(affine) if is_volume else None,
+            "classes": volumes.class_volumes(mask, names, affine if is_volume else None)}
 
 
 def _write_mask(ws: Workspace, item: Item, *, where: tuple, values: np.ndarray, expected_version: int,

@@ -373,6 +373,18 @@ class MaskHandler(MassHandler):
         self.write_json(annotation_json(saved))
 
 
+class MaskVolumesHandler(MassHandler):
+    """How much of each label class an item's mask holds."""
+
+    responses = {"get": {200: "MaskVolumes", 400: None, 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, item_id: str) -> None:
+        """Voxels and mL (from the volume's voxel size) of each label class in the item's mask."""
+        self.write_json(annotations.mask_volumes(self.workspace, int(item_id)))
+
+
 class PrelabelHandler(MassHandler):
     """Pre-labelling a dataset's unlabelled items with the project's latest fitting model."""
 

@@ -64,7 +64,13 @@ PROJECT_DETAIL = {
                     "{value, name} label classes.",
                     "properties": {"kind": {"type": "string", "enum": ["label", "mask"]}, "classes": {"type": "array"},
                                    "target": {"type": ["string", "null"],
-                                              "description": "The table column that already holds the class."}},
+                                              "description": "The table column that already holds the class."},
+                                   "names": {"type": "object", "additionalProperties": {"type": "string"},
+                                             "description": "Labels: the name shown for each class value "
+                                             "(training classes such as 'positive' too)."},
+                                   "trains_as": {"type": "object", "additionalProperties": {"type": "string"},
+                                                 "description": "Labels: the training class each class becomes "
+                                                 "under 'positive_when' (empty without one)."}},
                 },
                 "datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
                 "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
@@ -152,6 +158,20 @@ ANNOTATION = {
         "version": {"type": "integer", "description": "0 when never annotated; send it back to save."},
         "updated_at": {"type": ["string", "null"]},
         "updated_by": {"type": ["string", "null"]},
+    },
+}
+
+MASK_VOLUMES = {
+    "type": "object",
+    "required": ["item_id", "voxel_ml", "classes"],
+    "properties": {
+        "item_id": {"type": "integer"},
+        "voxel_ml": {"type": ["number", "null"], "description": "One voxel's volume in mL, from the affine "
+                     "(null for a picture, whose counts are pixels)."},
+        "classes": {"type": "array", "description": "Each label class but background, in value order.",
+                    "items": {"type": "object", "required": ["value", "name", "voxels", "ml"], "properties": {
+                        "value": {"type": "integer"}, "name": {"type": "string"}, "voxels": {"type": "integer"},
+                        "ml": {"type": ["number", "null"]}}}},
     },
 }
 
@@ -620,6 +640,7 @@ COMPONENTS = {
     "Item": ITEM,
     "ItemPage": ITEM_PAGE,
     "Annotation": ANNOTATION,
+    "MaskVolumes": MASK_VOLUMES,
     "LabelUpdate": LABEL_UPDATE,
     "UploadFolder": UPLOAD_FOLDER,
     "UploadImport": UPLOAD_IMPORT,

@@ -183,6 +183,7 @@ def _records(data) -> list[dict]:
 
 def _classification(client: WorkerClient, data, config: dict, classes: list[str]) -> dict:
     """A classifier's report on every sample of ``data``."""
+    from mass_ide.core.classes import display_names
     from mass_ide.core.training.evaluation import classification_report
 
     if data.features is not None:
@@ -193,7 +194,8 @@ def _classification(client: WorkerClient, data, config: dict, classes: list[str]
         predictions = [client.predict_file(Path(path)) for path in data.images]
     probabilities = np.array([[p["probabilities"][name] for name in classes] for p in predictions])
     return classification_report(probabilities, np.asarray(data.targets), classes=classes,
-                                 threshold=float(config.get("threshold", 0.5)))
+                                 threshold=float(config.get("threshold", 0.5)),
+                                 names=display_names(config, classes))
 
 
 def _truth(path: Path, shape: tuple) -> np.ndarray:

@@ -24,10 +24,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mass_ide.core.classes import display_names
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.training.api import IMAGE, SEGMENTATION, TABULAR
 from mass_ide.core.training.tabular import apply_preprocessing
 from mass_ide.core.training.tasks import network_for
+from mass_ide.core.volumes import class_volumes
 
 MODEL_FORMAT = "mass-ide-model/1"
 MAX_NETWORK_BYTES = 512 * 1024**2  # twice the largest network the templates offer (a 3D ResNet-34, 242 MiB)
@@ -168,7 +170,8 @@ class Predictor:
         if self.task == SEGMENTATION:
             outputs = {"kind": "mask", "classes": {str(i): name for i, name in enumerate(self.classes)}}
         else:
-            outputs = {"kind": "probabilities", "classes": self.classes}
+            outputs = {"kind": "probabilities", "classes": self.classes,
+                       "names": dict(zip(self.classes, display_names(self.config, self.classes)))}
         return {"task": self.task, "inputs": inputs, "outputs": outputs}
 
     @property
@@ -319,15 +322,18 @@ class Predictor:
         return context["chain"].inverse({"image": prediction})["image"].as_tensor()
 
     def _segmentation(self, probabilities: torch.Tensor, context: dict) -> dict:
-        """The argmax mask (uint8), voxel counts per class and mean uncertainty."""
+        """The argmax mask (uint8), voxels (and for volumes mL) per class and mean uncertainty."""
         mask = probabilities.numpy().argmax(axis=0).astype(np.uint8)  # numpy: 6× faster than torch over dim 0
-        counts = np.bincount(mask.ravel(), minlength=len(self.classes))
+        original = context["data"]["image"].meta.get("original_affine") if "data" in context else None
+        affine = None if original is None else np.asarray(original, dtype=np.float64)
+        measured = class_volumes(mask, dict(enumerate(self.classes)), affine)
         result = {"mask": mask,
                   "classes": {str(i): name for i, name in enumerate(self.classes)},
-                  "voxels": {name: int(counts[i]) for i, name in enumerate(self.classes) if i},
+                  "voxels": {c["name"]: c["voxels"] for c in measured},
                   "uncertainty": round(float(normalised_entropy(probabilities[None]).mean()), 6)}
-        if "data" in context:
-            result["affine"] = np.asarray(context["data"]["image"].meta.get("original_affine")).tolist()
+        if affine is not None:
+            result["affine"] = affine.tolist()
+            result["volume_ml"] = {c["name"]: c["ml"] for c in measured}
         return result
 
     def predict(self, inputs: list) -> list[dict]:

@@ -21,6 +21,7 @@ from monai.handlers import ValidationHandler
 from monai.utils import set_determinism
 from torch.nn.parallel import DistributedDataParallel
 
+from mass_ide.core.classes import display_names
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.training.api import (
     SEGMENTATION,
@@ -124,7 +125,8 @@ def task_report(task: Task, collected: Collector) -> dict:
     """The evaluation report from a collector that saw the whole validation split."""
     if task.data.task == SEGMENTATION:
         return collected.report()
-    return collected.report(classes=task.data.classes, threshold=float(task.config.get("threshold", 0.5)))
+    return collected.report(classes=task.data.classes, threshold=float(task.config.get("threshold", 0.5)),
+                            names=display_names(task.config, task.data.classes))
 
 
 def evaluate(task: Task, *, network: torch.nn.Module, loader, device: torch.device, amp: bool,

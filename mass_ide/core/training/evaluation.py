@@ -96,11 +96,15 @@ def classification_figures(probabilities: np.ndarray, targets: np.ndarray, *, th
 
 
 def classification_report(probabilities: np.ndarray, targets: np.ndarray, *, classes: list[str],
-                          threshold: float = 0.5) -> dict:
-    """The full evaluation report of a classifier on one split (JSON-ready)."""
+                          threshold: float = 0.5, names: list[str] | None = None) -> dict:
+    """The full evaluation report of a classifier on one split (JSON-ready).
+
+    ``names``: what each class is called (:func:`mass_ide.core.classes.display_names`); default the classes.
+    """
     probabilities, targets = np.asarray(probabilities, dtype=np.float64), np.asarray(targets, dtype=np.int64)
     figures = classification_figures(probabilities, targets, threshold=threshold)
-    report = {"kind": "classification", "classes": list(classes), "case_count": int(len(targets)),
+    report = {"kind": "classification", "classes": list(classes), "class_names": list(names or classes),
+              "case_count": int(len(targets)),
               "threshold": threshold, "accuracy": figures["accuracy"],
               "balanced_accuracy": figures["balanced_accuracy"], "roc_auc": figures["auc"],
               "sensitivity": figures.get("sensitivity"), "specificity": figures.get("specificity"),

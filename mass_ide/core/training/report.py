@@ -100,9 +100,9 @@ class ClassificationCollector(Collector):
         self.probabilities.append(probabilities)
         self.labels.append(labels)
 
-    def report(self, *, classes: list[str], threshold: float) -> dict:
+    def report(self, *, classes: list[str], threshold: float, names: list[str] | None = None) -> dict:
         probabilities, labels = np.concatenate(self.probabilities), np.concatenate(self.labels)
-        report = classification_report(probabilities, labels, classes=classes, threshold=threshold)
+        report = classification_report(probabilities, labels, classes=classes, threshold=threshold, names=names)
         predicted = predict(probabilities, threshold=threshold)
         report["predictions"] = [
             {"key": key, "target": classes[int(t)], "predicted": classes[int(p)],
