@@ -148,7 +148,7 @@ async def test_pre_labelling_through_the_api(jp_fetch, served_patches):
 
     ws, images = served_patches
     idle = json.loads((await jp_fetch(API, "datasets", str(images.id), "prelabel")).body)
-    assert idle == {"job": None}
+    assert idle == {"job": None, "suggestions": 0}  # the annotation view asks no item for a suggestion
     started = await jp_fetch(API, "datasets", str(images.id), "prelabel", method="POST", body="")
     assert started.code == 202 and json.loads(started.body)["total"] == 4
     for _ in range(600):  # the worker process loads torch, then predicts four patches
@@ -157,6 +157,7 @@ async def test_pre_labelling_through_the_api(jp_fetch, served_patches):
             break
         await asyncio.sleep(0.2)
     assert job["status"] == "completed" and job["done"] == 4, job.get("error")
+    assert json.loads((await jp_fetch(API, "datasets", str(images.id), "prelabel")).body)["suggestions"] == 4
     page = json.loads((await jp_fetch(API, "datasets", str(images.id), "items",
                                       params={"unlabelled": "1", "order": "uncertainty"})).body)
     assert page["total"] == 4

@@ -1,5 +1,8 @@
 """Cleaning recipes and data quality, on datasets imported by the real importers."""
 
+import base64
+import io
+
 import nibabel
 import numpy as np
 import pytest
@@ -90,12 +93,19 @@ def test_ct_window_and_resampling_apply_to_every_volume(workspace, tmp_path):
     for case in range(2):
         voxels = np.full((20, 20, 10), -1000, dtype=np.int16)
         voxels[5:15, 5:15, 2:8] = 500 + case
+        voxels[16:20, 8:12, :] = 100  # a marker on the patient's right (the affine is RAS)
         nibabel.save(nibabel.Nifti1Image(voxels, np.diag([1.0, 1.0, 2.0, 1.0])), folder / f"ct{case}.nii.gz")
     dataset = datasets.import_dataset(workspace, "seg", source=folder, user="ana")
     steps = [{"op": "window", "level": 40, "width": 400}, {"op": "resample", "spacing": [2.0, 2.0, 2.0]}]
     shown = recipes.preview(workspace, dataset.id, steps=steps)
     assert shown["before"]["spacing"] == [1.0, 1.0, 2.0] and shown["after"]["spacing"] == [2.0, 2.0, 2.0]
     assert shown["after"]["value_range"] == [-160.0, 240.0]
+    before, after = (picture(shown["pictures"][side]) for side in ("before", "after"))
+    assert shown["pictures"]["before"]["slice"] == {"axis": "axial", "index": 5, "count": 10}
+    assert shown["pictures"]["after"]["slice"] == {"axis": "axial", "index": 5, "count": 10}
+    assert (before.shape, after.shape) == ((20, 20), (10, 10))  # the middle axial slice, on the new grid
+    assert before[10, 10] == 255 and after[5, 5] == 255 and after[0, 0] == 0  # windowed to their own range
+    assert before[10, :4].mean() > 100 and before[10, 16:].max() == 0  # the patient's right on the screen's left
     recipes.save_recipe(workspace, dataset.id, steps=steps, user="ana")
     cleaned = recipes.apply_recipe(workspace, dataset.id, user="ana")
     items, _ = datasets.list_items(workspace, cleaned.id)
@@ -104,13 +114,26 @@ def test_ct_window_and_resampling_apply_to_every_volume(workspace, tmp_path):
     assert summary["kind"] == "volume" and summary["value_range"] == [-160.0, 240.0]
 
 
+def picture(shown: dict) -> np.ndarray:
+    """The pixels of a preview picture (a PNG data URL), checked against the size it states."""
+    data = base64.b64decode(shown["src"].removeprefix("data:image/png;base64,"))
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG" and image.size == (shown["width"], shown["height"])
+        return np.asarray(image)
+
+
 def test_images_resize(workspace, tmp_path):
     projects.create_project(workspace, name="Img", template="cancer-prediction", user="ana")
     for index, (label, size) in enumerate([("tumour", (30, 20)), ("no_tumour", (40, 40))]):
         (tmp_path / "images" / label).mkdir(parents=True)
-        Image.new("L", size, 100).save(tmp_path / "images" / label / f"i{index}.png")
+        Image.new("RGB", size, (200, 30, 30)).save(tmp_path / "images" / label / f"i{index}.png")
     dataset = datasets.import_dataset(workspace, "img", source=tmp_path / "images", user="ana")
     assert quality.dataset_quality(workspace, dataset.id)["sizes"] == {"30x20": 1, "40x40": 1}
+    shown = recipes.preview(workspace, dataset.id, steps=[{"op": "grayscale"}, {"op": "resize", "width": 32,
+                                                                                 "height": 32}])
+    before, after = picture(shown["pictures"]["before"]), picture(shown["pictures"]["after"])
+    assert before.shape[2] == 3 and tuple(before[0, 0]) == (200, 30, 30)  # the picture in its own colours
+    assert after.shape == (32, 32) and 60 < after[0, 0] < 90  # grey, at the new size
     recipes.save_recipe(workspace, dataset.id, steps=[{"op": "resize", "width": 32, "height": 32}], user="ana")
     cleaned = recipes.apply_recipe(workspace, dataset.id, user="ana")
     summary = quality.dataset_quality(workspace, cleaned.id)

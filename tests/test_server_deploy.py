@@ -166,6 +166,8 @@ async def evaluation_scores_only_unseen_items_unless_asked(jp_fetch, workspace, 
     assert abs(report["roc_auc"] - run_report["roc_auc"]) < 0.005 and 0 <= report["accuracy"] <= 1
     [event, *_] = audit.events(workspace.db, target=f"deployment:{deployment['id']}")
     assert event["action"] == "deployment.evaluate" and event["detail"]["training_items_included"] == 0
+    assert report["requests"] == 1  # the records go in one request; it counts like any other
+    assert deployments.get_deployment(workspace, deployment["id"])["requests"] == 2 + report["requests"]
 
     newer = datasets.freeze(workspace, table.id, user="ana")["number"]  # the same items, frozen again
     code, report = await post_json(jp_fetch, "deployments", str(deployment["id"]), "evaluate",

@@ -57,6 +57,17 @@ def job_json(ws: Workspace, row: dict) -> dict:
     return {**row, "model": name, "version": number}
 
 
+def prelabel_status(ws: Workspace, dataset_id: int) -> dict:
+    """The dataset's newest job (None when there was none) and how many of its items have a suggestion.
+
+    The annotation view asks this once, and asks for an item's suggestion only when there are some.
+    """
+    job = latest_job(ws, dataset_id)
+    count = ws.db.execute("SELECT count(*) FROM suggestions s JOIN items i ON i.id = s.item_id WHERE i.dataset_id = ?",
+                          [dataset_id]).fetchone()[0]
+    return {"job": job, "suggestions": int(count)}
+
+
 def latest_job(ws: Workspace, dataset_id: int) -> dict | None:
     """The dataset's newest pre-label job; one whose worker died is marked failed first."""
     get_dataset(ws, dataset_id)

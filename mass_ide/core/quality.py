@@ -53,13 +53,16 @@ def _label_balance(ws: Workspace, dataset_id: int) -> dict:
 
 
 def volume_summary(path: Path) -> dict:
-    """Shape, spacing and value range of one volume."""
+    """Shape and spacing (sagittal, coronal, axial, as an item's ``meta`` counts them) and value range of one volume."""
     import nibabel
+
+    from mass_ide.core.orientation import grid_order
 
     image = nibabel.load(path)
     voxels = np.asanyarray(image.dataobj)
-    return {"shape": [int(n) for n in voxels.shape[:3]], "spacing": [round(float(z), 4) for z in image.header.get_zooms()[:3]],
-            "value_range": [float(voxels.min()), float(voxels.max())]}
+    spacing = [round(float(z), 4) for z in image.header.get_zooms()[:3]]
+    return {"shape": grid_order([int(n) for n in voxels.shape[:3]], image.affine),
+            "spacing": grid_order(spacing, image.affine), "value_range": [float(voxels.min()), float(voxels.max())]}
 
 
 def image_summary(path: Path) -> dict:

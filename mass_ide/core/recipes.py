@@ -352,8 +352,12 @@ def _table_json(table: Table, limit: int = PREVIEW_ROWS) -> dict:
 
 
 def preview(ws: Workspace, dataset_id: int, *, steps: object) -> dict:
-    """Before and after for the first rows (tables) or the first item (images, volumes)."""
+    """Before and after for the first rows (tables) or the first item (images, volumes).
+
+    For images and volumes, ``pictures`` shows the item before and after (:func:`~mass_ide.core.render.preview_picture`).
+    """
     from mass_ide.core.quality import image_summary, table_quality, volume_summary
+    from mass_ide.core.render import preview_picture
 
     dataset = get_dataset(ws, dataset_id)
     steps = check_steps(dataset.kind, steps)
@@ -368,7 +372,9 @@ def preview(ws: Workspace, dataset_id: int, *, steps: object) -> dict:
     with ws.scratch() as scratch:
         cleaned = _clean_file(dataset.kind, items[0].file, scratch / items[0].file.name, steps)
         summary = volume_summary if dataset.kind == "volume" else image_summary
-        return {"item": items[0].key, "before": summary(items[0].file), "after": summary(cleaned)}
+        return {"item": items[0].key, "before": summary(items[0].file), "after": summary(cleaned),
+                "pictures": {"before": preview_picture(items[0].file, kind=dataset.kind),
+                             "after": preview_picture(cleaned, kind=dataset.kind)}}
 
 
 def _clean_file(kind: str, source: Path, target: Path, steps: list[dict]) -> Path:

@@ -7,8 +7,10 @@ volume's affine (axial: anterior at the top, the patient's right on the
 screen's left); a 2D image shows exactly as the file does.
 """
 
+import base64
 import io
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from mass_ide.core.errors import InvalidInput
 
 WINDOW_PRESETS = {"abdomen": (40.0, 400.0), "liver": (60.0, 160.0), "bone": (400.0, 1800.0)}
 CACHE_SIZE = 3
+PREVIEW_PIXELS = 512  # a preview picture's longest side at most
 _volumes: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
 
 
@@ -129,3 +132,47 @@ def render_slice(item: Item, *, axis: str, index: int, window: str | None = None
     low = level - width / 2
     scaled = (voxels[where].astype(np.float32) - low) * (255.0 / width)
     return encode_png(np.clip(orientation.to_display(scaled, affine, axis), 0, 255))
+
+
+def _data_url(png: bytes) -> str:
+    """PNG bytes as a ``data:`` URL an ``<img>`` shows."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _picture_png(path: Path) -> tuple[bytes, int, int]:
+    """A picture file as PNG in its own colours (at most :data:`PREVIEW_PIXELS` a side), with its size in pixels."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        width, height = image.size
+        if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):  # 16-bit or float grey: scaled to 8 bits
+            pixels = np.asarray(image, dtype=np.float32)
+            low, high = float(pixels.min()), float(pixels.max())
+            image = Image.fromarray(((pixels - low) * (255.0 / max(high - low, 1e-6))).astype(np.uint8), mode="L")
+        shown = image.copy()
+    shown.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+    buffer = io.BytesIO()
+    shown.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue(), width, height
+
+
+def preview_picture(path: Path, *, kind: str) -> dict:
+    """What a recipe preview shows of one image or volume file: a PNG ``data:`` URL and what it is.
+
+    A picture shows as it is; a volume shows its middle axial slice in the radiological convention,
+    windowed to the volume's own value range. ``width`` × ``height`` are the slice's or picture's pixels.
+    """
+    if kind != "volume":
+        png, width, height = _picture_png(path)
+        return {"src": _data_url(png), "width": width, "height": height}
+    import nibabel
+
+    image = nibabel.load(path)
+    voxels = np.asanyarray(image.dataobj)
+    voxels = voxels.reshape(voxels.shape[:3])
+    count = orientation.slice_count(voxels.shape, image.affine, "axial")
+    level, width = parse_window(None, voxels)
+    shown = orientation.display_slice(voxels, image.affine, "axial", count // 2).astype(np.float32)
+    pixels = np.clip((shown - (level - width / 2)) * (255.0 / width), 0, 255)
+    return {"src": _data_url(encode_png(pixels)), "width": int(pixels.shape[1]), "height": int(pixels.shape[0]),
+            "slice": {"axis": "axial", "index": count // 2, "count": count}}

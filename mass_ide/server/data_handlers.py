@@ -393,8 +393,9 @@ class PrelabelHandler(MassHandler):
     @web.authenticated
     @authorized
     def get(self, dataset_id: str) -> None:
-        """The newest pre-label job of the dataset (null when there was none), with its progress."""
-        self.write_json({"job": prelabel.latest_job(self.workspace, int(dataset_id))})
+        """The newest pre-label job of the dataset (null when there was none), with its progress, and how many
+        of the dataset's items have a suggestion (ask for an item's suggestion only when there are some)."""
+        self.write_json(prelabel.prelabel_status(self.workspace, int(dataset_id)))
 
     @web.authenticated
     @authorized

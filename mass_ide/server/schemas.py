@@ -243,8 +243,9 @@ PRELABEL_JOB = {
 
 PRELABEL_STATUS = {
     "type": "object",
-    "required": ["job"],
-    "properties": {"job": {"oneOf": [{"$ref": "#/components/schemas/PrelabelJob"}, {"type": "null"}]}},
+    "required": ["job", "suggestions"],
+    "properties": {"job": {"oneOf": [{"$ref": "#/components/schemas/PrelabelJob"}, {"type": "null"}]},
+                   "suggestions": {"type": "integer", "description": "Items of the dataset with a suggestion."}},
 }
 
 ITEM = {
@@ -583,6 +584,8 @@ EVALUATION_REPORT = {
         "dataset_version": {"type": "integer"},
         "scored": {"oneOf": [{"$ref": "#/components/schemas/Scored"}, {"type": "null"}]},
         "warning": {"type": ["string", "null"], "description": "Set when training items were scored."},
+        "requests": {"type": "integer", "description": "Requests the deployment answered for this evaluation; "
+                                                       "they count in its request count."},
     },
 }
 

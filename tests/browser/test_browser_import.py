@@ -10,7 +10,8 @@ import re
 import time
 
 import pytest
-from pages import OUTPUT, TOKEN, switch_theme
+from annotation_fixtures import volume_dataset
+from pages import LAST_RESORT_MS, OUTPUT, TOKEN, hide_toasts, switch_theme
 from playwright.sync_api import expect
 
 from mass_ide.core import datasets, projects
@@ -171,11 +172,20 @@ def test_cancel_stops_an_upload_and_leaves_nothing_behind(page, lab, project_id,
 
 def test_a_cleaning_recipe_previews_its_changes_and_applies_as_a_new_dataset(page, lab, project_id, tmp_path):
     OUTPUT.mkdir(parents=True, exist_ok=True)
+    hide_toasts(page)
+    page_errors = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    # Wide and long: the one changed cell (" M ", row 20) starts out of sight in its table's scroll box.
+    header, *rows = LAB_VALUES.splitlines()
+    fillers = [f"extra{n:02d}" for n in range(24)]
+    filler_rows = [",".join(["7"] * 24 + ["54", "F", "1.1", "3.8", "F1"]) for _ in range(17)]
+    lines = [",".join(fillers + header.split(",")), *filler_rows, *("7," * 24 + row for row in rows)]
     table = tmp_path / "recipe.csv"
-    table.write_text(LAB_VALUES, encoding="utf-8")
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
     workspace = Workspace.open(lab["root"] / "mass-workspace")
     try:
         dataset = datasets.import_dataset(workspace, project_id, source=table, name="Recipe table", user="browser-test")
+        ct = volume_dataset(workspace, user="browser-test")
     finally:
         workspace.close()
     page.evaluate("datasetId => window.jupyterapp.commands.execute('mass-ide:open-dataset', {datasetId})", dataset.id)
@@ -188,11 +198,47 @@ def test_a_cleaning_recipe_previews_its_changes_and_applies_as_a_new_dataset(pag
     expect(changed).to_have_count(1)  # " M " lost its blanks
     expect(changed).to_have_text("M")
     expect(changed).to_have_attribute("title", "was:  M ")
+    expect(changed).to_be_in_viewport()  # scrolled into view, inside its box and on the page
+    was = view.locator(".mass-PreviewSide", has_text="Before").locator("tbody tr").nth(19).locator("td").nth(25)
+    expect(was).to_have_text(" M ")
+    expect(was).to_be_in_viewport()  # the Before table shows the same cell
     page.screenshot(path=OUTPUT / "recipe-preview.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "recipe-preview-dark.png")
+    switch_theme(page, "JupyterLab Light")
+
+    preview_volume_recipe(page, ct.id)
+    page.locator(f'.lm-TabBar-tab[data-id="mass-ide-dataset-{dataset.id}"]').click()
 
     view.get_by_role("button", name="Apply as new dataset").click()
     title = page.locator(".mass-DataHeader-title", has_text="Recipe table (cleaned)")
     cleaned = page.locator(".mass-DatasetView", has=title)
     cleaned.wait_for(timeout=60_000)
     expect(cleaned.locator(".mass-DataHeader-sub")).to_contain_text(f"cleaned from dataset {dataset.id}")
-    expect(cleaned.locator(".mass-Table tbody tr")).to_have_count(5)
+    expect(cleaned.locator(".mass-Table tbody tr")).to_have_count(22)
+    assert page_errors == []
+
+
+def preview_volume_recipe(page, dataset_id: int) -> None:
+    """A CT window and a resampling previewed on a volume dataset: its middle axial slice before and after."""
+    page.evaluate("datasetId => window.jupyterapp.commands.execute('mass-ide:open-dataset', {datasetId})", dataset_id)
+    view = page.locator(f"#mass-ide-dataset-{dataset_id}")
+    view.get_by_role("tab", name="Cleaning recipe").click()
+    view.get_by_label("Add a step").select_option("window")
+    view.get_by_label("Add a step").select_option("resample")
+    for number, spacing in enumerate(["3", "3", "4"], start=1):
+        view.get_by_label(f"Spacing {number}").fill(spacing)
+    view.get_by_role("button", name="Preview").click()
+    pictures = view.locator(".mass-PreviewPicture")
+    expect(pictures).to_have_count(2, timeout=LAST_RESORT_MS)  # the server's first resampling imports MONAI
+    # 16 × 12 × 8 voxels of 1.5 × 1.5 × 2 mm, resampled to 3 × 3 × 4 mm: 8 × 6 × 4
+    expect(pictures.nth(0)).to_contain_text("Before 16 × 12 pixels · middle axial slice, 5 of 8")
+    expect(pictures.nth(1)).to_contain_text("After 8 × 6 pixels · middle axial slice, 3 of 4")
+    sizes = pictures.locator("img").evaluate_all("images => images.map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    assert sizes == [[True, 16, 12], [True, 8, 6]]
+    expect(view.locator(".mass-SummaryTable")).to_contain_text("8 × 6 × 4")
+    view.locator(".mass-Preview").scroll_into_view_if_needed()
+    page.screenshot(path=OUTPUT / "recipe-preview-volume.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "recipe-preview-volume-dark.png")
+    switch_theme(page, "JupyterLab Light")

@@ -18,6 +18,12 @@ export interface IPrelabelJob {
   finished_at: string | null;
 }
 
+/** A dataset's pre-labelling (`GET datasets/{id}/prelabel`): its newest job and how many items have a suggestion. */
+interface IPrelabelStatus {
+  job: IPrelabelJob | null;
+  suggestions: number;
+}
+
 /** The model's suggestion for one item (`GET items/{id}/suggestion`). */
 export interface ISuggestion {
   item_id: number;
@@ -95,11 +101,11 @@ export class PrelabelModel implements IDisposable {
     this._changed.emit();
   }
 
-  /** Fetch the suggestion for an item (none: null). */
+  /** Fetch the suggestion for an item (none: null; not asked while the dataset has no suggestions at all). */
   async showItem(itemId: number | null): Promise<void> {
     const request = ++this._requests;
     let found: ISuggestion | null = null;
-    if (itemId !== null) {
+    if (itemId !== null && (this._suggestions > 0 || this.running)) {
       try {
         found = await requestAPI<ISuggestion>(`items/${itemId}/suggestion`);
       } catch (error) {
@@ -145,7 +151,9 @@ export class PrelabelModel implements IDisposable {
   private async _refreshJob(): Promise<void> {
     const wasRunning = this.running;
     try {
-      this._job = (await requestAPI<{ job: IPrelabelJob | null }>(`datasets/${this.datasetId}/prelabel`)).job;
+      const status = await requestAPI<IPrelabelStatus>(`datasets/${this.datasetId}/prelabel`);
+      this._job = status.job;
+      this._suggestions = status.suggestions;
     } catch (error) {
       this._error = errorMessage(error);
       this._changed.emit();
@@ -172,6 +180,7 @@ export class PrelabelModel implements IDisposable {
   private _poll: Poll;
   private _requests = 0;
   private _suggestion: ISuggestion | null = null;
+  private _suggestions = 0;
 }
 
 /** The last non-empty line of a traceback (the error itself). */

@@ -29,7 +29,7 @@ export type SaveState = 'saved' | 'unsaved' | 'saving' | 'conflict' | 'error';
 const AUTOSAVE_DELAY_MS = 500;
 /** Re-render the slice this long after the window last changed (while dragging). */
 const WINDOW_DELAY_MS = 120;
-/** Undo steps kept per slice. */
+/** Undo steps kept per item. */
 const HISTORY_LIMIT = 50;
 export const MIN_BRUSH = 1;
 export const MAX_BRUSH = 64;
@@ -43,15 +43,19 @@ interface IPendingSlice {
   edits: number;
 }
 
-/** Undo and redo snapshots of one slice. */
-interface IHistory {
-  undo: Uint8Array[];
-  redo: Uint8Array[];
+/** One undo or redo step: a slice and its values before the change. */
+interface ISnapshot {
+  slice: ISliceRef;
+  values: Uint8Array;
 }
 
 /**
  * The segmentation of one item at a time: the slice on show, its mask, the
- * painting tools, undo/redo per slice, and autosave with optimistic concurrency.
+ * painting tools, undo/redo, and autosave with optimistic concurrency.
+ *
+ * Undo and redo keep one history per item, across slices and axes: undoing a
+ * change made on another slice or axis shows that slice first. Slices of two
+ * axes cross, so the steps are undone strictly in reverse order.
  *
  * Strokes change the mask slice in place and land in a pending list; a save
  * PUTs each pending slice with the annotation version it started from. On a
@@ -168,11 +172,11 @@ export class SegmentationModel implements IDisposable {
   }
 
   get canUndo(): boolean {
-    return (this._history.get(this._key)?.undo.length ?? 0) > 0;
+    return this._undo.length > 0;
   }
 
   get canRedo(): boolean {
-    return (this._history.get(this._key)?.redo.length ?? 0) > 0;
+    return this._redo.length > 0;
   }
 
   get isDisposed(): boolean {
@@ -188,7 +192,7 @@ export class SegmentationModel implements IDisposable {
     this._item = item;
     this._version = item.annotation?.version ?? 0;
     this._pending.clear();
-    this._history.clear();
+    this._clearHistory();
     this._setSaveState('saved', null);
     if (kindChanged) {
       this._window = item.kind === 'volume' ? VOLUME_WINDOW : IMAGE_WINDOW;
@@ -199,8 +203,8 @@ export class SegmentationModel implements IDisposable {
     await this._load();
   }
 
-  /** Show the slices along another axis, after saving the current ones (which cross them). */
-  async setAxis(axis: Axis): Promise<void> {
+  /** Show the slices along another axis (from `index`, else the middle one), after saving the current ones. */
+  async setAxis(axis: Axis, index?: number): Promise<void> {
     if (!this._item || axis === this._axis || (!this.isVolume && axis !== 'axial')) {
       return;
     }
@@ -209,10 +213,9 @@ export class SegmentationModel implements IDisposable {
       return;
     }
     const geometry = sliceGeometry(this._item, axis);
-    this._history.clear();
     this._axis = axis;
     this._geometry = geometry;
-    this._index = Math.floor((geometry?.count ?? 1) / 2);
+    this._index = index ?? Math.floor((geometry?.count ?? 1) / 2);
     await this._load();
   }
 
@@ -312,7 +315,7 @@ export class SegmentationModel implements IDisposable {
     if (changed) {
       this._edited();
     } else {
-      this._history.get(this._key)?.undo.pop();
+      this._undo.pop();
     }
   }
 
@@ -327,16 +330,18 @@ export class SegmentationModel implements IDisposable {
       this._maskChanged.emit(region);
       this._edited();
     } else {
-      this._history.get(this._key)?.undo.pop();
+      this._undo.pop();
     }
   }
 
-  undo(): void {
-    this._restore('undo', 'redo');
+  /** Undo the item's last change, showing its slice first. */
+  undo(): Promise<void> {
+    return this._restore(this._undo, this._redo);
   }
 
-  redo(): void {
-    this._restore('redo', 'undo');
+  /** Redo the last undone change, showing its slice first. */
+  redo(): Promise<void> {
+    return this._restore(this._redo, this._undo);
   }
 
   /**
@@ -358,7 +363,7 @@ export class SegmentationModel implements IDisposable {
     const annotation = await getAnnotation(this._item.id);
     this._version = annotation.version;
     this._pending.clear();
-    this._history.clear();
+    this._clearHistory();
     this._setSaveState('saved', null);
     await this._load();
   }
@@ -399,25 +404,38 @@ export class SegmentationModel implements IDisposable {
     if (!this._mask) {
       return;
     }
-    let history = this._history.get(this._key);
-    if (!history) {
-      history = { undo: [], redo: [] };
-      this._history.set(this._key, history);
-    }
-    history.undo.push(this._mask.values.slice());
-    history.undo.splice(0, history.undo.length - HISTORY_LIMIT);
-    history.redo.length = 0;
+    this._undo.push({ slice: { axis: this._axis, index: this._index }, values: this._mask.values.slice() });
+    this._undo.splice(0, this._undo.length - HISTORY_LIMIT);
+    this._redo.length = 0;
   }
 
-  /** Undo or redo: swap the slice with the newest snapshot of `from`, keeping it in `to`. */
-  private _restore(from: keyof IHistory, to: keyof IHistory): void {
-    const history = this._history.get(this._key);
-    const snapshot = history?.[from].pop();
-    if (!history || !snapshot || !this._mask || this._stroke) {
+  private _clearHistory(): void {
+    this._undo.length = 0;
+    this._redo.length = 0;
+  }
+
+  /**
+   * Undo or redo: show the slice of the newest snapshot of `from` (another axis: after saving this one's
+   * strokes), then swap its values with the snapshot, keeping them in `to`.
+   */
+  private async _restore(from: ISnapshot[], to: ISnapshot[]): Promise<void> {
+    const snapshot = from[from.length - 1];
+    if (!snapshot || this._stroke) {
       return;
     }
-    history[to].push(this._mask.values.slice());
-    this._mask.values.set(snapshot);
+    const { axis, index } = snapshot.slice;
+    if (axis !== this._axis) {
+      await this.setAxis(axis, index);
+    } else if (index !== this._index) {
+      await this.setIndex(index);
+    }
+    const here = this._axis === axis && this._index === index && !this._loading;
+    if (!here || !this._mask || this._stroke || from[from.length - 1] !== snapshot) {
+      return; // could not show the slice (a conflict, an error), or another undo got there first
+    }
+    from.pop();
+    to.push({ slice: snapshot.slice, values: this._mask.values.slice() });
+    this._mask.values.set(snapshot.values);
     this._maskChanged.emit(null);
     this._edited();
   }
@@ -579,7 +597,6 @@ export class SegmentationModel implements IDisposable {
   private _brushSize = 4;
   private _changed = new Signal<this, void>(this);
   private _geometry: ISliceGeometry | null = null;
-  private _history = new Map<string, IHistory>();
   private _image: ImageBitmap | null = null;
   private _imageChanged = new Signal<this, void>(this);
   private _images = 0;
@@ -595,12 +612,14 @@ export class SegmentationModel implements IDisposable {
   private _message: string | null = null;
   private _opacity = 0.5;
   private _pending = new Map<string, IPendingSlice>();
+  private _redo: ISnapshot[] = [];
   private _saved = new Signal<this, IAnnotation>(this);
   private _saves: Promise<boolean> = Promise.resolve(true);
   private _saveState: SaveState = 'saved';
   private _saveTimer = 0;
   private _stroke: { changed: boolean } | null = null;
   private _tool: Tool = 'brush';
+  private _undo: ISnapshot[] = [];
   private _version = 0;
   private _window: IWindow = VOLUME_WINDOW;
 }

@@ -1,10 +1,11 @@
 import { ReactWidget } from '@jupyterlab/apputils';
 import { LabIcon, redoIcon, undoIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
-import React, { useEffect, useRef } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import { apiURL } from '../api';
-import { IItem, sliceEndPoint } from './api';
+import { className, formatML, UNCERTAINTY_HINT } from '../format';
+import { getMaskVolumes, IClassVolume, IItem, ILabelScheme, sliceEndPoint } from './api';
 import { brushIcon, eraserIcon, fillIcon } from './icons';
 import { AnnotationModel } from './model';
 import { SliceCanvas } from './painter';
@@ -106,13 +107,17 @@ function Progress({ model }: { model: AnnotationModel }): JSX.Element {
 }
 
 /** Class probabilities as bars, the suggested class first. */
-function ProbabilityBars({ probabilities }: { probabilities: Record<string, number> }): JSX.Element {
-  const entries = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+function ProbabilityBars(props: { probabilities: Record<string, number>; names?: Record<string, string> }): JSX.Element {
+  const entries = Object.entries(props.probabilities).sort((a, b) => b[1] - a[1]);
   return (
     <div className="mass-ProbabilityBars">
-      {entries.map(([name, p]) => (
-        <div key={name} className="mass-ProbabilityBars-row" title={`${name}: ${(100 * p).toFixed(1)}%`}>
-          <span className="mass-ProbabilityBars-name">{name}</span>
+      {entries.map(([value, p]) => (
+        <div
+          key={value}
+          className="mass-ProbabilityBars-row"
+          title={`${className(value, props.names)}: ${(100 * p).toFixed(1)}%`}
+        >
+          <span className="mass-ProbabilityBars-name">{className(value, props.names)}</span>
           <span className="mass-ProbabilityBars-track">
             <span className="mass-ProbabilityBars-fill" style={{ width: `${100 * p}%` }} />
           </span>
@@ -123,8 +128,14 @@ function ProbabilityBars({ probabilities }: { probabilities: Record<string, numb
   );
 }
 
+/** What a suggestion section knows of the project's classes: their values and names. */
+interface IClassChoices {
+  classes: string[];
+  names?: Record<string, string>;
+}
+
 /** The suggestion for the item on show, and the way to accept it. */
-function ItemSuggestion({ model, classes }: { model: AnnotationModel; classes: string[] }): JSX.Element | null {
+function ItemSuggestion({ model, classes, names }: { model: AnnotationModel } & IClassChoices): JSX.Element | null {
   const suggestion = model.prelabel.suggestion;
   const item = model.item;
   if (!suggestion || !item || suggestion.item_id !== item.id) {
@@ -144,17 +155,19 @@ function ItemSuggestion({ model, classes }: { model: AnnotationModel; classes: s
           <span>A suggested mask</span>
         ) : (
           <span>
-            Suggested: <strong>{suggestion.label}</strong>
+            Suggested: <strong>{className(suggestion.label ?? '', names)}</strong>
           </span>
         )}
-        <span className="mass-Suggestion-from" title={`Uncertainty ${suggestion.uncertainty.toFixed(3)} (0 sure, 1 unsure)`}>
-          {from} · uncertainty {suggestion.uncertainty.toFixed(2)}
+        <span className="mass-Suggestion-from" title={`${UNCERTAINTY_HINT} Here: ${suggestion.uncertainty.toFixed(3)}.`}>
+          {from} · uncertainty {suggestion.uncertainty.toFixed(2)}{' '}
+          <span className="mass-Suggestion-scale">(0 sure … 1 no idea)</span>
         </span>
       </div>
-      {suggestion.probabilities && <ProbabilityBars probabilities={suggestion.probabilities} />}
+      {suggestion.probabilities && <ProbabilityBars probabilities={suggestion.probabilities} names={names} />}
       {unknown ? (
         <div className="mass-AnnotationSide-note">
-          The model predicts “{suggestion.label}”, which is not one of this project’s classes; choose a class yourself.
+          The model predicts “{className(suggestion.label ?? '', names)}”, which is not one of this project’s classes;
+          choose a class yourself.
         </div>
       ) : (
         <ToolButton
@@ -169,7 +182,7 @@ function ItemSuggestion({ model, classes }: { model: AnnotationModel; classes: s
 }
 
 /** Pre-labelling with the project's latest model, its progress, and ordering by uncertainty. */
-function SuggestionSection({ model, classes }: { model: AnnotationModel; classes: string[] }): JSX.Element {
+function SuggestionSection({ model, classes, names }: { model: AnnotationModel } & IClassChoices): JSX.Element {
   const prelabel = model.prelabel;
   const job = prelabel.job;
   return (
@@ -191,7 +204,7 @@ function SuggestionSection({ model, classes }: { model: AnnotationModel; classes
         />
       )}
       {prelabel.error && <div className="mass-AnnotationSide-error">{prelabel.error}</div>}
-      <ItemSuggestion model={model} classes={classes} />
+      <ItemSuggestion model={model} classes={classes} names={names} />
       <label className="mass-AnnotationCheck">
         <input
           type="checkbox"
@@ -200,6 +213,11 @@ function SuggestionSection({ model, classes }: { model: AnnotationModel; classes
         />
         Most uncertain first <Key>O</Key>
       </label>
+      <div className="mass-AnnotationSide-note mass-UncertaintyHint">
+        {UNCERTAINTY_HINT}
+        {model.mode === 'segment' ? ' For a mask: the mean over its voxels.' : ''} Labelling the most uncertain items
+        first teaches the next model most.
+      </div>
     </Section>
   );
 }
@@ -268,8 +286,15 @@ function RecordTable({ item }: { item: IItem }): JSX.Element {
   );
 }
 
+/** What a class trains as under the config's `positive_when`, in words; null when it trains as itself. */
+function trainsAs(scheme: ILabelScheme, value: string): string | null {
+  const target = scheme.trains_as?.[value];
+  return target ? `→ ${target}: ${className(target, scheme.names)}` : null;
+}
+
 /** Assign one of the project's classes to records and images. */
-function ClassificationPane({ model, classes }: { model: AnnotationModel; classes: string[] }): JSX.Element {
+function ClassificationPane({ model, scheme }: { model: AnnotationModel; scheme: ILabelScheme }): JSX.Element {
+  const { classes, names } = scheme;
   const item = model.item;
   const annotation = item?.annotation;
   const pending = model.pendingLabel;
@@ -278,7 +303,7 @@ function ClassificationPane({ model, classes }: { model: AnnotationModel; classe
   if (pending !== undefined) {
     info = (
       <span className="mass-mod-pending">
-        {pending === null ? 'Clearing the class' : `“${pending}”`} —{' '}
+        {pending === null ? 'Clearing the class' : `“${className(pending, names)}”`} —{' '}
         {model.saveState === 'saving' ? 'saving…' : 'not saved'}
       </span>
     );
@@ -313,10 +338,19 @@ function ClassificationPane({ model, classes }: { model: AnnotationModel; classe
                 onClick={() => void model.assign(name)}
               >
                 {index < 9 && <Key>{index + 1}</Key>}
-                <span className="mass-ClassButton-name">{name}</span>
+                <span className="mass-ClassButton-text">
+                  <span className="mass-ClassButton-name">{className(name, names)}</span>
+                  {trainsAs(scheme, name) && <span className="mass-ClassButton-target">{trainsAs(scheme, name)}</span>}
+                </span>
               </button>
             ))}
           </div>
+          {scheme.trains_as && Object.keys(scheme.trains_as).length > 0 && (
+            <div className="mass-AnnotationSide-note mass-TrainingTarget">
+              The model learns “{className('positive', names)}” (positive) against “{className('negative', names)}”
+              (negative); labels are kept as chosen.
+            </div>
+          )}
           <div className="mass-LabelInfo">{info}</div>
           {shown !== null && (
             <button className="mass-AnnotationLink" onClick={() => void model.assign(null)}>
@@ -324,7 +358,7 @@ function ClassificationPane({ model, classes }: { model: AnnotationModel; classe
             </button>
           )}
         </Section>
-        <SuggestionSection model={model} classes={classes} />
+        <SuggestionSection model={model} classes={classes} names={names} />
         <Progress model={model} />
         <Section heading="Flow">
           <label className="mass-AnnotationCheck">
@@ -411,6 +445,46 @@ function SliceStage({ seg }: { seg: SegmentationModel }): JSX.Element {
         </span>
       </div>
     </main>
+  );
+}
+
+/** How much of each label class the item's mask holds: voxels, and mL for a volume; fetched again after each save. */
+function MaskVolumes({ seg }: { seg: SegmentationModel }): JSX.Element | null {
+  const itemId = seg.item?.id;
+  const [volumes, setVolumes] = useState<IClassVolume[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (itemId !== undefined) {
+      getMaskVolumes(itemId).then(
+        found => live && setVolumes(found),
+        () => live && setVolumes(null)
+      );
+    }
+    return () => {
+      live = false;
+    };
+  }, [itemId, seg.version]);
+  if (!volumes) {
+    return null;
+  }
+  return (
+    <Section heading="Volumes">
+      <ul className="mass-MaskVolumes" aria-label="Mask volumes">
+        {volumes.map(found => (
+          <li key={found.value} className="mass-MaskVolumes-row" data-value={found.value}>
+            <span className="mass-Swatch" style={{ background: classCSSColour(found.value) }} />
+            <span className="mass-MaskVolumes-name">{found.name}</span>
+            <span className="mass-MaskVolumes-value">
+              {found.ml !== null && <strong>{formatML(found.ml)}</strong>}
+              <span className="mass-MaskVolumes-voxels">
+                {found.voxels.toLocaleString()} {seg.isVolume ? 'voxels' : 'pixels'}
+              </span>
+            </span>
+          </li>
+        ))}
+      </ul>
+      {seg.isVolume && <div className="mass-AnnotationSide-note">mL from the volume's voxel spacing.</div>}
+    </Section>
   );
 }
 
@@ -531,17 +605,18 @@ function SegmentationPane({ model, seg }: { model: AnnotationModel; seg: Segment
               label="Undo"
               shortcut="Ctrl+Z"
               disabled={!seg.canUndo}
-              onClick={() => seg.undo()}
+              onClick={() => void seg.undo()}
             />
             <ToolButton
               icon={redoIcon}
               label="Redo"
               shortcut="Ctrl+Shift+Z"
               disabled={!seg.canRedo}
-              onClick={() => seg.redo()}
+              onClick={() => void seg.redo()}
             />
           </div>
         </Section>
+        <MaskVolumes seg={seg} />
         <SuggestionSection model={model} classes={[]} />
         <Progress model={model} />
         <div className="mass-AnnotationSide-hint">
@@ -683,8 +758,8 @@ export class AnnotationView extends ReactWidget {
     } else if (model.mode === 'segment' && model.segmentation) {
       body = <SegmentationPane model={model} seg={model.segmentation} />;
     } else {
-      const classes = model.scheme?.kind === 'label' ? model.scheme.classes : [];
-      body = <ClassificationPane model={model} classes={classes} />;
+      const scheme: ILabelScheme = model.scheme?.kind === 'label' ? model.scheme : { kind: 'label', classes: [] };
+      body = <ClassificationPane model={model} scheme={scheme} />;
     }
     return (
       <>
@@ -721,15 +796,11 @@ export class AnnotationView extends ReactWidget {
     if (accel) {
       const lower = key.toLowerCase();
       if (seg && lower === 'z') {
-        if (event.shiftKey) {
-          seg.redo();
-        } else {
-          seg.undo();
-        }
+        void (event.shiftKey ? seg.redo() : seg.undo());
         return true;
       }
       if (seg && lower === 'y') {
-        seg.redo();
+        void seg.redo();
         return true;
       }
       return false;

@@ -1,5 +1,5 @@
 import { caretDownIcon, caretUpIcon, closeIcon } from '@jupyterlab/ui-components';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import { ActionButton, ActionOutcome, useAction } from './action';
 import { BarList } from './charts';
@@ -10,6 +10,7 @@ import { newStep, StepForm } from './recipeForm';
 import {
   IDataset,
   IOperation,
+  IPreviewPicture,
   IRecipePreview,
   IRecipeStep,
   isTablePreview,
@@ -34,14 +35,35 @@ function sameCell(a: unknown, b: unknown): boolean {
   return cell(a) !== '' && cell(b) !== '' && !Number.isNaN(x) && x === y;
 }
 
+/** A cell of a table: its row and column, from 0. */
+interface ICell {
+  row: number;
+  column: number;
+}
+
 /** One side of a table preview; `was` gives the before-value of a changed cell. */
 function PreviewTable(props: {
   title: string;
   table: ITablePreview;
   was?: (row: number, column: number) => { changed: boolean; before: unknown };
+  /** The cell to scroll into view (the first changed one). */
+  focus?: ICell;
 }): JSX.Element {
-  const { title, table, was } = props;
+  const { title, table, was, focus } = props;
   const total = table.total_rows ?? table.rows.length;
+  const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // The focused cell in the middle of this table's box, then the box in view on the page.
+    const box = scroller.current;
+    const target = focus && box?.querySelector<HTMLElement>(
+      `tbody > tr:nth-child(${focus.row + 1}) > td:nth-child(${focus.column + 1})`
+    );
+    if (box && target) {
+      box.scrollTop = Math.max(0, target.offsetTop - box.clientHeight / 2);
+      box.scrollLeft = Math.max(0, target.offsetLeft - (box.clientWidth - target.offsetWidth) / 2);
+      target.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    }
+  }, [table, focus?.row, focus?.column]);
   return (
     <div className="mass-PreviewSide">
       <div className="mass-PreviewSide-title">
@@ -50,7 +72,7 @@ function PreviewTable(props: {
           {table.rows.length < total ? `first ${table.rows.length} of ${plural(total, 'row')}` : plural(total, 'row')}
         </span>
       </div>
-      <div className="mass-TableScroll">
+      <div className="mass-TableScroll" ref={scroller}>
         <table className="mass-Table mass-mod-compact">
           <thead>
             <tr>
@@ -105,30 +127,56 @@ function TablesPreview({ before, after }: { before: ITablePreview; after: ITable
     const old = before.rows[row]?.[source];
     return { changed: !sameCell(old, after.rows[row]?.[column]), before: old };
   };
-  const changedCells = after.rows.reduce(
-    (sum, row, r) => sum + row.filter((_, c) => was(r, c).changed && sourceColumn[c] >= 0).length,
-    0
+  const changed: ICell[] = after.rows.flatMap((row, r) =>
+    row.flatMap((_, c) => (was(r, c).changed && sourceColumn[c] >= 0 ? [{ row: r, column: c }] : []))
   );
+  const first = rowsAlign ? changed[0] : undefined;
   return (
     <>
       <p className="mass-Quality-summary">
         {rowsAlign
-          ? `${plural(changedCells, 'cell')} changed in the rows shown`
+          ? `${plural(changed.length, 'cell')} changed in the rows shown`
           : `${plural(beforeTotal - afterTotal, 'row')} removed: rows no longer line up one to one, so changed cells are not marked`}
         {after.columns.length !== before.columns.length &&
           ` · ${plural(before.columns.length - after.columns.length, 'column')} removed`}
       </p>
       <div className="mass-PreviewPair">
-        <PreviewTable title="Before" table={before} />
-        <PreviewTable title="After" table={after} was={was} />
+        <PreviewTable
+          title="Before"
+          table={before}
+          focus={first && { row: first.row, column: sourceColumn[first.column] }}
+        />
+        <PreviewTable title="After" table={after} was={was} focus={first} />
       </div>
     </>
   );
 }
 
+/** "20 × 20 pixels · axial slice 6 of 10": what a preview picture shows. */
+function pictureCaption(picture: IPreviewPicture): string {
+  const size = `${picture.width} × ${picture.height} pixels`;
+  const slice = picture.slice;
+  return slice ? `${size} · middle ${slice.axis} slice, ${slice.index + 1} of ${slice.count}` : size;
+}
+
+/** The item before and after the steps, side by side at the same size. */
+function PicturesPreview({ before, after }: { before: IPreviewPicture; after: IPreviewPicture }): JSX.Element {
+  return (
+    <div className="mass-PreviewPair mass-PreviewPictures">
+      {([['Before', before], ['After', after]] as const).map(([title, picture]) => (
+        <figure key={title} className="mass-PreviewPicture">
+          <img src={picture.src} alt={`The first item ${title.toLowerCase()} the steps`} />
+          <figcaption>
+            <strong>{title}</strong> {pictureCaption(picture)}
+          </figcaption>
+        </figure>
+      ))}
+    </div>
+  );
+}
+
 /** Before and after summaries of one image or volume, changed values marked. */
-function SummaryPreview(props: { before: object; after: object; item?: string }): JSX.Element {
-  const { item } = props;
+function SummaryPreview(props: { before: object; after: object }): JSX.Element {
   const before: ItemSummary = Object.fromEntries(Object.entries(props.before));
   const after: ItemSummary = Object.fromEntries(Object.entries(props.after));
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
@@ -136,9 +184,7 @@ function SummaryPreview(props: { before: object; after: object; item?: string })
   const text = (value: unknown, key = ''): string =>
     Array.isArray(value) ? value.map(entry => cell(entry)).join(key.endsWith('range') ? ' – ' : ' × ') : cell(value);
   return (
-    <>
-      {item && <p className="mass-Quality-summary">The first item, {item}:</p>}
-      <table className="mass-Table mass-mod-compact mass-SummaryTable">
+    <table className="mass-Table mass-mod-compact mass-SummaryTable">
         <thead>
           <tr>
             <th />
@@ -159,7 +205,6 @@ function SummaryPreview(props: { before: object; after: object; item?: string })
           })}
         </tbody>
       </table>
-    </>
   );
 }
 
@@ -191,7 +236,11 @@ function PreviewView({ preview, stale }: { preview: IRecipePreview; stale: boole
       {isTablePreview(before) && isTablePreview(after) ? (
         <TablesPreview before={before} after={after} />
       ) : (
-        <SummaryPreview before={before} after={after} item={preview.item} />
+        <>
+          {preview.item && <p className="mass-Quality-summary">The first item, {preview.item}:</p>}
+          {preview.pictures && <PicturesPreview {...preview.pictures} />}
+          <SummaryPreview before={before} after={after} />
+        </>
       )}
       {preview.quality_before && preview.quality_after && (
         <QualityPair before={preview.quality_before} after={preview.quality_after} />

@@ -207,6 +207,17 @@ export interface ITablePreview {
 /** A summary of one image or volume, for a preview. */
 export type ItemSummary = Record<string, unknown>;
 
+/** A picture of one image or volume in a preview, rendered by the server. */
+export interface IPreviewPicture {
+  /** A PNG `data:` URL. */
+  src: string;
+  /** The picture's (or the volume slice's) size in pixels. */
+  width: number;
+  height: number;
+  /** For a volume: the slice shown (the middle axial one). */
+  slice?: { axis: string; index: number; count: number };
+}
+
 /** What a recipe would do, as `POST datasets/{did}/recipe/preview` answers. */
 export interface IRecipePreview {
   before: ITablePreview | ItemSummary;
@@ -215,6 +226,8 @@ export interface IRecipePreview {
   quality_after?: Quality;
   /** For images and volumes: the item previewed. */
   item?: string;
+  /** For images and volumes: the item before and after the steps. */
+  pictures?: { before: IPreviewPicture; after: IPreviewPicture };
 }
 
 /** Whether a preview side is a table. */

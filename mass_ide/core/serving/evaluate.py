@@ -46,6 +46,7 @@ class WorkerClient:
 
     port: int
     secret: str = field(repr=False)  # never shown, not even in a traceback's locals or a notebook's output
+    answered: int = 0  # requests the worker answered, for the deployment's request count
 
     def _post(self, body: bytes, content_type: str, query: str = "") -> dict:
         """POST to the worker's /predict; InvalidInput with the worker's message on a 400 or 413, else WorkerFailed."""
@@ -53,7 +54,9 @@ class WorkerClient:
                                          headers={"Content-Type": content_type, "X-API-Key": self.secret})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
-                return json.loads(answer.read())
+                answered = json.loads(answer.read())
+                self.answered += 1
+                return answered
         except urllib.error.HTTPError as error:
             body = error.read()
             if error.code in USER_ERRORS:
@@ -245,15 +248,20 @@ def _mean(values: list) -> float | None:
 
 
 def run_evaluation(client: WorkerClient, data, config: dict, *, classes: list[str]) -> dict:
-    """Send every sample through the deployment and score its answers (no database access)."""
-    if data.masks:
-        return _segmentation(client, data, classes)
-    return _classification(client, data, config, classes)
+    """Send every sample through the deployment and score its answers (no database access).
+
+    ``requests`` in the report: how many requests the deployment answered for it.
+    """
+    report = _segmentation(client, data, classes) if data.masks else _classification(client, data, config, classes)
+    return {**report, "requests": client.answered}
 
 
 def record_evaluation(ws: Workspace, deployment: dict, report: dict, *, dataset_id: int, version: int,
                       user: str, scored: dict | None = None) -> dict:
-    """Stamp the report with what was scored, keep it in the deployment's folder and write the audit record."""
+    """Stamp the report with what was scored, keep it in the deployment's folder and write the audit record.
+
+    The evaluation's requests count among the deployment's requests, as predictions made one by one do.
+    """
     from mass_ide.core.serving.deployments import deployment_dir
 
     scored = dict(scored or {})
@@ -266,6 +274,8 @@ def record_evaluation(ws: Workspace, deployment: dict, report: dict, *, dataset_
     (folder / f"{report['id']}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     summary = {key: report.get(key) for key in ("accuracy", "roc_auc", "mean_dice", "case_count")}
     with ws.db.atomic():
+        ws.db.execute("UPDATE deployments SET requests = requests + ? WHERE id = ?",
+                      [int(report.get("requests") or 0), deployment["id"]])
         audit.record(ws.db, user=user, action="deployment.evaluate", target=f"deployment:{deployment['id']}",
                      detail={"model": deployment["model"], "version": deployment["version"], "dataset": dataset_id,
                              "dataset_version": version, **summary, "scored": scored.get("which"),
