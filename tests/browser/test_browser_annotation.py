@@ -229,10 +229,17 @@ def test_views_slices_fill_undo_and_window(page, lab, volumes):
     assert coronal.shape == (8, 16)
     assert coronal[4, 8] == 2 and coronal[7, 0] == 2  # the filled background
     assert coronal[3, 8] == LIVER  # the axial stroke crosses this slice at z = 4, and the fill went round it
+    # The undo history survives a switch of axis: undo on the axial view goes back to the coronal fill.
+    page.keyboard.press("a")
+    wait_for_slice(page, f"axial:{AXIAL_MIDDLE}")
+    assert shown(page, 'button[title="Undo (Ctrl+Z)"]').is_enabled()
     page.keyboard.press("Control+z")
+    wait_for_slice(page, "coronal:6")
     wait_for_save_state(page, "unsaved")
     wait_for_save_state(page, "saved")
     assert not is_tumour_green(page.evaluate(CANVAS_PIXEL, [0.5, 0.5]))
+    coronal = np.asarray(Image.open(io.BytesIO(api_get(lab, f"items/{item_id}/mask?axis=coronal&index=6"))))
+    assert coronal[4, 8] == 0 and coronal[3, 8] == LIVER  # the fill undone, the axial stroke kept
 
     # Right-drag leaves the preset for a window of one's own; the slice is rendered again.
     info = shown(page, ".mass-SliceViewport-info.mass-mod-end")
@@ -257,6 +264,8 @@ def test_a_key_assigns_a_class_and_counts_it(page, lab, workspace):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     dataset = image_dataset(workspace, user="ana")
     first = datasets.list_items(workspace, dataset.id)[0][0]
+    asked = []  # the project has no model: no item is asked for a suggestion (each would be a 404 in the console)
+    page.on("request", lambda request: asked.append(request.url) if "/suggestion" in request.url else None)
     # Open it from the project panel's Datasets section.
     page.evaluate("id => window.jupyterapp.commands.execute('mass-ide:open-project', {id})", dataset.project_id)
     button = page.locator(f'.mass-ProjectPanel .mass-AnnotateButton[data-dataset-id="{dataset.id}"]')
@@ -283,6 +292,7 @@ def test_a_key_assigns_a_class_and_counts_it(page, lab, workspace):
 
     page.keyboard.press("ArrowRight")
     shown(page, ".mass-AnnotationToolbar-position").filter(has_text="2 of 3").wait_for()
+    assert asked == []
     switch_theme(page, "JupyterLab Dark")
     page.screenshot(path=OUTPUT / "annotation-classify-dark.png")
     switch_theme(page, "JupyterLab Light")
