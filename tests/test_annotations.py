@@ -228,6 +228,7 @@ def test_classes_are_shown_in_clinical_words_and_their_training_target(workspace
     assert scheme["classes"] == ["1", "2", "3", "4"]  # stored values stay as they are
     assert scheme["names"]["4"] == "stage 4 — cirrhosis" and scheme["names"]["positive"] == "cirrhosis (stage 4)"
     assert scheme["trains_as"] == {"1": "negative", "2": "negative", "3": "negative", "4": "positive"}
+    assert scheme["units"]["ast"] == "U/L" and scheme["units"]["platelet"] == "10³/µL"
     # Unnamed classes read as stored; an unnamed condition's classes say what they test.
     config = {"classes": ["1", "2"], "positive_when": "grade >= 2"}
     assert classes.display_names(config, ["negative", "positive", "1"]) == [

@@ -123,6 +123,8 @@ def test_ragged_row_is_named(tmp_path, dest):
     source = tmp_path / "lab.csv"
     source.write_text("a,b,c\n1,2,3\n4,5\n")
     refused(source, dest, "lab.csv", "row 2 (line 3)", "2 values", "3 columns")
+    source.write_text("a\n1\n2,3\n")  # one column: singular
+    refused(source, dest, "lab.csv", "has 2 values but the header has 1 column;")
 
 
 @pytest.mark.parametrize(("text", "words"), [("", ["is empty"]), ("\n\n", ["is empty"]),

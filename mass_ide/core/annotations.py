@@ -42,15 +42,16 @@ def label_classes(ws: Workspace, project_id: str) -> dict:
     """What annotators assign in this project: ``{"kind": "label"|"mask", "classes": [...]}``.
 
     For tables, ``target`` names the column that already holds the class, when the configuration says so.
-    Classes are the stored values; ``names`` gives what each is called (training classes too) and
-    ``trains_as`` the training class each label becomes under ``positive_when`` (empty without one).
+    Classes are the stored values; ``names`` gives what each is called (training classes too),
+    ``trains_as`` the training class each label becomes under ``positive_when`` (empty without one)
+    and ``units`` each table column's unit, as the configuration gives them.
     """
     config = json.loads((get_project(ws, project_id).folder / "config.json").read_text(encoding="utf-8"))
     if config.get("task") == "segmentation":
         return {"kind": "mask", "classes": [{"value": int(v), "name": n} for v, n in config["labels"].items()]}
     classes = [str(c) for c in config.get("classes", [])]
     return {"kind": "label", "classes": classes, "target": config.get("target"), "names": class_names(config),
-            "trains_as": training_classes(config, classes)}
+            "trains_as": training_classes(config, classes), "units": config.get("units") or {}}
 
 
 def get_annotation(ws: Workspace, item_id: int) -> Annotation:

@@ -70,7 +70,9 @@ PROJECT_DETAIL = {
                                              "(training classes such as 'positive' too)."},
                                    "trains_as": {"type": "object", "additionalProperties": {"type": "string"},
                                                  "description": "Labels: the training class each class becomes "
-                                                 "under 'positive_when' (empty without one)."}},
+                                                 "under 'positive_when' (empty without one)."},
+                                   "units": {"type": "object", "additionalProperties": {"type": "string"},
+                                             "description": "Labels: each table column's unit (e.g. ast: U/L)."}},
                 },
                 "datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
                 "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},

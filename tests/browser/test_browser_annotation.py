@@ -137,6 +137,12 @@ def test_painted_stroke_is_saved_and_shown_after_a_reload(page, lab, volumes):
     paint(page, canvas_point(page, 0.4, 0.5), canvas_point(page, 0.6, 0.5))
     wait_for_save_state(page, "unsaved")
     wait_for_save_state(page, "saved")
+    # The Volumes section counts the painted liver in voxels and in mL (the volume's 1.5 × 1.5 × 2 mm voxels).
+    liver = json.loads(api_get(lab, f"items/{item_id}/mask/volumes"))["classes"][0]
+    assert liver["voxels"] > 0 and liver["ml"] == pytest.approx(liver["voxels"] * 0.0045)
+    row = shown(page, f'.mass-MaskVolumes-row[data-value="{LIVER}"]')
+    row.filter(has_text=f"{liver['voxels']} voxels").wait_for()
+    assert f"{liver['ml']:.3g} mL" in row.inner_text()
     page.screenshot(path=OUTPUT / "annotation-painted.png")
 
     page.reload()
@@ -298,6 +304,33 @@ def test_a_key_assigns_a_class_and_counts_it(page, lab, workspace):
     switch_theme(page, "JupyterLab Light")
 
 
+def test_table_classes_say_what_they_mean_and_what_they_train_as(page, lab, workspace):
+    from mass_ide.core import projects
+    from mass_ide.core.sample_data import add_sample_data
+
+    project = projects.create_project(workspace, name="Stages", template="liver-function", user="ana")
+    [table] = add_sample_data(workspace, project.id, user="ana")
+    first = datasets.list_items(workspace, table.id, limit=1)[0][0]
+    annotate(page, table.id, first.id)
+    view = shown(page, ".mass-AnnotationView")
+    buttons = view.locator(".mass-ClassButton")
+    buttons.nth(3).wait_for()
+    # The stored classes are "1".."4"; the buttons say what each stage is and what it trains as.
+    assert buttons.nth(0).inner_text().split("\n")[1:] == ["stage 1 — portal inflammation",
+                                                           "→ negative: no cirrhosis (stages 1–3)"]
+    assert buttons.nth(3).inner_text().split("\n")[1:] == ["stage 4 — cirrhosis", "→ positive: cirrhosis (stage 4)"]
+    assert "learns “cirrhosis (stage 4)” (positive)" in view.locator(".mass-TrainingTarget").inner_text()
+    assert view.locator(".mass-RecordTable tr", has_text="ast").inner_text().endswith(" U/L")  # the lab's own unit
+    view.locator(".mass-AnnotationStage").click()
+    page.keyboard.press("4")
+    view.locator(".mass-ClassButton.mass-mod-active:not(.mass-mod-pending)", has_text="stage 4 — cirrhosis").wait_for()
+    assert json.loads(api_get(lab, f"items/{first.id}/annotation"))["label"] == "4"
+    page.screenshot(path=OUTPUT / "annotation-stages.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "annotation-stages-dark.png")
+    switch_theme(page, "JupyterLab Light")
+
+
 def test_pre_label_suggests_and_enter_accepts(page, lab, workspace):
     from mass_ide.core import prelabel, projects, registry
     from mass_ide.core.sample_data import add_sample_data
@@ -323,6 +356,7 @@ def test_pre_label_suggests_and_enter_accepts(page, lab, workspace):
     suggested = prelabel.get_suggestion(workspace, cleared[0].id)
     assert suggested["label"] in suggestion.inner_text()
     assert view.locator(".mass-ProbabilityBars-row").count() == 2
+    assert "0 = all probability on one class" in view.locator(".mass-UncertaintyHint").inner_text()
     page.screenshot(path=OUTPUT / "annotation-prelabel.png")
 
     view.locator(".mass-AnnotationStage").click()

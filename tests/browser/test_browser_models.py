@@ -30,6 +30,8 @@ TINY = {"epochs": 2, "register": False}  # registered by the fixture and by the 
 TINY_IMAGES = {"image_size": [32, 32], "epochs": 1, "register": False,
                "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}}
 LAB_VALUES = {"bili": "1.4", "albumin": "3.5", "platelet": "250"}
+# What the liver-function template calls its training classes (its config's class_names).
+TARGET_NAMES = {"negative": "no cirrhosis (stages 1–3)", "positive": "cirrhosis (stage 4)"}
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +127,10 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     # The Register button of the second run's training panel makes version 2 and opens the Models panel on it.
     page.evaluate("runId => window.jupyterapp.commands.execute('mass-ide:open-run', {runId})", trained["runs"][1])
     run_panel = page.locator(".mass-TrainingPanel")
+    # The run report names the classes in clinical words, the positive one included.
+    expect(run_panel.locator(".mass-Confusion thead")).to_contain_text(TARGET_NAMES["positive"], timeout=30_000)
+    expect(run_panel.locator(".mass-Report-note", has_text="as the positive class")).to_contain_text(
+        f"with “{TARGET_NAMES['positive']}” as the positive class")
     run_panel.get_by_role("button", name="Register").click()
     models = page.locator(f'.mass-ModelsPanel[data-project-id="{project_id}"]')
     # The server loads torch for its first registration: allow it time on a busy machine.
@@ -141,6 +147,9 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     expect(view.locator(".mass-Tile").first).to_be_visible()
     expect(view.locator(".mass-ModelCard")).to_contain_text(model_name)
     expect(view.locator(".mass-Signature")).to_contain_text("bili (mg/dL)")
+    expect(view.locator(".mass-Signature")).to_contain_text(
+        "9 lab values: bili (mg/dL), albumin (g/dL), alk.phos (U/L), ast (U/L)")
+    expect(view.locator(".mass-Signature")).to_contain_text(f"probabilities of {', '.join(TARGET_NAMES.values())}")
 
     # Ticking both versions draws their metrics side by side.
     versions.locator('input[type="checkbox"]').nth(0).check()
@@ -196,6 +205,7 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     test = page.locator(f'.mass-TestPanel[data-deployment-id="{deployment_id}"]')
     form = test.locator(".mass-LabForm")
     expect(form.locator(".mass-LabField", has_text="bili")).to_contain_text("mg/dL")
+    expect(form.locator(".mass-LabField", has_text="ast")).to_contain_text("U/L")  # as the PBC table's values are
     form.get_by_role("button", name="Fill mid-range values").click()
     for name, value in LAB_VALUES.items():
         form.locator(f'input[data-column="{name}"]').fill(value)
@@ -205,7 +215,10 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     shares = [float(re.search(r"(\d+\.\d)%$", text).group(1)) for text in probabilities.all_inner_texts()]
     assert len(shares) >= 2 and abs(sum(shares) - 100) < 0.5, shares
     predicted = test.locator(".mass-Prediction").get_attribute("data-class")
-    expect(tile(test, "Predicted class")).to_have_text(predicted)
+    # The answer says what the classes mean, not "positive/negative", and what uncertainty is.
+    expect(tile(test, "Predicted class")).to_have_text(TARGET_NAMES[predicted])
+    assert sorted(text.rsplit(":", 1)[0] for text in probabilities.all_inner_texts()) == sorted(TARGET_NAMES.values())
+    expect(test.locator(".mass-UncertaintyHint")).to_contain_text("0 = all probability on one class")
     test.locator('.mass-Chart[data-chart="probabilities"] .main-svg').first.wait_for()
     expect(test.locator(".mass-RunHeader-sub")).to_contain_text("1 request", timeout=15_000)
     page.screenshot(path=OUTPUT / "test-page.png")
@@ -224,6 +237,7 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     evaluate.get_by_role("button", name="Evaluate").click()
     expect(tile(evaluate, "Accuracy")).to_have_text(re.compile(r"^\d+\.\d%$"), timeout=120_000)
     expect(tile(evaluate, "ROC AUC")).to_have_text(re.compile(r"^(0\.\d+|1\.000)$"))
+    expect(evaluate.locator(".mass-Confusion thead")).to_contain_text(TARGET_NAMES["negative"])
     expect(evaluate.locator(".mass-Report-note").first).to_contain_text(
         f"labelled items of dataset {trained['dataset']}, version {trained['dataset_version']}")
     # By default only the items the model never trained on are scored, and the page says which.
@@ -317,6 +331,9 @@ def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_sl
     mask = test.locator(".mass-MaskView-mask")
     expect(mask).to_be_visible(timeout=120_000)
     expect(tile(test, "Uncertainty")).to_have_text(re.compile(r"^0\.\d{3}$"))
+    # Each class's predicted volume in mL (from the CT's voxel spacing) beside its voxel count.
+    liver = test.locator(".mass-Tile").filter(has=page.get_by_text(re.compile(r"^liver · [\d,]+ voxels$")))
+    expect(liver.locator(".mass-Tile-value")).to_have_text(re.compile(r"^[\d,.]+ mL$"))
     expect(test.locator(".mass-MaskView-legend")).to_contain_text("liver")
     slider = test.locator(".mass-MaskView-slider")
     expect(slider).to_contain_text(re.compile(r"Slice \d+ of \d+"))

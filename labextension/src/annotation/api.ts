@@ -15,8 +15,34 @@ export interface IMaskClass {
   name: string;
 }
 
-/** What annotators assign in a project: class names, or mask label classes. */
-export type AnnotationScheme = { kind: 'label'; classes: string[] } | { kind: 'mask'; classes: IMaskClass[] };
+/** The classes annotators assign: stored values, what each is called, and what it trains as. */
+export interface ILabelScheme {
+  kind: 'label';
+  classes: string[];
+  /** The name shown for each class value (training classes such as `positive` too). */
+  names?: Record<string, string>;
+  /** The training class each label becomes under the config's `positive_when` (empty without one). */
+  trains_as?: Record<string, string>;
+  /** Each table column's unit, e.g. `{"ast": "U/L"}`. */
+  units?: Record<string, string>;
+}
+
+/** What annotators assign in a project: class labels, or mask label classes. */
+export type AnnotationScheme = ILabelScheme | { kind: 'mask'; classes: IMaskClass[] };
+
+/** How much of one label class a mask holds (`GET items/{id}/mask/volumes`). */
+export interface IClassVolume {
+  value: number;
+  name: string;
+  voxels: number;
+  /** Millilitres from the volume's voxel size; null for a picture. */
+  ml: number | null;
+}
+
+/** Voxels and mL of each label class in an item's mask. */
+export async function getMaskVolumes(itemId: number): Promise<IClassVolume[]> {
+  return (await requestAPI<{ classes: IClassVolume[] }>(`items/${itemId}/mask/volumes`)).classes;
+}
 
 /** One slice of an item: the direction and the index along it. */
 export interface ISliceRef {

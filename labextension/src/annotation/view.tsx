@@ -264,8 +264,8 @@ function ItemPicture({ item }: { item: IItem }): JSX.Element {
   );
 }
 
-/** A record's values as a compact key/value table. */
-function RecordTable({ item }: { item: IItem }): JSX.Element {
+/** A record's values as a compact key/value table, each with its unit when the project gives one. */
+function RecordTable({ item, units }: { item: IItem; units?: Record<string, string> }): JSX.Element {
   return (
     <table className="mass-RecordTable">
       <tbody>
@@ -278,6 +278,7 @@ function RecordTable({ item }: { item: IItem }): JSX.Element {
               ) : (
                 String(value)
               )}
+              {units?.[column] && <span className="mass-RecordTable-unit"> {units[column]}</span>}
             </td>
           </tr>
         ))}
@@ -319,7 +320,11 @@ function ClassificationPane({ model, scheme }: { model: AnnotationModel; scheme:
   return (
     <div className="mass-AnnotationView-body">
       <main className="mass-AnnotationStage">
-        {item?.kind === 'record' ? <RecordTable item={item} /> : item && <ItemPicture item={item} />}
+        {item?.kind === 'record' ? (
+          <RecordTable item={item} units={scheme.units} />
+        ) : (
+          item && <ItemPicture item={item} />
+        )}
       </main>
       <aside className="mass-AnnotationSide">
         <Section heading="Class">

@@ -1,5 +1,6 @@
 import React from 'react';
 
+import { className, formatML, UNCERTAINTY_HINT } from '../format';
 import { Chart, themeColours } from '../training/chart';
 import { formatScore, formatShare } from '../training/format';
 import { Tile } from '../training/report';
@@ -7,24 +8,24 @@ import { MaskView } from './maskView';
 import { IClassPrediction, IMaskPrediction, isClassPrediction, Prediction } from './types';
 
 /** A classifier's answer: the predicted class, its uncertainty and the class probabilities as bars. */
-function ClassResult({ prediction }: { prediction: IClassPrediction }): JSX.Element {
-  const entries = Object.entries(prediction.probabilities);
+function ClassResult(props: { prediction: IClassPrediction; names?: Record<string, string> }): JSX.Element {
+  const { prediction, names } = props;
+  const entries = Object.entries(prediction.probabilities).map(
+    ([value, share]) => [value, className(value, names), share] as const
+  );
   const colours = themeColours();
   return (
     <div className="mass-Prediction" data-class={prediction.class}>
       <div className="mass-Tiles">
-        <Tile label="Predicted class" value={prediction.class} />
+        <Tile label="Predicted class" value={className(prediction.class, names)} />
         <Tile
           label="Probability"
           value={formatShare(prediction.probabilities[prediction.class])}
           note="The model's probability of the predicted class"
         />
-        <Tile
-          label="Uncertainty"
-          value={formatScore(prediction.uncertainty)}
-          note="Normalised entropy of the probabilities: 0 certain, 1 no idea"
-        />
+        <Tile label="Uncertainty" value={formatScore(prediction.uncertainty)} note={UNCERTAINTY_HINT} />
       </div>
+      <p className="mass-Report-note mass-UncertaintyHint">{UNCERTAINTY_HINT}</p>
       <Chart
         name="probabilities"
         height={60 + 32 * entries.length}
@@ -35,19 +36,19 @@ function ClassResult({ prediction }: { prediction: IClassPrediction }): JSX.Elem
           {
             type: 'bar',
             orientation: 'h',
-            x: entries.map(([, value]) => value),
-            y: entries.map(([name]) => name),
-            marker: { color: entries.map(([name]) => (name === prediction.class ? colours[0] : colours[5])) },
-            text: entries.map(([, value]) => formatShare(value)),
+            x: entries.map(([, , share]) => share),
+            y: entries.map(([, name]) => name),
+            marker: { color: entries.map(([value]) => (value === prediction.class ? colours[0] : colours[5])) },
+            text: entries.map(([, , share]) => formatShare(share)),
             textposition: 'auto',
             hovertemplate: '%{y}: %{x:.1%}<extra></extra>'
           }
         ]}
       />
       <ul className="mass-Probabilities" aria-label="Class probabilities">
-        {entries.map(([name, value]) => (
-          <li key={name} className="mass-Probability" data-class={name}>
-            {name}: {formatShare(value)}
+        {entries.map(([value, name, share]) => (
+          <li key={value} className="mass-Probability" data-class={value}>
+            {name}: {formatShare(share)}
           </li>
         ))}
       </ul>
@@ -55,21 +56,29 @@ function ClassResult({ prediction }: { prediction: IClassPrediction }): JSX.Elem
   );
 }
 
-/** A segmentation model's answer: the mask over the input, voxels per class and uncertainty. */
+/** A segmentation model's answer: the mask over the input, mL (volumes) and voxels per class, and uncertainty. */
 function MaskResult(props: { prediction: IMaskPrediction; deploymentId: number; file: File | null }): JSX.Element {
   const { prediction } = props;
+  const unit = prediction.affine ? 'voxels' : 'pixels';
   return (
     <div className="mass-Prediction mass-mod-mask">
       <div className="mass-Tiles">
-        {Object.entries(prediction.voxels).map(([name, count]) => (
-          <Tile key={name} label={`${name} voxels`} value={count.toLocaleString()} />
-        ))}
-        <Tile
-          label="Uncertainty"
-          value={formatScore(prediction.uncertainty)}
-          note="Mean normalised entropy over the voxels: 0 certain, 1 no idea"
-        />
+        {Object.entries(prediction.voxels).map(([name, count]) => {
+          const ml = prediction.volume_ml?.[name];
+          return ml === undefined ? (
+            <Tile key={name} label={`${name} ${unit}`} value={count.toLocaleString()} />
+          ) : (
+            <Tile
+              key={name}
+              label={`${name} · ${count.toLocaleString()} ${unit}`}
+              value={formatML(ml)}
+              note="From the volume's voxel spacing"
+            />
+          );
+        })}
+        <Tile label="Uncertainty" value={formatScore(prediction.uncertainty)} note={UNCERTAINTY_HINT} />
       </div>
+      <p className="mass-Report-note mass-UncertaintyHint">{UNCERTAINTY_HINT} For a mask: the mean over its voxels.</p>
       <MaskView prediction={prediction} deploymentId={props.deploymentId} file={props.file} />
     </div>
   );
@@ -80,10 +89,12 @@ export function PredictionView(props: {
   prediction: Prediction;
   deploymentId: number;
   file: File | null;
+  /** What each class is called (the signature's `outputs.names`). */
+  names?: Record<string, string>;
 }): JSX.Element {
   const { prediction } = props;
   return isClassPrediction(prediction) ? (
-    <ClassResult prediction={prediction} />
+    <ClassResult prediction={prediction} names={props.names} />
   ) : (
     <MaskResult prediction={prediction} deploymentId={props.deploymentId} file={props.file} />
   );

@@ -182,6 +182,7 @@ function TestView({ model }: { model: DeploymentModel }): JSX.Element {
   const running = deployment.status === 'running';
   const failed = model.workError?.work === 'predict' ? model.workError.message : null;
   const prediction = model.prediction?.predictions[0];
+  const outputs = deployment.signature.outputs;
   return (
     <div className="mass-TestPanel-content">
       <header className="mass-RunHeader">
@@ -230,7 +231,14 @@ function TestView({ model }: { model: DeploymentModel }): JSX.Element {
             {failed}
           </div>
         )}
-        {prediction && <PredictionView prediction={prediction} deploymentId={deployment.id} file={file} />}
+        {prediction && (
+          <PredictionView
+            prediction={prediction}
+            deploymentId={deployment.id}
+            file={file}
+            names={outputs.kind === 'probabilities' ? outputs.names : undefined}
+          />
+        )}
         <CurlExample deployment={deployment} />
       </section>
       <Evaluate model={model} deployment={deployment} />

@@ -24,7 +24,13 @@ export type SignatureInputs =
 
 /** What a model gives: class probabilities, or a mask with its classes by value. */
 export type SignatureOutputs =
-  { kind: 'probabilities'; classes: string[] } | { kind: 'mask'; classes: Record<string, string> };
+  | {
+      kind: 'probabilities';
+      classes: string[];
+      /** What each class is called (versions registered before names were kept lack it). */
+      names?: Record<string, string>;
+    }
+  | { kind: 'mask'; classes: Record<string, string> };
 
 /** A model version's input signature, from which the test page is built. */
 export interface ISignature {
@@ -133,6 +139,8 @@ export interface IMaskPrediction {
   mask: IEncodedMask;
   classes: Record<string, string>;
   voxels: Record<string, number>;
+  /** Volumes: millilitres per class, from the input's voxel size. */
+  volume_ml?: Record<string, number>;
   uncertainty: number;
   /** The length of the mask's last axis (1 for a picture). */
   slices: number;

@@ -6,6 +6,8 @@ import React, { useState } from 'react';
 
 import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
+import { plural } from '../data/types';
+import { className } from '../format';
 import { formatDateTime } from '../training/format';
 import { Tile } from '../training/report';
 import { downloadURL } from './client';
@@ -286,7 +288,7 @@ function SignatureSummary({ signature }: { signature: ISignature }): JSX.Element
   const { inputs, outputs } = signature;
   const takes =
     inputs.kind === 'table'
-      ? `${inputs.columns.length} lab values: ${inputs.columns
+      ? `${plural(inputs.columns.length, 'lab value')}: ${inputs.columns
           .map(column => `${column.name}${column.unit ? ` (${column.unit})` : ''}`)
           .join(', ')}`
       : inputs.kind === 'image'
@@ -294,7 +296,7 @@ function SignatureSummary({ signature }: { signature: ISignature }): JSX.Element
         : `a ${inputs.spatial_dims}D volume (${inputs.formats.join(', ')})`;
   const gives =
     outputs.kind === 'probabilities'
-      ? `probabilities of ${outputs.classes.join(', ')}`
+      ? `probabilities of ${outputs.classes.map(value => className(value, outputs.names)).join(', ')}`
       : `a mask of ${Object.values(outputs.classes).join(', ')}`;
   return (
     <p className="mass-Signature">

@@ -1,6 +1,7 @@
 import React from 'react';
 
 import { apiURL } from '../api';
+import { className } from '../format';
 import { Chart, themeColours, themeVar, translucent } from './chart';
 import { formatScore, formatShare } from './format';
 import { IClassificationReport, IRunResult, ISegmentationReport, PerClass } from './types';
@@ -117,7 +118,13 @@ export function ClassificationReport({
   population?: string;
 }): JSX.Element {
   const binary = report.sensitivity !== null && report.specificity !== null;
-  const at = `at threshold ${report.threshold}${report.positive_class ? `, “${report.positive_class}” positive` : ''}`;
+  const names = report.class_names ?? report.classes;
+  const positive = report.positive_class
+    ? className(report.positive_class, Object.fromEntries(report.classes.map((value, i) => [value, names[i]])))
+    : null;
+  const at = `at threshold ${report.threshold}${
+    positive && positive !== 'positive' ? `, with “${positive}” as the positive class` : ''
+  }`;
   return (
     <>
       <div className="mass-Tiles">
@@ -135,7 +142,7 @@ export function ClassificationReport({
       <div className="mass-Report-figures">
         <figure className="mass-Report-figure">
           <figcaption>Confusion matrix</figcaption>
-          <ConfusionMatrix matrix={report.confusion_matrix} classes={report.classes} />
+          <ConfusionMatrix matrix={report.confusion_matrix} classes={names} />
         </figure>
         {report.roc_curve && (
           <figure className="mass-Report-figure mass-mod-roc">

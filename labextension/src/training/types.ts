@@ -53,6 +53,8 @@ export interface IROCCurve {
 export interface IClassificationReport {
   kind: 'classification';
   classes: string[];
+  /** What each class is called, in the order of `classes` (reports before names were kept lack it). */
+  class_names?: string[];
   case_count: number;
   threshold: number;
   accuracy: number | null;

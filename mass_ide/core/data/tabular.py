@@ -20,6 +20,11 @@ WHITESPACE = None  # split a .txt line on runs of spaces and tabs
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+def _counted(count: int, noun: str) -> str:
+    """"1 column", "3 columns": a count with its noun in the right number."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def record_sha256(values: dict) -> str:
     """The SHA-256 of a record's canonical JSON (sorted keys, no spaces, UTF-8)."""
     canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -106,9 +111,9 @@ def import_table(path: Path, *, name: str, dest: Path) -> ImportReport:
                     continue
                 if len(values) != len(columns):
                     raise InvalidInput(
-                        f"{name}: row {len(items) + 1} (line {line}) has {len(values)} values but the header "
-                        f"has {len(columns)} columns; fix that row (a missing or extra separator, or an "
-                        "unquoted separator inside a value)")
+                        f"{name}: row {len(items) + 1} (line {line}) has {_counted(len(values), 'value')} but "
+                        f"the header has {_counted(len(columns), 'column')}; fix that row (a missing or extra "
+                        "separator, or an unquoted separator inside a value)")
                 writer.writerow(values)
                 record = dict(zip(columns, values))
                 items.append(ImportedItem(key=f"row-{len(items) + 1:06d}", kind="record", path=None,
