@@ -191,6 +191,14 @@ def test_a_cleaning_recipe_previews_its_changes_and_applies_as_a_new_dataset(pag
     page.evaluate("datasetId => window.jupyterapp.commands.execute('mass-ide:open-dataset', {datasetId})", dataset.id)
     view = page.locator(f"#mass-ide-dataset-{dataset.id}")
     view.get_by_role("tab", name="Cleaning recipe").click()
+    looks = "button => [getComputedStyle(button).opacity, getComputedStyle(button).cursor]"
+    for theme in ("JupyterLab Dark", "JupyterLab Light"):  # nothing to save or apply yet: those buttons look it
+        switch_theme(page, theme)
+        expect(view.get_by_role("button", name="Save")).to_be_disabled()
+        assert view.get_by_role("button", name="Save").evaluate(looks) == ["0.45", "not-allowed"]
+        assert view.get_by_role("button", name="Apply as new dataset").evaluate(looks) == ["0.45", "not-allowed"]
+        assert view.get_by_role("button", name="Preview").evaluate(looks)[0] == "1"
+        page.screenshot(path=OUTPUT / f"recipe-empty-{'dark' if 'Dark' in theme else 'light'}.png")
 
     view.get_by_label("Add a step").select_option("trim")
     view.get_by_role("button", name="Preview").click()
