@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils.db import NotFoundError
 
-from mass_ide.core import audit
+from mass_ide.core import audit, presets
 from mass_ide.core.datasets import freeze, get_dataset
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project
@@ -53,14 +53,21 @@ def error_summary(error: str | None) -> str | None:
     return f"{name}: {message}" if message else name
 
 
-def project_config(ws: Workspace, project_id: str) -> dict:
-    """The project's training configuration (its copy of the template's ``config.json``)."""
+def config_file(ws: Workspace, project_id: str) -> dict:
+    """The project's copy of the template's ``config.json``, presets block included."""
     return json.loads((get_project(ws, project_id).folder / "config.json").read_text(encoding="utf-8"))
 
 
+def project_config(ws: Workspace, project_id: str, preset: str | None = None) -> dict:
+    """The project's training configuration with a preset's changes (``None``: full, ``config.json`` as it is)."""
+    return presets.resolve(config_file(ws, project_id), preset)
+
+
 def create_run(ws: Workspace, project_id: str, *, dataset_id: int, user: str, version: int | None = None,
-               overrides: dict | None = None, processes: int = 1) -> dict:
+               overrides: dict | None = None, processes: int = 1, preset: str | None = None) -> dict:
     """Queue a run on a frozen dataset version (freezing one now when none is given).
+
+    ``preset``: "quick" or "full" (``None``: full); ``overrides`` apply on top of it.
 
     Refused (InvalidInput) before anything is queued when the configuration cannot train on
     the version: too few labelled items, unlabelled ones, a missing column… (see :func:`check_trainable`).
@@ -70,7 +77,7 @@ def create_run(ws: Workspace, project_id: str, *, dataset_id: int, user: str, ve
         raise InvalidInput(f"dataset {dataset_id} belongs to project {dataset.project_id!r}, not {project_id!r}")
     if not 1 <= processes <= MAX_PROCESSES:
         raise InvalidInput(f"processes must be between 1 and {MAX_PROCESSES}")
-    config = {**project_config(ws, project_id), **(overrides or {})}
+    config = {**project_config(ws, project_id, preset), **(overrides or {})}
     if version is None:
         _check_labelled(ws, dataset_id, None, config)  # before freezing a version that cannot be trained on
         version = freeze(ws, dataset_id, user=user)["number"]
@@ -90,14 +97,44 @@ def create_run(ws: Workspace, project_id: str, *, dataset_id: int, user: str, ve
 
 
 def _labelled_entries(ws: Workspace, dataset_id: int, version: int | None) -> list[dict]:
-    """``{"label", "mask_sha256"}`` of every item of a frozen version (``None``: of the live annotations)."""
+    """``{"key", "label", "mask_sha256"}`` of every item of a frozen version (``None``: of the live annotations)."""
     if version is not None:
         row = ws.db.execute("SELECT manifest FROM dataset_versions WHERE dataset_id = ? AND number = ?",
                             [dataset_id, version]).fetchone()
         return json.loads(row[0]) if row else []
-    rows = ws.db.query("SELECT a.label, a.mask_path FROM items i LEFT JOIN annotations a ON a.item_id = i.id "
+    rows = ws.db.query("SELECT i.key, a.label, a.mask_path FROM items i LEFT JOIN annotations a ON a.item_id = i.id "
                        "WHERE i.dataset_id = ?", [dataset_id])
-    return [{"label": row["label"], "mask_sha256": row["mask_path"]} for row in rows]
+    return [{"key": row["key"], "label": row["label"], "mask_sha256": row["mask_path"]} for row in rows]
+
+
+def _class_column(config: dict) -> str | None:
+    """The table column a tabular classifier takes its classes from (``target``, or ``positive_when``'s), if any."""
+    from mass_ide.core.training.conditions import parse_condition
+
+    if config.get("task") != "tabular-classification":
+        return None
+    return config.get("target") or (parse_condition(config["positive_when"]).column
+                                    if config.get("positive_when") else None)
+
+
+def labelled_count(ws: Workspace, dataset_id: int, config: dict, *, version: int | None = None) -> tuple[int, int]:
+    """How many items of frozen ``version`` (``None``: the live ones) the config's task can learn from, of how many.
+
+    Segmentation counts masks, classifiers labels; a table whose class is a column counts the rows
+    with a label or a value in that column.
+    """
+    from mass_ide.core.training.data import MISSING
+
+    entries = _labelled_entries(ws, dataset_id, version)
+    if config.get("task") == "segmentation":
+        return sum(1 for entry in entries if entry.get("mask_sha256")), len(entries)
+    column = _class_column(config)
+    cells = {}
+    if column:
+        rows = ws.db.execute("SELECT key, meta FROM items WHERE dataset_id = ?", [dataset_id]).fetchall()
+        cells = {key: json.loads(meta or "{}").get(column) for key, meta in rows}
+    return sum(1 for entry in entries if entry.get("label") not in (None, "")
+               or str(cells.get(entry["key"], "")).strip().casefold() not in MISSING), len(entries)
 
 
 def _check_labelled(ws: Workspace, dataset_id: int, version: int | None, config: dict) -> None:
@@ -105,20 +142,18 @@ def _check_labelled(ws: Workspace, dataset_id: int, version: int | None, config:
 
     A table whose class comes from a column (``target``, ``positive_when``) is labelled by its rows.
     """
-    if config.get("task") == "tabular-classification" and (config.get("target") or config.get("positive_when")):
+    if _class_column(config):
         return
     segmentation = config.get("task") == "segmentation"
-    entries = _labelled_entries(ws, dataset_id, version)
-    field = "mask_sha256" if segmentation else "label"
-    labelled = sum(1 for entry in entries if entry.get(field) not in (None, ""))
+    labelled, total = labelled_count(ws, dataset_id, config, version=version)
     needed = MIN_MASKED if segmentation else MIN_LABELLED
     if labelled < needed:
         which = f"version {version}" if version is not None else "the dataset"
         if segmentation:
-            raise InvalidInput(f"only {labelled} of the {len(entries)} items of {which} have a mask; training needs "
+            raise InvalidInput(f"only {labelled} of the {total} items of {which} have a mask; training needs "
                                f"at least {needed} (for training and validation): paint the masks of at least "
                                f"{needed - labelled} more items in the annotation view, or import labelled data")
-        raise InvalidInput(f"only {labelled} of the {len(entries)} items of {which} are labelled; training needs at "
+        raise InvalidInput(f"only {labelled} of the {total} items of {which} are labelled; training needs at "
                            f"least {needed} (two of each of two classes, for training and validation): label at "
                            f"least {needed - labelled} more items in the annotation view, or import labelled data")
 

@@ -12,7 +12,7 @@ import json
 
 from sqlite_utils.db import NotFoundError
 
-from mass_ide.core import audit, runs
+from mass_ide.core import audit, presets, runs
 from mass_ide.core.datasets import freeze, get_dataset
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project
@@ -88,8 +88,11 @@ def list_studies(ws: Workspace, project_id: str) -> list[dict]:
 
 
 def start_study(ws: Workspace, project_id: str, *, dataset_id: int, trials: int, user: str,
-                version: int | None = None, overrides: dict | None = None) -> dict:
-    """Create a study over the project's search space and queue its first trial."""
+                version: int | None = None, overrides: dict | None = None, preset: str | None = None) -> dict:
+    """Create a study over the project's search space and queue its first trial.
+
+    ``preset`` ("quick", "full"; ``None``: full): its changes join ``overrides`` as fixed settings of every trial.
+    """
     import optuna
 
     dataset = get_dataset(ws, dataset_id)
@@ -97,7 +100,8 @@ def start_study(ws: Workspace, project_id: str, *, dataset_id: int, trials: int,
         raise InvalidInput(f"dataset {dataset_id} belongs to project {dataset.project_id!r}")
     if not 1 <= trials <= MAX_TRIALS:
         raise InvalidInput(f"trials must be between 1 and {MAX_TRIALS}")
-    config = {**runs.project_config(ws, project_id), **(overrides or {})}
+    overrides = {**presets.changes(runs.config_file(ws, project_id), preset), **(overrides or {})}
+    config = {**runs.project_config(ws, project_id), **overrides}
     task = config["task"]
     version = version or freeze(ws, dataset_id, user=user)["number"]
     with ws.db.atomic():

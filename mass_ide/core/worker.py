@@ -227,9 +227,13 @@ def auto_register(ws: Workspace, run: dict, recorder: RunRecorder) -> None:
 
 
 def train_in_process(ws: Workspace, project_id: str, *, dataset_id: int, user: str, version: int | None = None,
-                     overrides: dict | None = None, watch=None) -> dict:
-    """Create a run and train it here (a notebook's kernel, the command line); it joins the run list."""
-    run = runs.create_run(ws, project_id, dataset_id=dataset_id, user=user, version=version, overrides=overrides)
+                     overrides: dict | None = None, watch=None, preset: str | None = None) -> dict:
+    """Create a run and train it here (a notebook's kernel, the command line); it joins the run list.
+
+    ``preset``: "quick" or "full" (``None``: full), with ``overrides`` on top.
+    """
+    run = runs.create_run(ws, project_id, dataset_id=dataset_id, user=user, version=version, overrides=overrides,
+                          preset=preset)
     runs.update_run(ws, run["id"], status="running", pid=os.getpid(), started_at=audit.now_iso())
     try:
         execute(ws, run["id"], watch=watch)
