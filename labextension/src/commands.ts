@@ -9,6 +9,7 @@ import { CommandIDs } from './commandIds';
 import { askProjectName, confirmDelete, pickProject, pickTemplate } from './dialogs';
 import { massIcon, templateIcon } from './icons';
 import { ProjectsModel } from './model';
+import { openOrFocus } from './panels';
 import { createProjectPanel, ProjectPanel, projectPanelId } from './projectPanel';
 
 /** The command-palette category of every Mass IDE command. */
@@ -106,13 +107,7 @@ export function registerCommands({ app, model, sidebar, tracker }: ICommandConte
       if (!id) {
         return;
       }
-      let panel = tracker.find(widget => widget.content.projectId === id);
-      if (!panel) {
-        panel = createProjectPanel(id, model, commands);
-        void tracker.add(panel);
-        shell.add(panel, 'main');
-      }
-      shell.activateById(panel.id);
+      openOrFocus(app, tracker, content => content.projectId === id, () => createProjectPanel(id, model, commands));
     }
   });
 

@@ -9,7 +9,7 @@ import { AnnotateButton, DatasetList, ImportButton, SampleDataButton } from './d
 import { formatDate } from './format';
 import { templateIcon } from './icons';
 import { ProjectsModel } from './model';
-import { RegistrySections } from './models';
+import { LiveDeployments, RegistrySections, useProjectRegistry } from './models';
 import { RunsSection } from './training';
 
 /** The lists of a project drawn here, with what an empty one means (models and deployments come after). */
@@ -34,10 +34,12 @@ interface IPanelProps {
   commands: CommandRegistry;
 }
 
-/** The project's header with its notebook button, then its four sections. */
+/** The project's header with its notebook button, its live deployments, then its four sections. */
 function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
   const [detail, setDetail] = useState<IProjectDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // One poll of the registry for the live deployments at the top and the sections at the bottom.
+  const registry = useProjectRegistry(projectId);
 
   useEffect(() => {
     let live = true;
@@ -105,6 +107,7 @@ function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
           <dd className="mass-mod-missing">outside the Jupyter server's root folder</dd>
         )}
       </dl>
+      <LiveDeployments registry={registry} commands={commands} />
       <div className="mass-ProjectPanel-sections">
         {SECTIONS.map(section => {
           if (section.key === 'runs') {
@@ -138,7 +141,7 @@ function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
             </section>
           );
         })}
-        <RegistrySections projectId={detail.id} commands={commands} />
+        <RegistrySections registry={registry} commands={commands} />
       </div>
     </div>
   );

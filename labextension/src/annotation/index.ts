@@ -5,6 +5,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIDs } from '../commandIds';
+import { openOrFocus } from '../panels';
 import { AnnotationModel } from './model';
 import { AnnotationToolbar } from './toolbar';
 import { AnnotationView } from './view';
@@ -60,7 +61,7 @@ export interface IAnnotationContext {
  * view per dataset, restored with the page at the item last shown.
  */
 export function registerAnnotation({ app, restorer }: IAnnotationContext): void {
-  const { commands, shell } = app;
+  const { commands } = app;
   const tracker = new WidgetTracker<MainAreaWidget<AnnotationView>>({ namespace: 'mass-ide-annotation' });
 
   commands.addCommand(CommandIDs.annotate, {
@@ -77,20 +78,21 @@ export function registerAnnotation({ app, restorer }: IAnnotationContext): void 
         );
         return;
       }
-      let panel = tracker.find(widget => widget.content.model.datasetId === datasetId);
-      if (panel) {
-        if (itemId !== null) {
-          void panel.content.model.goToItem(itemId);
+      // One tab per dataset: opened at another item, it moves there.
+      const panel = openOrFocus(
+        app,
+        tracker,
+        content => content.model.datasetId === datasetId,
+        () => {
+          const created = createAnnotationPanel(datasetId, itemId, commands);
+          // Remember the item on show, so a reload reopens the view there.
+          created.content.model.itemChanged.connect(() => void tracker.save(created));
+          return created;
         }
-      } else {
-        const created = createAnnotationPanel(datasetId, itemId, commands);
-        // Remember the item on show, so a reload reopens the view there.
-        created.content.model.itemChanged.connect(() => void tracker.save(created));
-        void tracker.add(created);
-        shell.add(created, 'main');
-        panel = created;
+      );
+      if (itemId !== null) {
+        void panel.content.model.goToItem(itemId);
       }
-      shell.activateById(panel.id);
     }
   });
 

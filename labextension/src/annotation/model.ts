@@ -180,14 +180,20 @@ export class AnnotationModel implements IDisposable {
     return this.goTo(this._position + delta);
   }
 
-  /** Show the item with this id, if it is in the list (once loaded: at once). */
-  goToItem(itemId: number): Promise<boolean> {
+  /**
+   * Show the item with this id (once loaded: at once). One the list leaves out (labelled,
+   * while walking the unlabelled only) brings every item back into the list first.
+   */
+  async goToItem(itemId: number): Promise<boolean> {
     if (!this._loaded) {
       this._startItemId = itemId;
-      return Promise.resolve(true);
+      return true;
     }
-    const position = this._items.findIndex(item => item.id === itemId);
-    return position < 0 ? Promise.resolve(false) : this.goTo(position);
+    const listed = (): number => this._items.findIndex(item => item.id === itemId);
+    if (listed() < 0 && this._unlabelledOnly) {
+      await this.setUnlabelledOnly(false);
+    }
+    return listed() < 0 ? false : this.goTo(listed());
   }
 
   /**

@@ -201,7 +201,7 @@ function DatasetBody({ model, commands, onCreated }: IViewProps): JSX.Element {
   let body: JSX.Element;
   switch (tab) {
     case 'items':
-      body = <ItemsTab dataset={dataset} generation={model.generation} />;
+      body = <ItemsTab dataset={dataset} generation={model.generation} commands={commands} />;
       break;
     case 'quality':
       body = <QualityTab dataset={dataset} generation={model.generation} />;

@@ -106,6 +106,13 @@ export class ImportModel implements IDisposable {
     }
   }
 
+  /** List datasets the server made on its own (the template's sample data) as finished imports from `source`. */
+  addFinished(source: string, datasets: readonly IDataset[]): void {
+    for (const dataset of [...datasets].reverse()) {
+      this._succeed(this._add(source, false, 0), dataset);
+    }
+  }
+
   /** Stop an upload in flight or waiting its turn. */
   cancel(id: number): void {
     const waiting = this._queue.findIndex(queued => queued.entry.id === id);

@@ -6,6 +6,8 @@ import React, { useEffect, useRef, useState } from 'react';
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
 import { ProgressBar } from './charts';
+import { AnnotateButton, SampleDataButton } from './datasetList';
+import { useRequest } from './hooks';
 import { IFolderFile, IImportEntry, ImportModel, isFinished } from './importModel';
 import { ImportReport } from './report';
 import { BASIC_PROFILE, DeidDates, formatBytes, IDeidOptions } from './types';
@@ -70,12 +72,15 @@ function ImportEntry(props: { entry: IImportEntry; model: ImportModel; commands:
           </button>
         )}
         {entry.dataset && (
-          <button
-            className="jp-mod-styled jp-mod-accept mass-SmallButton"
-            onClick={() => void commands.execute(CommandIDs.openDataset, { datasetId: entry.dataset?.id ?? 0 })}
-          >
-            Open dataset
-          </button>
+          <>
+            <AnnotateButton datasetId={entry.dataset.id} commands={commands} />
+            <button
+              className="jp-mod-styled jp-mod-accept mass-SmallButton"
+              onClick={() => void commands.execute(CommandIDs.openDataset, { datasetId: entry.dataset?.id ?? 0 })}
+            >
+              Open dataset
+            </button>
+          </>
         )}
       </div>
       <Progress entry={entry} />
@@ -94,6 +99,35 @@ function ImportEntry(props: { entry: IImportEntry; model: ImportModel; commands:
         </>
       )}
     </li>
+  );
+}
+
+/** What the list of imports calls the template's sample data. */
+const SAMPLE_SOURCE = "The template's sample data";
+
+/**
+ * While the project has no dataset, the offer of its template's sample data; what it adds is
+ * listed with the imports, with its next steps.
+ */
+function SampleDataOffer({ model, projects }: { model: ImportModel; projects: ProjectsModel }): JSX.Element | null {
+  const { value: detail, reload } = useRequest(() => projects.detail(model.projectId), [model.projectId]);
+  useEffect(() => {
+    projects.changed.connect(reload);
+    return () => {
+      projects.changed.disconnect(reload);
+    };
+  }, [projects, reload]);
+  if (!detail || detail.datasets.length > 0) {
+    return null;
+  }
+  return (
+    <div className="mass-Callout mass-SampleOffer">
+      <span className="mass-SampleOffer-text">
+        <strong>No data at hand?</strong> Try every step on the template's sample data: real and generated cases,
+        already labelled.
+      </span>
+      <SampleDataButton projectId={model.projectId} onAdded={datasets => model.addFinished(SAMPLE_SOURCE, datasets)} />
+    </div>
   );
 }
 
@@ -260,6 +294,7 @@ function ImportView({ model, projects, commands, fileBrowserSelection }: IImport
         <h1 className="mass-DataHeader-title">Import data</h1>
         <div className="mass-DataHeader-sub">into {project?.name ?? model.projectId}</div>
       </header>
+      <SampleDataOffer model={model} projects={projects} />
 
       <div className="mass-ImportOptions">
         <label className="mass-Field">

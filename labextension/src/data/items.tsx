@@ -1,5 +1,7 @@
+import { CommandRegistry } from '@lumino/commands';
 import React, { useState } from 'react';
 
+import { CommandIDs } from '../commandIds';
 import { formatDate } from '../format';
 import { listItems, sliceURL } from './client';
 import { useRequest } from './hooks';
@@ -95,33 +97,50 @@ function thumbnailIndex(item: IItem): number {
   return 0;
 }
 
-/** Images or volumes as cards with a thumbnail. */
-function ThumbnailGrid({ items }: { items: IItem[] }): JSX.Element {
+/** Images or volumes as cards with a thumbnail; a card opens the annotation view at its item (click or Enter). */
+function ThumbnailGrid({ items, commands }: { items: IItem[]; commands: CommandRegistry }): JSX.Element {
   return (
     <ul className="mass-ThumbGrid">
-      {items.map(item => (
-        <li key={item.id} className="mass-Thumb" title={item.key}>
-          <div className="mass-Thumb-frame">
-            <img
-              className="mass-Thumb-image"
-              src={sliceURL(item.id, thumbnailIndex(item))}
-              alt={`${item.key}${item.kind === 'volume' ? ', middle axial slice' : ''}`}
-              loading="lazy"
-            />
-          </div>
-          <div className="mass-Thumb-key">{item.key.slice(item.key.lastIndexOf('/') + 1)}</div>
-          <div className="mass-Thumb-meta">
-            <span>{[folderOf(item.key), sizeText(item)].filter(Boolean).join(' · ')}</span>
-            <LabelState annotation={item.annotation} />
-          </div>
-        </li>
-      ))}
+      {items.map(item => {
+        const annotate = (): void =>
+          void commands.execute(CommandIDs.annotate, { datasetId: item.dataset_id, itemId: item.id });
+        return (
+          <li
+            key={item.id}
+            className="mass-Thumb"
+            data-item-id={item.id}
+            title={`Annotate ${item.key}`}
+            tabIndex={0}
+            onClick={annotate}
+            onKeyDown={event => {
+              if (event.key === 'Enter') {
+                annotate();
+              }
+            }}
+          >
+            <div className="mass-Thumb-frame">
+              <img
+                className="mass-Thumb-image"
+                src={sliceURL(item.id, thumbnailIndex(item))}
+                alt={`${item.key}${item.kind === 'volume' ? ', middle axial slice' : ''}`}
+                loading="lazy"
+              />
+            </div>
+            <div className="mass-Thumb-key">{item.key.slice(item.key.lastIndexOf('/') + 1)}</div>
+            <div className="mass-Thumb-meta">
+              <span>{[folderOf(item.key), sizeText(item)].filter(Boolean).join(' · ')}</span>
+              <LabelState annotation={item.annotation} />
+            </div>
+          </li>
+        );
+      })}
     </ul>
   );
 }
 
 /** The Items tab: a page of records or thumbnails, with a filter and a pager. */
-export function ItemsTab({ dataset, generation }: { dataset: IDataset; generation: number }): JSX.Element {
+export function ItemsTab(props: { dataset: IDataset; generation: number; commands: CommandRegistry }): JSX.Element {
+  const { dataset, generation, commands } = props;
   const [offset, setOffset] = useState(0);
   const [unlabelled, setUnlabelled] = useState(false);
   const limit = PAGE_SIZE[dataset.kind] ?? 24;
@@ -147,7 +166,7 @@ export function ItemsTab({ dataset, generation }: { dataset: IDataset; generatio
   } else if (dataset.kind === 'tabular') {
     body = <RecordTable items={page.items} columns={columns} />;
   } else {
-    body = <ThumbnailGrid items={page.items} />;
+    body = <ThumbnailGrid items={page.items} commands={commands} />;
   }
   return (
     <div className="mass-ItemsTab">
@@ -163,6 +182,9 @@ export function ItemsTab({ dataset, generation }: { dataset: IDataset; generatio
           />
           Unlabelled only
         </label>
+        {dataset.kind !== 'tabular' && (
+          <span className="mass-Hint">Click a picture, or press Enter on it, to annotate it.</span>
+        )}
         <span className="mass-Toolbar-spacer" />
         <span className="mass-Pager-text">
           {total > 0 &&

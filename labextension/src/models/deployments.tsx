@@ -29,6 +29,11 @@ export function DeploymentBadge({ deployment }: { deployment: IDeployment }): JS
   );
 }
 
+/** Whether a deployment is starting or serving (it has a test page to open). */
+export function isLive(deployment: IDeployment): boolean {
+  return deployment.status === 'starting' || deployment.status === 'running';
+}
+
 /** Stop a deployment, telling the project's lists; errors go to a dialog. */
 async function stop(deployment: IDeployment, projectId: string): Promise<void> {
   try {
@@ -43,7 +48,7 @@ async function stop(deployment: IDeployment, projectId: string): Promise<void> {
 function DeploymentRow(props: IDeploymentListProps & { deployment: IDeployment }): JSX.Element {
   const { deployment, projectId, commands, compact } = props;
   const [stopping, setStopping] = useState(false);
-  const live = deployment.status === 'starting' || deployment.status === 'running';
+  const live = isLive(deployment);
   return (
     <tr className="mass-DeploymentList-item" data-deployment-id={deployment.id} data-status={deployment.status}>
       <td className="mass-DeploymentList-model">

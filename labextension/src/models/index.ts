@@ -1,2 +1,3 @@
 export { setupModels } from './commands';
-export { RegistrySections } from './sections';
+export { LiveDeployments, RegistrySections } from './sections';
+export { useProjectRegistry } from './registryModel';

@@ -13,6 +13,7 @@ import { VersionComparison } from './compareChart';
 import { DeploymentList } from './deployments';
 import { formatMetric, keyMetrics } from './format';
 import { ModelsPanelModel } from './panelModel';
+import { LiveDeployments } from './sections';
 import { Select } from './select';
 import { IModelDetail } from './types';
 import { VersionView } from './versionView';
@@ -84,7 +85,10 @@ function VersionList({ detail, model }: { detail: IModelDetail; model: ModelsPan
   );
 }
 
-/** The Models panel: model picker, versions, comparison, the version shown and the project's deployments. */
+/**
+ * The Models panel: model picker, the live deployments, versions, comparison, the version shown and the
+ * project's deployments.
+ */
 function ModelsView({ model, projects, commands, rendermime }: IViewProps): JSX.Element {
   useSignal(model.changed);
   useSignal(projects.changed);
@@ -123,6 +127,7 @@ function ModelsView({ model, projects, commands, rendermime }: IViewProps): JSX.
           </button>
         </div>
       </header>
+      <LiveDeployments registry={registry} commands={commands} />
       {registry.error && <div className="mass-Message mass-mod-error">Cannot list the models: {registry.error}</div>}
       {model.error && <div className="mass-Message mass-mod-error">{model.error}</div>}
       {registry.models.length === 0 ? (

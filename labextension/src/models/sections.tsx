@@ -2,9 +2,9 @@ import { CommandRegistry } from '@lumino/commands';
 import React from 'react';
 
 import { CommandIDs } from '../commandIds';
-import { DeploymentList } from './deployments';
-import { modelIcon } from './icons';
-import { useProjectRegistry } from './registryModel';
+import { DeploymentBadge, DeploymentList, isLive } from './deployments';
+import { modelIcon, testIcon } from './icons';
+import { ProjectRegistryModel } from './registryModel';
 import { IModel } from './types';
 
 /** One model of the list: name, task, versions and aliases; opens the Models panel on it. */
@@ -33,19 +33,53 @@ function ModelRow({ entry, open }: { entry: IModel; open: () => void }): JSX.Ele
   );
 }
 
-/**
- * The project panel's Models and Deployments sections, from one poll of the
- * registry: the models (each opening the Models panel) and the deployments
- * with their URL, status, request count and latency.
- */
-export function RegistrySections({
-  projectId,
-  commands
-}: {
-  projectId: string;
+/** What the project panel's registry parts show: one poll of the project's registry. */
+interface IRegistryProps {
+  registry: ProjectRegistryModel;
   commands: CommandRegistry;
-}): JSX.Element {
-  const registry = useProjectRegistry(projectId);
+}
+
+/**
+ * The project's live deployments at the top of the project panel (class `mass-LiveDeployments`), each
+ * with its Test page; nothing while none is starting or running.
+ */
+export function LiveDeployments({ registry, commands }: IRegistryProps): JSX.Element | null {
+  const live = registry.deployments.filter(isLive);
+  if (live.length === 0) {
+    return null;
+  }
+  return (
+    <section className="mass-Callout mass-LiveDeployments" aria-label="Live deployments">
+      <h2 className="mass-LiveDeployments-title">Serving now</h2>
+      <ul className="mass-LiveDeployments-list">
+        {live.map(deployment => (
+          <li key={deployment.id} className="mass-LiveDeployments-item" data-deployment-id={deployment.id}>
+            <span className="mass-LiveDeployments-model">
+              {deployment.model} <span className="mass-VersionTag">v{deployment.version}</span>
+            </span>
+            <DeploymentBadge deployment={deployment} />
+            <button
+              className="mass-TextButton mass-LiveDeployments-test"
+              title="Open the online test page of this deployment"
+              onClick={() => void commands.execute(CommandIDs.testDeployment, { deploymentId: deployment.id })}
+            >
+              <testIcon.react tag="span" className="mass-ButtonIcon" />
+              Test page
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * The project panel's Models and Deployments sections: the models (each
+ * opening the Models panel) and the deployments with their status, request
+ * count and latency.
+ */
+export function RegistrySections({ registry, commands }: IRegistryProps): JSX.Element {
+  const projectId = registry.projectId;
   const openModels = (name?: string): void =>
     void commands.execute(CommandIDs.openModels, name ? { projectId, model: name } : { projectId });
   return (
