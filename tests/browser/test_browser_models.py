@@ -198,6 +198,10 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     expect(row).to_have_attribute("data-status", "running", timeout=120_000)
     expect(row.locator(".mass-DeploymentList-url")).to_contain_text("predict")
     deployment_id = row.get_attribute("data-deployment-id")
+    # Above the model card too: the live deployment with its Test page.
+    live = models.locator(f'.mass-LiveDeployments-item[data-deployment-id="{deployment_id}"]')
+    expect(live).to_contain_text(f"{model_name} v2")
+    assert live.bounding_box()["y"] < view.locator(".mass-ModelCard").bounding_box()["y"]
     page.screenshot(path=OUTPUT / "models-deployed.png")
 
     # Test opens the page built from the signature: lab values with their units.
@@ -259,8 +263,22 @@ def test_register_compare_deploy_test_evaluate_and_stop(page, lab, trained):
     deployed = project.locator(f'.mass-DeploymentList-item[data-deployment-id="{deployment_id}"]')
     expect(deployed).to_have_attribute("data-status", "running")
     page.screenshot(path=OUTPUT / "project-models.png")
+    # The live deployment shows above the sections too, and its Test page focuses the tab already open.
+    live = project.locator(f'.mass-LiveDeployments-item[data-deployment-id="{deployment_id}"]')
+    expect(live).to_contain_text(f"{model_name} v2")
+    assert live.bounding_box()["y"] < project.locator('[data-section="datasets"]').bounding_box()["y"]
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / "project-models-dark.png")
+    switch_theme(page, "JupyterLab Light")
+    tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tab")
+    opened = tabs.count()
+    live.get_by_role("button", name="Test page").click()
+    expect(test).to_be_visible()
+    assert tabs.count() == opened
+    page.locator(f'.lm-TabBar-tab[data-id="mass-ide-project-{project_id}"]').click()
     deployed.get_by_role("button", name="Stop").click()
     expect(deployed).to_have_attribute("data-status", "stopped", timeout=30_000)
+    expect(project.locator(".mass-LiveDeployments")).to_have_count(0)
     assert api(page, lab, f"deployments/{deployment_id}")["status"] == "stopped"
 
 
