@@ -1,6 +1,7 @@
 """Projects from templates: create, list, trash, restore, and the errors a user can hit."""
 
 import json
+import platform
 
 import pytest
 
@@ -30,6 +31,10 @@ def test_create_copies_template_and_records_who(workspace):
         get_template("liver-function").folder / "config.json"
     ).read_bytes()
     assert all((project.folder / sub).is_dir() for sub in ("data", "labels", "runs"))
+    copied = json.loads(project.notebook.read_text(encoding="utf-8"))  # as JupyterLab holds it once the kernel runs
+    template = json.loads((get_template("liver-function").folder / "liver_function.ipynb").read_text(encoding="utf-8"))
+    assert copied["metadata"]["language_info"]["version"] == platform.python_version()
+    assert copied["cells"] == template["cells"]
     [event] = audit.events(workspace.db, target="project:liver-study")
     assert (event["user"], event["action"], event["detail"]["template"]) == ("ana", "project.create", "liver-function")
 

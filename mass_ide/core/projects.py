@@ -6,6 +6,8 @@ as a copy of its template (notebook + configuration) with empty ``data/``,
 nothing is destroyed by one click.
 """
 
+import json
+import platform
 import re
 import shutil
 import sqlite3
@@ -97,6 +99,21 @@ def _check_name_free(ws: Workspace, name: str) -> None:
         raise Conflict(f"a project named {name!r} already exists (id {clash[0]!r}); pick another name")
 
 
+def kernel_language_info() -> dict:
+    """The ``language_info`` the Mass IDE kernel (ipykernel on this interpreter) reports when it starts."""
+    return {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+            "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+            "pygments_lexer": "ipython3", "version": platform.python_version()}
+
+
+def settle_notebook(path: Path) -> None:
+    """Write a copied template notebook as JupyterLab will hold it once its kernel starts (the kernel's
+    ``language_info``), so that an untouched notebook opens saved, not changed."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook.setdefault("metadata", {})["language_info"] = kernel_language_info()
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def create_project(ws: Workspace, *, name: object, template: object, user: str) -> Project:
     """Create a project from ``template``: copy its folder, then record it, atomically."""
     name = clean_name(name)
@@ -110,6 +127,8 @@ def create_project(ws: Workspace, *, name: object, template: object, user: str) 
         shutil.copytree(source.folder, staging, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
         for sub in PROJECT_SUBFOLDERS:
             (staging / sub).mkdir(exist_ok=True)
+        for notebook in staging.glob("*.ipynb"):
+            settle_notebook(notebook)
         with ws.db.atomic():
             row = {
                 "id": project_id,
