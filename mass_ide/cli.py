@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mass_ide.core import audit, projects, registry, runs, tuning, worker
+from mass_ide.core import audit, presets, projects, registry, runs, tuning, worker
 from mass_ide.core.audit import now_iso
 from mass_ide.core.datasets import import_dataset
 from mass_ide.core.demo import seed_demo
@@ -162,7 +162,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"Training project {args.project_id} on dataset {args.dataset} with {args.nproc} process(es)")
     if args.nproc > 1:
         run = runs.create_run(ws, args.project_id, dataset_id=args.dataset, version=args.version,
-                              user=_user(args), overrides=overrides, processes=args.nproc)
+                              user=_user(args), overrides=overrides, processes=args.nproc, preset=args.preset)
         runs.update_run(ws, run["id"], status="running", pid=os.getpid(), started_at=now_iso())
         completed = subprocess.run(worker_command(ws, run), check=False)
         if runs.get_run(ws, run["id"])["status"] in runs.ACTIVE:
@@ -171,7 +171,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         finished = runs.get_run(ws, run["id"])
     else:
         finished = worker.train_in_process(ws, args.project_id, dataset_id=args.dataset, version=args.version,
-                                           user=_user(args), overrides=overrides)
+                                           user=_user(args), overrides=overrides, preset=args.preset)
     _print_run(finished)
     return 0 if finished["status"] == "completed" else 1
 
@@ -187,7 +187,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
         raise InvalidInput("give PROJECT_ID and --dataset to start a study, or --stop STUDY_ID to stop one")
     ws = _workspace(args)
     study = tuning.start_study(ws, args.project_id, dataset_id=args.dataset, trials=args.trials,
-                               version=args.version, overrides=_config_overrides(args.set), user=_user(args))
+                               version=args.version, overrides=_config_overrides(args.set), preset=args.preset,
+                               user=_user(args))
     print(f"Study {study['id']}: {args.trials} trial(s) maximising {study['objective']}")
     done = worker.tune_in_process(ws, study["id"], on_trial=_print_run)
     if done["status"] == "stopped":
@@ -246,6 +247,8 @@ def _tuning_parser(commands) -> None:
     tune.add_argument("--dataset", type=int, help="dataset id")
     tune.add_argument("--trials", type=int, default=10)
     tune.add_argument("--version", type=int, help="frozen dataset version (default: freeze one now)")
+    tune.add_argument("--preset", choices=presets.PRESETS, default=presets.FULL, help="the configuration trials start "
+                                                                                        "from (see train --preset)")
     tune.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed for every trial")
     tune.add_argument("--stop", type=int, metavar="STUDY_ID", help="stop this study instead: no more trials, "
                                                                     "finished ones stay")
@@ -488,7 +491,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", type=int, required=True, help="dataset id")
     train.add_argument("--version", type=int, help="frozen dataset version (default: freeze one now)")
     train.add_argument("--nproc", type=int, default=1, help="processes: more than 1 trains with torchrun (DDP)")
-    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override the configuration")
+    train.add_argument("--preset", choices=presets.PRESETS, default=presets.FULL,
+                       help="quick: the template's settings that finish in minutes on a CPU; full: config.json as it is")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override the preset's configuration")
     train.set_defaults(handler=cmd_train)
 
     _tuning_parser(commands)

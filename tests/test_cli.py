@@ -75,8 +75,8 @@ def test_train_and_tune_from_the_command_line(tmp_path, capsys):
     run(capsys, "projects", *ws, "create", "Labs", "--template", "liver-function")
     code, out, _ = run(capsys, "projects", *ws, "samples", "labs")
     assert code == 0 and "418 tabular item(s) (dataset 1)" in out
-    code, out, _ = run(capsys, "train", *ws, "labs", "--dataset", "1", "--set", "epochs=2")
-    assert code == 0 and "Run 1 completed after 2 epoch(s), best val/auc" in out
+    code, out, _ = run(capsys, "train", *ws, "labs", "--dataset", "1", "--preset", "quick")
+    assert code == 0 and "Run 1 completed after 20 epoch(s), best val/auc" in out  # quick: 20 epochs for a table
     code, out, _ = run(capsys, "tune", *ws, "labs", "--dataset", "1", "--trials", "2", "--set", "epochs=1")
     assert code == 0 and "Run 3 completed" in out and "Best: run" in out
     code, _, err = run(capsys, "train", *ws, "labs", "--dataset", "1", "--set", "epochs")

@@ -221,3 +221,53 @@ async def test_a_failed_runs_json_says_what_went_wrong_in_one_sentence_before_it
     assert shown["error"].startswith("Traceback (most recent call last):")
     [listed] = json.loads((await jp_fetch(API, "projects", "labs", "runs")).body)["runs"]
     assert listed["error_summary"] == shown["error_summary"]
+
+
+async def test_the_train_form_gets_its_options_presets_and_an_estimate_before_a_quick_run(jp_fetch, jp_serverapp,
+                                                                                        lab_values):
+    from mass_ide.core import presets
+
+    workspace, table = lab_values
+    options = json.loads((await jp_fetch(API, "projects", "labs", "runs", "options")).body)
+    assert options["datasets"] == [{"id": table.id, "name": table.name, "kind": "tabular",  # 6 records lack a stage
+                                    "item_count": 418, "labelled": 412}]
+    assert options["dataset_id"] == table.id
+    assert {preset["name"]: preset["changes"] for preset in options["presets"]} == {"quick": {"epochs": 20},
+                                                                                    "full": {}}
+    assert options["preset"] == ("full" if presets.cuda_available() else "quick")
+    quick = json.loads((await jp_fetch(API, "projects", "labs", "config", params={"preset": "quick"})).body)
+    full = json.loads((await jp_fetch(API, "projects", "labs", "config")).body)
+    assert quick["epochs"] == 20 and full["epochs"] > 20 and "presets" not in quick and "presets" not in full
+
+    body = {"dataset_id": table.id, "preset": "quick", "config": {"epochs": 4}}
+    estimate = json.loads((await jp_fetch(API, "projects", "labs", "runs", "estimate", method="POST",
+                                          body=json.dumps(body))).body)
+    assert estimate["epochs"] == 4 and estimate["samples"] == 412 and estimate["seconds"] > 0
+    assert estimate["summary"] == (f"{estimate['duration']} on this CPU (an estimate from a typical speed of "
+                                   "training on tables on a 2-core CPU; no finished run of this project to "
+                                   "learn from yet)") or estimate["device"] == "cuda"
+    assert workspace.db["runs"].count == 0 and workspace.db["dataset_versions"].count == 0  # nothing queued
+
+    jp_serverapp.web_app.settings["mass_ide_scheduler"].max_running = 0  # queued, never started: config only
+    response = await jp_fetch(API, "projects", "labs", "runs", method="POST",
+                              body=json.dumps({"dataset_id": table.id, "preset": "quick"}))
+    run = json.loads(response.body)
+    assert run["config"]["epochs"] == 20 and run["epochs_total"] == 20
+    [created] = [row for row in workspace.db["audit"].rows if row["action"] == "run.create"]
+    assert json.loads(created["detail"])["preset"] == "quick"
+    runs.cancel_run(workspace, run["id"], user="ana")
+
+
+async def test_an_unknown_preset_is_a_400_naming_the_presets_there_are(jp_fetch, lab_values):
+    from tornado.httpclient import HTTPClientError
+
+    workspace, table = lab_values
+    with pytest.raises(HTTPClientError) as error:
+        await jp_fetch(API, "projects", "labs", "config", params={"preset": "turbo"})
+    assert error.value.code == 400
+    assert json.loads(error.value.response.body)["message"] == ("unknown preset 'turbo'; this project's config.json "
+                                                                "defines: quick, full")
+    with pytest.raises(HTTPClientError) as error:  # the schema knows the presets too
+        await jp_fetch(API, "projects", "labs", "runs", method="POST",
+                       body=json.dumps({"dataset_id": table.id, "preset": "turbo"}))
+    assert error.value.code == 400 and workspace.db["runs"].count == 0

@@ -22,6 +22,7 @@ CPU_RATE = {TABULAR: 0.001, IMAGE: 0.3, SEGMENTATION: 5.0}  # seconds per sample
 CUDA_SPEEDUP = {TABULAR: 1.0, IMAGE: 10.0, SEGMENTATION: 20.0}  # assumed, not measured here
 IMAGE_MODEL_COST = {"densenet121": 1.0, "resnet10": 0.35, "resnet18": 0.5, "resnet34": 0.9}
 HISTORY_RUNS = 5  # the newest finished runs the rate is learnt from
+TASK_WORDS = {TABULAR: "tables", IMAGE: "pictures", SEGMENTATION: "CT volumes"}
 
 
 def dataset_choices(ws: Workspace, project_id: str) -> list[dict]:
@@ -149,10 +150,11 @@ def estimate(ws: Workspace, project_id: str, *, dataset_id: int, version: int | 
         basis = f"from the speed of {len(learnt)} earlier run{'s' if len(learnt) > 1 else ''} of this project"
     else:
         rate = CPU_RATE[task] / (CUDA_SPEEDUP[task] if device == "cuda" else 1.0)
-        basis = (f"from a typical speed for {task} on {'a GPU' if device == 'cuda' else 'a 2-core CPU'} "
-                 "(no finished run of this project to learn from yet)")
+        hardware = "a GPU" if device == "cuda" else "a 2-core CPU"
+        basis = (f"from a typical speed of training on {TASK_WORDS[task]} on {hardware}; "
+                 "no finished run of this project to learn from yet")
     seconds = STARTUP_SECONDS[task] + epochs * samples * work(config) * rate
     where = "the GPU" if device == "cuda" else "this CPU"
-    return {"seconds": round(seconds), "samples": samples, "epochs": epochs, "device": device,
-            "runs_learnt_from": len(learnt), "basis": basis,
+    return {"seconds": round(seconds), "duration": duration_text(seconds), "samples": samples, "epochs": epochs,
+            "device": device, "runs_learnt_from": len(learnt), "basis": basis,
             "summary": f"{duration_text(seconds)} on {where} (an estimate {basis})"}

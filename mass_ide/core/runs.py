@@ -92,7 +92,8 @@ def create_run(ws: Workspace, project_id: str, *, dataset_id: int, user: str, ve
             "created_by": user, "epochs_done": 0, "epochs_total": int(config.get("epochs", 0)), "resume": 0,
         }).last_pk
         audit.record(ws.db, user=user, action="run.create", target=f"run:{run_id}",
-                     detail={"project": project_id, "dataset": dataset_id, "version": version, "processes": processes})
+                     detail={"project": project_id, "dataset": dataset_id, "version": version, "processes": processes,
+                             "preset": preset or presets.FULL})
     return get_run(ws, run_id)
 
 

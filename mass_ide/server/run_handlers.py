@@ -10,7 +10,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import ioloop, web, websocket
 
-from mass_ide.core import runs, tuning
+from mass_ide.core import planning, runs, tuning
 from mass_ide.core.errors import MassError, NotFound
 from mass_ide.server.base import (
     LARGEST_ROW_ID,
@@ -29,13 +29,45 @@ STREAM_INTERVAL_MS = 200
 class ProjectConfigHandler(MassHandler):
     """The project's default training configuration."""
 
-    responses = {"get": {200: None, 404: None}}
+    responses = {"get": {200: None, 400: None, 404: None}}
 
     @web.authenticated
     @authorized
     def get(self, project_id: str) -> None:
-        """The configuration a new run starts from (the template's `config.json`, as copied into the project)."""
-        self.write_json(runs.project_config(self.workspace, project_id))
+        """The configuration a new run starts from: the template's `config.json` as copied into the project,
+        with the changes of `?preset=` ("quick", "full"; omitted: full)."""
+        preset = self.get_query_argument("preset", None)
+        self.write_json(runs.project_config(self.workspace, project_id, preset))
+
+
+class RunOptionsHandler(MassHandler):
+    """What the Train form starts from."""
+
+    responses = {"get": {200: "RunOptions", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, project_id: str) -> None:
+        """The datasets with how many items each can train on, the presets and what they change, the defaults
+        (the most labelled dataset; quick on a CPU, full on a CUDA GPU) and where runs train."""
+        self.write_json(planning.run_options(self.workspace, project_id))
+
+
+class RunEstimateHandler(MassHandler):
+    """How long a run would take."""
+
+    responses = {"post": {200: "RunEstimate", 400: None, 404: None}}
+    request_bodies = {"post": "RunEstimateRequest"}
+
+    @web.authenticated
+    @authorized
+    def post(self, project_id: str) -> None:
+        """Estimate a run of the preset with `config` overrides on the dataset (a frozen version, or as it is now),
+        from this project's finished runs or a typical speed of the task; nothing is queued."""
+        body = self.read_json()
+        self.write_json(planning.estimate(self.workspace, project_id, dataset_id=body["dataset_id"],
+                                          version=body.get("version"), preset=body.get("preset"),
+                                          overrides=body.get("config")))
 
 
 class RunsHandler(MassHandler):
@@ -55,13 +87,14 @@ class RunsHandler(MassHandler):
     def post(self, project_id: str) -> None:
         """Queue a run on a frozen dataset version (frozen now when no version is given).
 
-        `config` overrides the project's configuration (epochs, batch size, learning rate…);
-        `processes` > 1 trains with torchrun (DDP). One run trains at a time; others queue.
+        `preset` ("quick", "full"; omitted: full) picks the configuration, `config` overrides it
+        (epochs, batch size, learning rate…); `processes` > 1 trains with torchrun (DDP).
+        One run trains at a time; others queue.
         """
         body = self.read_json()
         run = runs.create_run(self.workspace, project_id, dataset_id=body["dataset_id"], user=self.user_name,
                               version=body.get("version"), overrides=body.get("config"),
-                              processes=body.get("processes", 1))
+                              processes=body.get("processes", 1), preset=body.get("preset"))
         self.settings[SCHEDULER_SETTING].tick()
         self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "runs", str(run["id"])))
         self.write_json(run_json(runs.get_run(self.workspace, run["id"])), status=HTTPStatus.CREATED)
@@ -212,7 +245,8 @@ class StudiesHandler(MassHandler):
         """Auto-tune: start an Optuna study over the template's search space; its trials appear as runs."""
         body = self.read_json()
         study = tuning.start_study(self.workspace, project_id, dataset_id=body["dataset_id"], trials=body["trials"],
-                                   version=body.get("version"), overrides=body.get("config"), user=self.user_name)
+                                   version=body.get("version"), overrides=body.get("config"),
+                                   preset=body.get("preset"), user=self.user_name)
         self.settings[SCHEDULER_SETTING].tick()
         self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "studies", str(study["id"])))
         self.write_json(study_json(tuning.get_study(self.workspace, study["id"])), status=HTTPStatus.CREATED)

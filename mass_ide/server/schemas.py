@@ -352,6 +352,9 @@ RUN_LIST = {
     "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}}},
 }
 
+PRESET = {"type": "string", "enum": ["quick", "full"],
+          "description": "quick: the template's settings that finish in minutes on a CPU; full: config.json as it is."}
+
 NEW_RUN = {
     "type": "object",
     "required": ["dataset_id"],
@@ -361,6 +364,53 @@ NEW_RUN = {
         "version": {"type": "integer", "minimum": 1, "description": "A frozen version; omitted: freeze one now."},
         "config": {"type": "object", "description": "Overrides of the project's training configuration."},
         "processes": {"type": "integer", "minimum": 1, "maximum": 64, "description": "> 1: torchrun (DDP)."},
+        "preset": PRESET,
+    },
+}
+
+RUN_OPTIONS = {
+    "type": "object",
+    "required": ["datasets", "dataset_id", "presets", "preset", "device"],
+    "properties": {
+        "datasets": {"type": "array", "description": "Oldest first.", "items": {
+            "type": "object", "required": ["id", "name", "kind", "item_count", "labelled"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "kind": {"type": "string"},
+                           "item_count": {"type": "integer"},
+                           "labelled": {"type": "integer", "description": "Items the task can learn from."}}}},
+        "dataset_id": {"type": ["integer", "null"], "description": "The default: the most labelled, newest on ties."},
+        "presets": {"type": "array", "items": {
+            "type": "object", "required": ["name", "changes"],
+            "properties": {"name": PRESET, "changes": {
+                "type": "object", "description": "What the preset changes in config.json (full: nothing)."}}}},
+        "preset": {**PRESET, "description": "The default: full on a CUDA GPU, quick on a CPU."},
+        "device": {"type": "string", "enum": ["cpu", "cuda"], "description": "Where runs train here."},
+    },
+}
+
+RUN_ESTIMATE_REQUEST = {
+    "type": "object",
+    "required": ["dataset_id"],
+    "additionalProperties": False,
+    "properties": {
+        "dataset_id": {"type": "integer"},
+        "version": {"type": "integer", "minimum": 1, "description": "A frozen version; omitted: the data as it is."},
+        "preset": PRESET,
+        "config": {"type": "object", "description": "Overrides of the preset's configuration."},
+    },
+}
+
+RUN_ESTIMATE = {
+    "type": "object",
+    "required": ["seconds", "duration", "samples", "epochs", "device", "runs_learnt_from", "basis", "summary"],
+    "properties": {
+        "seconds": {"type": "integer"},
+        "duration": {"type": "string", "example": "about 4 min"},
+        "samples": {"type": "integer", "description": "Labelled items the run learns from."},
+        "epochs": {"type": "integer"},
+        "device": {"type": "string", "enum": ["cpu", "cuda"]},
+        "runs_learnt_from": {"type": "integer", "description": "Finished runs of the project the speed comes from."},
+        "basis": {"type": "string"},
+        "summary": {"type": "string", "example": "about 4 min on this CPU (an estimate from …)"},
     },
 }
 
@@ -402,6 +452,7 @@ NEW_STUDY = {
         "trials": {"type": "integer", "minimum": 1, "maximum": 200},
         "version": {"type": "integer", "minimum": 1},
         "config": {"type": "object", "description": "Fixed overrides (e.g. epochs) for every trial."},
+        "preset": PRESET,
     },
 }
 
@@ -661,6 +712,9 @@ COMPONENTS = {
     "Run": RUN,
     "RunList": RUN_LIST,
     "NewRun": NEW_RUN,
+    "RunOptions": RUN_OPTIONS,
+    "RunEstimateRequest": RUN_ESTIMATE_REQUEST,
+    "RunEstimate": RUN_ESTIMATE,
     "MetricPage": METRIC_PAGE,
     "Study": STUDY,
     "NewStudy": NEW_STUDY,

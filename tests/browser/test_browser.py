@@ -2,11 +2,13 @@
 
 import re
 
-from pages import OUTPUT, open_mass_sidebar, switch_theme
+from pages import LAST_RESORT_MS, OUTPUT, next_frames, open_mass_sidebar, switch_theme
 
 
 def test_launcher_card_creates_a_project_shown_in_the_sidebar_and_sample_data_is_one_click_away(page, lab):
     OUTPUT.mkdir(parents=True, exist_ok=True)
+    page_errors = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
     mass_section = page.locator(".jp-Launcher-section").filter(
         has=page.locator(".jp-Launcher-sectionTitle", has_text=re.compile("^Mass IDE$"))
     )
@@ -20,7 +22,11 @@ def test_launcher_card_creates_a_project_shown_in_the_sidebar_and_sample_data_is
     page.screenshot(path=OUTPUT / "name-dialog.png")
     name_input.press("Enter")
 
-    page.locator(".lm-TabBar-tab", has_text="liver_function.ipynb").wait_for()  # the notebook opened
+    notebook_tab = page.locator(".lm-TabBar-tab", has_text="liver_function.ipynb")
+    notebook_tab.wait_for()  # the notebook opened
+    # Untouched, it stays saved once its kernel has started (and told JupyterLab its language_info).
+    page.wait_for_function(NOTEBOOK_KERNEL_IDLE, timeout=LAST_RESORT_MS)
+    assert "jp-mod-dirty" not in notebook_tab.get_attribute("class")
     page.locator(".lm-TabBar-tab", has_text="Browser study").click()  # and so did the project panel
     panel = page.locator(".mass-ProjectPanel").filter(has_text="Browser study")
     panel.locator('[data-section="datasets"]').wait_for()
@@ -43,6 +49,23 @@ def test_launcher_card_creates_a_project_shown_in_the_sidebar_and_sample_data_is
     panel.locator(".mass-DatasetList", has_text="PBC trial lab values").wait_for(timeout=600_000)
     assert "No datasets yet" not in panel.inner_text()
     page.screenshot(path=OUTPUT / "project-sample-data.png")
+
+    # "Close All Tabs" with the notebook edited asks about it; dismissing the question throws no page error.
+    notebook_tab.click()
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.keyboard.press("Enter")
+    page.keyboard.type("edited ")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => document.querySelector('.lm-TabBar-tab.jp-mod-dirty') !== null")
+    page.evaluate("window.jupyterapp.commands.execute('application:close-all')")
+    page.locator(".jp-Dialog button", has_text="Cancel").click()
+    page.locator(".jp-Dialog").wait_for(state="detached")
+    next_frames(page)
+    assert page_errors == []
+
+
+NOTEBOOK_KERNEL_IDLE = """() => [...window.jupyterapp.shell.widgets('main')].some(widget =>
+  widget.context?.path.endsWith('liver_function.ipynb') && widget.sessionContext?.kernelDisplayStatus === 'idle')"""
 
 
 def background_of(page, selector: str) -> str:

@@ -26,7 +26,7 @@ from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.workspace import Workspace
 
 PROJECT = "Training study"
-EPOCHS = 20  # with batches of 8, about 840 steps: long enough to watch the curve grow
+EPOCHS = 20  # the quick preset; with batches of 8, about 840 steps: long enough to watch the curve grow
 
 # The number of points of the training loss curve of the open training panel (Plotly's graph div holds its data).
 LOSS_POINTS = "(document.querySelector('.mass-TrainingPanel .mass-Chart[data-chart=\"loss\"]')?.data?.[0].x.length ?? 0)"
@@ -70,14 +70,26 @@ def test_train_from_the_form_watch_the_curve_grow_and_read_the_report(page, lab,
     hide_toasts(page)
     page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:train', {projectId})", project_id)
     form = page.locator(".mass-TrainPanel")
-    epochs = form.locator('input[data-path="epochs"]')
-    expect(epochs).to_have_value("60")  # the template's config.json
-    expect(form.locator(".mass-DatasetPicker")).to_contain_text("PBC trial lab values")
-    expect(form.locator(".mass-VersionPicker")).to_have_value("")  # freeze a new version
-    epochs.fill(str(EPOCHS))
-    form.locator('input[data-path="batch_size"]').fill("8")  # more steps: the curve grows longer
-    expect(form.locator(".mass-ConfigField", has=page.locator('input[data-path="epochs"]'))).to_have_class(
-        "mass-ConfigField mass-mod-changed")
+    epochs, batch_size = (form.locator(f'input[data-path="{name}"]') for name in ("epochs", "batch_size"))
+    expect(form.locator('[data-preset="quick"]')).to_have_attribute("aria-checked", "true")  # on a CPU
+    expect(epochs).to_have_value(str(EPOCHS))  # the quick preset's epochs (config.json says 60)
+    picker = form.locator(".mass-DatasetPicker")
+    expect(picker).to_contain_text("PBC trial lab values (real) — 412 of 418 records labelled")  # 6 lack a stage
+    expect(form.locator(".mass-VersionPicker")).to_have_value("")  # no version yet: freeze a new one
+    estimate = form.locator(".mass-TrainEstimate")
+    expect(estimate).to_contain_text(f"on this CPU · 412 labelled × {EPOCHS} epochs")
+    expect(estimate).to_contain_text("no finished run of this project to learn from yet")
+
+    form.locator('[data-preset="full"]').click()  # full: config.json as it is
+    expect(epochs).to_have_value("60")
+    expect(estimate).to_contain_text("412 labelled × 60 epochs")
+    batch_size.fill("8")  # more steps: the curve grows longer
+    form.locator('[data-preset="quick"]').click()  # back to quick, the changed setting kept
+    expect(epochs).to_have_value(str(EPOCHS))
+    expect(batch_size).to_have_value("8")
+    expect(form.locator(".mass-ConfigField", has=page.locator('input[data-path="batch_size"]'))).to_have_class("mass-ConfigField mass-mod-changed")
+    expect(form.locator(".mass-TrainCard-note")).to_have_text("1 setting changed from the quick preset")
+    expect(estimate).to_contain_text(f"412 labelled × {EPOCHS} epochs")
     page.screenshot(path=OUTPUT / "train-form.png")
     switch_theme(page, "JupyterLab Dark")
     page.screenshot(path=OUTPUT / "train-form-dark.png")

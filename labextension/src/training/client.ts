@@ -4,13 +4,17 @@ import { ServerConnection } from '@jupyterlab/services';
 import { requestAPI } from '../api';
 import {
   IDatasetChoice,
+  IEstimateRequest,
   IMetric,
   IMetricPage,
   INewRun,
   INewStudy,
   IRun,
+  IRunEstimate,
+  IRunOptions,
   IStudy,
   IVersionChoice,
+  Preset,
   TrainingConfig
 } from './types';
 
@@ -24,9 +28,22 @@ function runPath(runId: number, rest = ''): string {
   return `runs/${encodeURIComponent(runId)}${rest}`;
 }
 
-/** The project's default training configuration. */
-export function getProjectConfig(projectId: string): Promise<TrainingConfig> {
-  return requestAPI<TrainingConfig>(projectPath(projectId, 'config'));
+/** The project's training configuration with a preset's changes (full: its config.json as it is). */
+export function getProjectConfig(projectId: string, preset: Preset = 'full'): Promise<TrainingConfig> {
+  return requestAPI<TrainingConfig>(projectPath(projectId, `config${URLExt.objectToQueryString({ preset })}`));
+}
+
+/** What the Train form starts from: datasets with labelled counts, presets, the defaults. */
+export function getRunOptions(projectId: string): Promise<IRunOptions> {
+  return requestAPI<IRunOptions>(projectPath(projectId, 'runs/options'));
+}
+
+/** How long a run would take; nothing is queued. */
+export function estimateRun(projectId: string, request: IEstimateRequest): Promise<IRunEstimate> {
+  return requestAPI<IRunEstimate>(projectPath(projectId, 'runs/estimate'), {
+    method: 'POST',
+    body: JSON.stringify(request)
+  });
 }
 
 /** The project's datasets, oldest first. */

@@ -6,19 +6,31 @@ import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
 import { formatDate } from '../format';
 import { ProjectsModel } from '../model';
-import { getProjectConfig, getStudy, listDatasets, listRuns, listVersions, startRun, startStudy } from './client';
-import { overridesOf } from './config';
+import {
+  estimateRun,
+  getProjectConfig,
+  getRunOptions,
+  getStudy,
+  listRuns,
+  listVersions,
+  startRun,
+  startStudy
+} from './client';
+import { keyLabel, overridesOf } from './config';
 import { ConfigForm } from './configForm';
 import { useSignal } from './hooks';
 import { runEvents } from './runEvents';
 import { StudyModel, StudyView } from './study';
-import { IDatasetChoice, IVersionChoice, TrainingConfig } from './types';
+import { IDatasetOption, IRunEstimate, IRunOptions, IVersionChoice, Preset, TrainingConfig } from './types';
 
 /** The most processes a run may use, as the server allows. */
 const MAX_PROCESSES = 64;
 
 /** The most trials of a study, as the server allows. */
 const MAX_TRIALS = 200;
+
+/** How long the form stays unchanged before the time estimate is asked for. */
+const ESTIMATE_DELAY_MS = 300;
 
 /** What a project's task is called. */
 const TASK_TITLES: Record<string, string> = {
@@ -33,9 +45,15 @@ function wholeNumber(text: string, min: number, max: number): number | null {
   return text.trim() && Number.isInteger(value) && value >= min && value <= max ? value : null;
 }
 
+/** A dataset as the picker names it: "PBC labs — 418 of 418 records labelled". */
+function datasetTitle(dataset: IDatasetOption): string {
+  const noun = dataset.kind === 'tabular' ? 'records' : 'items';
+  return `${dataset.name} — ${dataset.labelled} of ${dataset.item_count} ${noun} labelled`;
+}
+
 /** The dataset and version pickers. */
 function DataPicker(props: {
-  datasets: IDatasetChoice[];
+  datasets: IDatasetOption[];
   datasetId: number | null;
   onDataset: (id: number) => void;
   versions: IVersionChoice[];
@@ -43,6 +61,7 @@ function DataPicker(props: {
   onVersion: (version: number | null) => void;
 }): JSX.Element {
   const { datasets, datasetId, versions, version } = props;
+  const chosen = datasets.find(dataset => dataset.id === datasetId);
   return (
     <div className="mass-ConfigGrid mass-DataPicker">
       <label className="mass-ConfigField">
@@ -54,10 +73,17 @@ function DataPicker(props: {
         >
           {datasets.map(dataset => (
             <option key={dataset.id} value={dataset.id}>
-              {dataset.name} ({dataset.item_count} {dataset.kind === 'tabular' ? 'records' : 'items'})
+              {datasetTitle(dataset)}
             </option>
           ))}
         </select>
+        {chosen && chosen.labelled === 0 ? (
+          <span className="mass-ConfigField-hint mass-mod-error">
+            No item of this dataset is labelled yet: label some in the annotation view first.
+          </span>
+        ) : (
+          <span className="mass-ConfigField-hint">Labelled: what the task can learn from.</span>
+        )}
       </label>
       <label className="mass-ConfigField">
         <span className="mass-ConfigField-label">Version</span>
@@ -76,6 +102,62 @@ function DataPicker(props: {
         </select>
         <span className="mass-ConfigField-hint">Every run trains on an immutable version of its data and labels.</span>
       </label>
+    </div>
+  );
+}
+
+/** What each preset is for, as the toggle says it. */
+const PRESET_TITLES: Record<Preset, string> = { quick: 'Quick', full: 'Full' };
+
+/** The preset toggle: Quick (minutes on a CPU) or Full (the project's config.json). */
+function PresetToggle(props: {
+  options: IRunOptions;
+  preset: Preset;
+  onPreset: (preset: Preset) => void;
+}): JSX.Element {
+  const { options, preset } = props;
+  const quick = options.presets.find(found => found.name === 'quick');
+  const hint =
+    preset === 'quick'
+      ? `Quick changes ${quick ? Object.keys(quick.changes).map(keyLabel).join(', ').toLowerCase() : 'nothing'} to finish in minutes on a CPU; Full trains as the project's config.json says.`
+      : `Full trains as the project's config.json says${options.device === 'cuda' ? ' (the default on this GPU)' : '; on this CPU it can take long'}.`;
+  return (
+    <div className="mass-PresetToggle">
+      <span className="mass-Segmented" role="radiogroup" aria-label="Preset">
+        {options.presets.map(found => (
+          <button
+            key={found.name}
+            type="button"
+            role="radio"
+            aria-checked={found.name === preset}
+            className={`mass-ToggleChip mass-PresetOption${found.name === preset ? ' mass-mod-on' : ''}`}
+            data-preset={found.name}
+            onClick={() => props.onPreset(found.name)}
+          >
+            {PRESET_TITLES[found.name]}
+          </button>
+        ))}
+      </span>
+      <span className="mass-ConfigField-hint">{hint}</span>
+    </div>
+  );
+}
+
+/** The time estimate beside Start: what it comes to and what it rests on. */
+function EstimateLine(props: { estimate: IRunEstimate | null; error: string | null }): JSX.Element | null {
+  const { estimate, error } = props;
+  if (error) {
+    return <div className="mass-TrainEstimate mass-mod-error">No estimate: {error}</div>;
+  }
+  if (!estimate) {
+    return null;
+  }
+  const where = estimate.device === 'cuda' ? 'the GPU' : 'this CPU';
+  return (
+    <div className="mass-TrainEstimate" title={`An estimate ${estimate.basis}.`}>
+      <strong>Takes {estimate.duration}</strong> on {where} · {estimate.samples} labelled × {estimate.epochs}{' '}
+      epoch{estimate.epochs === 1 ? '' : 's'}
+      <span className="mass-TrainEstimate-basis">An estimate {estimate.basis}.</span>
     </div>
   );
 }
@@ -117,36 +199,36 @@ interface IViewProps {
   commands: CommandRegistry;
 }
 
-/** The training form of a project: data, configuration, Start and Auto-tune, and the latest study. */
+/** The training form of a project: data, preset and configuration, Start (with an estimate) and Auto-tune, and
+ * the latest study. */
 function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
   const projectTicks = useSignal(projects.changed);
+  const [options, setOptions] = useState<IRunOptions | null>(null);
+  const [preset, setPreset] = useState<Preset | null>(null);
   const [defaults, setDefaults] = useState<TrainingConfig | null>(null);
-  const [datasets, setDatasets] = useState<IDatasetChoice[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [config, setConfig] = useState<TrainingConfig>({});
   const [datasetId, setDatasetId] = useState<number | null>(null);
   const [versions, setVersions] = useState<IVersionChoice[]>([]);
   const [version, setVersion] = useState<number | null>(null);
+  const [versionChosen, setVersionChosen] = useState(false);
   const [versionTicks, setVersionTicks] = useState(0);
   const [processes, setProcesses] = useState('1');
   const [trials, setTrials] = useState('10');
   const [invalid, setInvalid] = useState<ReadonlySet<string>>(new Set());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [estimate, setEstimate] = useState<IRunEstimate | null>(null);
+  const [estimateError, setEstimateError] = useState<string | null>(null);
   const [study, setStudy] = useState<StudyModel | null>(null);
 
-  // The configuration and the latest study, once.
+  // The latest study, once.
   useEffect(() => {
     let live = true;
-    Promise.all([getProjectConfig(projectId), listRuns(projectId)]).then(
-      async ([defaults, runs]) => {
-        if (!live) {
-          return;
-        }
-        setConfig(defaults);
-        setDefaults(defaults);
+    listRuns(projectId).then(
+      async runs => {
         const trial = runs.find(run => run.study_id !== null);
-        if (trial?.study_id) {
+        if (live && trial?.study_id) {
           const latest = await getStudy(trial.study_id);
           if (live) {
             setStudy(new StudyModel(latest));
@@ -160,19 +242,17 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
     };
   }, [projectId]);
 
-  // The datasets, again whenever the project list refreshes (an import adds one).
+  // The datasets with their labelled counts and the defaults, again whenever the project list refreshes (an
+  // import or a label changes them); the chosen dataset and preset stay.
   useEffect(() => {
     let live = true;
-    listDatasets(projectId).then(
+    getRunOptions(projectId).then(
       found => {
         if (live) {
-          setDatasets(found);
+          setOptions(found);
+          setPreset(current => current ?? found.preset);
           setDatasetId(current =>
-            current !== null && found.some(dataset => dataset.id === current)
-              ? current
-              : found.length
-                ? found[found.length - 1].id
-                : null
+            current !== null && found.datasets.some(dataset => dataset.id === current) ? current : found.dataset_id
           );
         }
       },
@@ -183,7 +263,27 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
     };
   }, [projectId, projectTicks]);
 
-  // The chosen dataset's versions.
+  // The preset's configuration; the settings changed in the form stay changed.
+  useEffect(() => {
+    let live = true;
+    if (preset === null) {
+      return;
+    }
+    getProjectConfig(projectId, preset).then(
+      found => {
+        if (live) {
+          setConfig(current => (defaults ? { ...found, ...overridesOf(current, defaults) } : found));
+          setDefaults(found);
+        }
+      },
+      reason => live && setLoadError(errorMessage(reason))
+    );
+    return () => {
+      live = false;
+    };
+  }, [projectId, preset]);
+
+  // The chosen dataset's versions; the newest is the default until one is chosen.
   useEffect(() => {
     let live = true;
     setVersions([]);
@@ -191,7 +291,14 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
       return;
     }
     listVersions(datasetId).then(
-      found => live && setVersions(found),
+      found => {
+        if (live) {
+          setVersions(found);
+          if (!versionChosen) {
+            setVersion(found.length ? found[0].number : null);
+          }
+        }
+      },
       reason => live && setError(errorMessage(reason))
     );
     return () => {
@@ -199,20 +306,44 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
     };
   }, [datasetId, versionTicks]);
 
+  const overrides = defaults ? overridesOf(config, defaults) : {};
+  const overridesKey = JSON.stringify(overrides);
+
+  // How long Start would take, shortly after the form stops changing.
+  useEffect(() => {
+    let live = true;
+    setEstimate(null);
+    setEstimateError(null);
+    if (datasetId === null || preset === null || !defaults || invalid.size > 0) {
+      return;
+    }
+    const timer = window.setTimeout(() => {
+      const pinned = version === null ? {} : { version };
+      estimateRun(projectId, { dataset_id: datasetId, ...pinned, preset, config: overrides }).then(
+        found => live && setEstimate(found),
+        reason => live && setEstimateError(errorMessage(reason))
+      );
+    }, ESTIMATE_DELAY_MS);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [projectId, datasetId, version, preset, defaults, overridesKey, invalid.size, projectTicks]);
+
   useEffect(() => () => study?.dispose(), [study]);
 
   if (loadError) {
     return <div className="mass-Message mass-mod-error">Cannot prepare training: {loadError}</div>;
   }
-  if (!defaults || !datasets) {
+  if (!defaults || !options || preset === null) {
     return <div className="mass-Message">Loading the training configuration…</div>;
   }
+  const datasets = options.datasets;
   const project = projects.project(projectId);
   const task = typeof defaults.task === 'string' ? defaults.task : '';
   const processCount = wholeNumber(processes, 1, MAX_PROCESSES);
   const trialCount = wholeNumber(trials, 1, MAX_TRIALS);
   const ready = !busy && datasetId !== null && invalid.size === 0;
-  const overrides = overridesOf(config, defaults);
   const changed = Object.keys(overrides).length;
 
   const submit = (action: (datasetId: number) => Promise<void>): void => {
@@ -225,7 +356,8 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
       () => {
         setBusy(false);
         if (version === null) {
-          setVersionTicks(count => count + 1); // the server froze a new version
+          setVersionChosen(false); // the server froze a new version: it becomes the default
+          setVersionTicks(count => count + 1);
         }
         runEvents.emit(projectId);
       },
@@ -238,12 +370,24 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
   const pinned = version === null ? {} : { version };
   const start = (): void =>
     submit(async dataset_id => {
-      const run = await startRun(projectId, { dataset_id, ...pinned, config: overrides, processes: processCount ?? 1 });
+      const run = await startRun(projectId, {
+        dataset_id,
+        ...pinned,
+        preset,
+        config: overrides,
+        processes: processCount ?? 1
+      });
       await commands.execute(CommandIDs.openRun, { runId: run.id });
     });
   const tune = (): void =>
     submit(async dataset_id => {
-      const found = await startStudy(projectId, { dataset_id, ...pinned, trials: trialCount ?? 1, config: overrides });
+      const found = await startStudy(projectId, {
+        dataset_id,
+        ...pinned,
+        preset,
+        trials: trialCount ?? 1,
+        config: overrides
+      });
       setStudy(new StudyModel(found));
     });
 
@@ -276,10 +420,14 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
             onDataset={id => {
               setDatasetId(id);
               setVersion(null);
+              setVersionChosen(false);
             }}
             versions={versions}
             version={version}
-            onVersion={setVersion}
+            onVersion={chosen => {
+              setVersion(chosen);
+              setVersionChosen(true);
+            }}
           />
         )}
       </section>
@@ -288,7 +436,9 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
         <h2 className="mass-TrainCard-title">
           Configuration
           <span className="mass-TrainCard-note">
-            {changed ? `${changed} setting${changed > 1 ? 's' : ''} changed from the project's config.json` : "the project's config.json"}
+            {changed
+              ? `${changed} setting${changed > 1 ? 's' : ''} changed from the ${preset} preset`
+              : `the ${preset} preset${preset === 'full' ? ", the project's config.json" : ''}`}
           </span>
           <button
             className="mass-TextButton mass-ResetButton"
@@ -298,6 +448,7 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
             Reset
           </button>
         </h2>
+        <PresetToggle options={options} preset={preset} onPreset={setPreset} />
         <ConfigForm
           config={config}
           defaults={defaults}
@@ -337,6 +488,7 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
                 : 'One run trains at a time on each device; others wait in the queue.'
           }
         />
+        <EstimateLine estimate={estimate} error={estimateError} />
         <CountAction
           label="Trials"
           value={trials}

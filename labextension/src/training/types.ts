@@ -201,11 +201,52 @@ export interface IVersionChoice {
   created_by: string;
 }
 
+/** A training preset: quick finishes in minutes on a CPU, full is the project's config.json as it is. */
+export type Preset = 'quick' | 'full';
+
+/** A dataset the Train form offers, with how many of its items the task can learn from. */
+export interface IDatasetOption extends IDatasetChoice {
+  labelled: number;
+}
+
+/** What the Train form starts from (`GET projects/{pid}/runs/options`). */
+export interface IRunOptions {
+  datasets: IDatasetOption[];
+  /** The default: the most labelled dataset (null: none yet). */
+  dataset_id: number | null;
+  presets: { name: Preset; changes: TrainingConfig }[];
+  /** The default: full on a CUDA GPU, quick on a CPU. */
+  preset: Preset;
+  device: 'cpu' | 'cuda';
+}
+
+/** The body of `POST projects/{pid}/runs/estimate`. */
+export interface IEstimateRequest {
+  dataset_id: number;
+  version?: number;
+  preset: Preset;
+  config: TrainingConfig;
+}
+
+/** How long a run would take, and what the estimate rests on. */
+export interface IRunEstimate {
+  seconds: number;
+  /** For people: "about 4 min". */
+  duration: string;
+  samples: number;
+  epochs: number;
+  device: 'cpu' | 'cuda';
+  runs_learnt_from: number;
+  basis: string;
+  summary: string;
+}
+
 /** The body of `POST projects/{pid}/runs`. */
 export interface INewRun {
   dataset_id: number;
   /** Omitted: freeze a new version now. */
   version?: number;
+  preset: Preset;
   config: TrainingConfig;
   processes: number;
 }
@@ -214,6 +255,7 @@ export interface INewRun {
 export interface INewStudy {
   dataset_id: number;
   version?: number;
+  preset: Preset;
   trials: number;
   config: TrainingConfig;
 }
