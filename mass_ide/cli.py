@@ -389,7 +389,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--runtime", args.runtime, "--name", name, "--host", args.host, "--port", str(args.port),
             "--api-key-file", args.api_key_file, "--max-batch", str(args.max_batch),
             "--max-body-bytes", str(args.max_body_bytes),
-            *(["--audit-log", args.audit_log] if args.audit_log else [])]
+            *(["--audit-log", args.audit_log] if args.audit_log else []),
+            *(["--override-parity"] if args.override_parity else [])]
     print(f"Serving {name} version {number} ({args.runtime}) on http://{args.host}:{args.port}/predict", flush=True)
     return serve.main(argv + (["--version", str(number)] if number is not None else []))
 
@@ -427,6 +428,8 @@ def _serving_parser(commands) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
     serve.add_argument("--api-key-file", required=True, help="a file holding the API key clients send")
     serve.add_argument("--runtime", default="torch", choices=["torch", "onnx"])
+    serve.add_argument("--override-parity", action="store_true",
+                       help="serve on ONNX even when its export failed the parity check against PyTorch")
     serve.add_argument("--max-batch", type=int, default=32, help="inputs per forward pass (1: no dynamic batching)")
     serve.add_argument("--audit-log", help="a JSON-lines file getting every prediction: time, version, input "
                                            "SHA-256, output")

@@ -222,12 +222,28 @@ def make_app(service, *, api_key: str | None, audit_log: str | None = None,
                             (r"/", InfoHandler, options), (r"/predict", PredictHandler, options)])
 
 
+def check_parity(model_file: str, *, override: bool) -> None:
+    """Exit (one sentence on stderr) when the ONNX export beside ``model_file`` failed its parity check and
+    ``override`` is not given; with it, say in the log that the failed export is served anyway."""
+    from mass_ide.core.serving.export import OVERRIDE_ADVICE, parity_failure, read_report
+    from mass_ide.core.serving.runtime import bundle_folder
+
+    failure = parity_failure(read_report(bundle_folder(model_file)), "onnx")
+    if failure and not override:
+        raise SystemExit(f"{failure}; {OVERRIDE_ADVICE} (mass-ide serve: --override-parity)")
+    if failure:
+        print(f"serving anyway, as overridden: {failure}", file=sys.stderr, flush=True)
+
+
 def build_service(args: argparse.Namespace):
-    """The model service the command line describes."""
+    """The model service the command line describes; exits instead for an ONNX export that failed parity,
+    unless ``--override-parity``."""
     from mass_ide.core.serving.runtime import load_predictor
     from mass_ide.core.serving.service import ModelService
 
     predictor = load_predictor(args.model_file, runtime=args.runtime, onnx_file=args.onnx_file)
+    if args.runtime == "onnx":
+        check_parity(args.model_file, override=args.override_parity)
     return ModelService(predictor, model=args.name, version=args.version, runtime=args.runtime,
                         max_batch=args.max_batch, max_wait_ms=args.max_wait_ms, scratch=args.scratch)
 
@@ -254,6 +270,8 @@ def parser() -> argparse.ArgumentParser:
     found.add_argument("--model-file", required=True, help="a Mass IDE model file (models/model.pt)")
     found.add_argument("--onnx-file", help="the exported ONNX graph, for --runtime onnx")
     found.add_argument("--runtime", default="torch", choices=["torch", "onnx"])
+    found.add_argument("--override-parity", action="store_true",
+                       help="serve the ONNX graph even when its export failed the parity check against PyTorch")
     found.add_argument("--name", default="model", help="the model's name in answers")
     found.add_argument("--version", type=int, default=None, help="the model version in answers")
     found.add_argument("--host", default="127.0.0.1")

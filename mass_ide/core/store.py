@@ -256,6 +256,12 @@ def m007_deployments(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m008_deployment_parity_override(db: Database) -> None:
+    """The failed ONNX parity verdict a deployment was told to serve anyway (null: none)."""
+    db["deployments"].add_column("override_parity", str)
+
+
 def open_store(path: str | Path = ":memory:") -> Store:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     if str(path) == ":memory:":

@@ -36,6 +36,7 @@ LOG_LINES = 20
 STOP_GRACE_S = 10
 USER_ERRORS = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)  # a worker's answers the user can fix
 SUSPENDED = "stopped with the IDE server; its worker starts again when the server does"
+UNCHECKED_OVERRIDE = "not exported yet: the ONNX export its worker makes is served whatever its parity check finds"
 
 
 def deployment_dir(ws: Workspace, deployment_id: int) -> Path:
@@ -76,10 +77,12 @@ def public_deployment(ws: Workspace, deployment_id: int) -> dict:
 
 
 def get_deployment(ws: Workspace, deployment_id: int) -> dict:
-    """One deployment with its worker's port and key (for the server that forwards to it)."""
+    """One deployment with its worker's port and key (for the server that forwards to it) and the failed parity
+    verdict it overrode (None: none)."""
     row = _row(ws, deployment_id)
     return {**deployment_json(row), "port": row["port"], "pid": row["pid"], "secret": row["secret"],
-            "folder": ws.root / row["folder"], "version_id": row["version_id"]}
+            "folder": ws.root / row["folder"], "version_id": row["version_id"],
+            "override_parity": row["override_parity"]}
 
 
 def running_deployment(ws: Workspace, deployment_id: int) -> dict:
@@ -101,14 +104,28 @@ def list_deployments(ws: Workspace, project_id: str | None = None) -> list[dict]
     return [deployment_json(_row(ws, row[0])) for row in found.fetchall()]
 
 
+def parity_override(report: dict | None, runtime: str, override_parity: bool) -> str | None:
+    """What an overriding ONNX deployment agrees to serve: the export's failed verdict, or (not checked yet)
+    whatever its worker's export finds; None without an override, on torch, or for an export that passed."""
+    from mass_ide.core.serving.export import has_verdict, parity_failure
+
+    if not override_parity or runtime != "onnx":
+        return None
+    if not has_verdict(report, "onnx"):
+        return UNCHECKED_OVERRIDE
+    return parity_failure(report, "onnx")
+
+
 def deploy(ws: Workspace, name: str, ref: object = None, *, user: str, runtime: str = "torch",
            override_parity: bool = False) -> dict:
     """Record a new deployment of version ``ref`` of model ``name``; a supervisor starts its worker.
 
     Conflict when the ONNX runtime is asked for and the version's last ONNX export failed its parity check,
-    unless ``override_parity`` (recorded in the audit entry with the failed verdict)."""
+    unless ``override_parity`` (:func:`parity_override` kept in the row, which lets the worker serve it, and
+    in the audit entry). A version never exported is exported and checked by its worker, which refuses to
+    serve a failed export unless the deployment overrode it."""
     from mass_ide.core import registry
-    from mass_ide.core.serving.export import parity_failure
+    from mass_ide.core.serving.export import OVERRIDE_ADVICE, parity_failure
 
     check_runtime(runtime)
     version = registry.get_version(ws, name, ref)
@@ -116,16 +133,17 @@ def deploy(ws: Workspace, name: str, ref: object = None, *, user: str, runtime: 
         raise Conflict(f"version {version['number']} of {name!r} is deleted; restore it before deploying")
     failure = parity_failure(version.get("export"), runtime) if runtime == "onnx" else None
     if failure and not override_parity:
-        raise Conflict(f"version {version['number']} of {name!r}: {failure}; deploy on the torch runtime, export "
-                       "again, or deploy with override_parity to serve it anyway")
+        raise Conflict(f"version {version['number']} of {name!r}: {failure}; {OVERRIDE_ADVICE}")
+    override = parity_override(version.get("export"), runtime, override_parity)
     with ws.db.atomic():
         deployment_id = ws.db["deployments"].insert({
             "version_id": version["id"], "status": "starting", "secret": secrets.token_urlsafe(32),
             "runtime": runtime, "requests": 0, "errors": 0, "created_at": audit.now_iso(), "created_by": user,
+            "override_parity": override,
         }).last_pk
         audit.record(ws.db, user=user, action="deployment.create", target=f"deployment:{deployment_id}",
                      detail={"model": name, "version": version["number"], "runtime": runtime,
-                             **({"override_parity": failure} if failure else {})})
+                             **({"override_parity": override} if override else {})})
     return get_deployment(ws, deployment_id)
 
 
@@ -205,7 +223,7 @@ def worker_command(deployment: dict, *, port: int, folder: Path, max_body_bytes:
             "--onnx-file", str(deployment["folder"] / ONNX_FILE), "--runtime", deployment["runtime"],
             "--name", deployment["model"], "--version", str(deployment["version"]), "--port", str(port),
             "--ready-file", str(folder / "ready.json"), "--scratch", str(folder / "scratch"),
-            "--max-body-bytes", str(max_body_bytes)]
+            "--max-body-bytes", str(max_body_bytes), *(["--override-parity"] if deployment["override_parity"] else [])]
 
 
 def log_tail(ws: Workspace, deployment_id: int, *, lines: int = LOG_LINES) -> str:

@@ -244,6 +244,9 @@ def export_bundle(folder: str | Path, *, model_file: str | Path | None = None) -
     return report
 
 
+OVERRIDE_ADVICE = "deploy on the torch runtime, export again, or deploy with override_parity to serve it anyway"
+
+
 def parity_failure(report: dict | None, fmt: str) -> str | None:
     """Why ``fmt`` may not be deployed without an override (its last export failed parity), else None."""
     entry = (report or {}).get(fmt) or {}
@@ -261,6 +264,11 @@ def read_report(folder: str | Path) -> dict | None:
     """The last export report of a bundle folder, if it was exported."""
     path = Path(folder) / REPORT_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def has_verdict(report: dict | None, fmt: str) -> bool:
+    """Whether the report gives ``fmt`` a parity verdict (reports written before verdicts existed do not)."""
+    return "passed" in ((report or {}).get(fmt) or {})
 
 
 def split_model_reference(reference: str) -> tuple[str, str | None]:

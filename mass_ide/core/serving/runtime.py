@@ -52,15 +52,23 @@ def check_runtime(runtime: str) -> str:
 def load_predictor(model_file: str | Path, *, runtime: str = "torch", onnx_file: str | Path | None = None,
                    device=None):
     """A predictor for a model file; with ``runtime="onnx"`` its network is the ONNX graph ``onnx_file``
-    (exported into the bundle folder first when it is not there yet)."""
+    (exported into the bundle folder first, with its parity check, when it is not there yet or its export
+    report has no verdict). Whether a failed export may be served is the caller's call."""
     from mass_ide.core.serving.predictor import Predictor
 
     predictor = Predictor.load(model_file, device=device)
     if check_runtime(runtime) == "onnx":
-        if onnx_file is None or not Path(onnx_file).is_file():  # not exported yet: export beside the model file
-            from mass_ide.core.serving.export import ONNX_FILE, export_bundle
+        from mass_ide.core.serving.export import ONNX_FILE, export_bundle, has_verdict, read_report
 
-            export_bundle(Path(model_file).parent.parent, model_file=model_file)
-            onnx_file = Path(model_file).parent.parent / ONNX_FILE
+        folder = bundle_folder(model_file)
+        if onnx_file is None or not Path(onnx_file).is_file() or not has_verdict(read_report(folder), "onnx"):
+            export_bundle(folder, model_file=model_file)
+            onnx_file = folder / ONNX_FILE
         predictor.network = OnnxNetwork(onnx_file, device=predictor.device)
     return predictor
+
+
+def bundle_folder(model_file: str | Path) -> Path:
+    """The bundle folder of a model file (``models/model.pt`` in it): where its exports and report are."""
+    return Path(model_file).parent.parent
+
