@@ -12,9 +12,9 @@ from mass_ide.core.errors import Conflict
 from mass_ide.core.serving import deployments, export
 from mass_ide.core.serving.predictor import Predictor
 from mass_ide.core.training.tasks import network_for
-from tests.test_server_deploy import API, deploy, post_json, trained, workspace  # noqa: F401
+from tests.test_server_deploy import API, deploy, post_json, workspace  # noqa: F401
 from tests.test_serving import labs, patches  # noqa: F401
-from tests.test_training import sample, template_config  # noqa: F401
+from tests.test_training import template_config
 
 
 def template_unet_bundle(folder, *, roi: int) -> dict:
@@ -46,9 +46,10 @@ def breaking(real):
 def test_the_template_unet_exports_to_onnx_within_tolerance_on_an_all_air_window(tmp_path):
     # The U-Net's instance norms on a constant window (air, windowed to 0) gave ONNX Runtime logits far
     # from PyTorch's (0.2–0.6 at 96³); exported as shifted two-pass norms they agree like any other input.
-    meta = template_unet_bundle(tmp_path / "bundle", roi=48)
+    # 32³ keeps the export quick and still shows the fault: 2.2e-3 on the air window without the shift.
+    meta = template_unet_bundle(tmp_path / "bundle", roi=32)
     report = export.export_bundle(tmp_path / "bundle")
-    assert report["parity"]["input_shape"] == [1, 1, 48, 48, 48]
+    assert report["parity"]["input_shape"] == [1, 1, 32, 32, 32]
     assert report["parity"]["cases"] == ["air (a window outside the body)", "tissue texture", "edge of a body"]
     for fmt, tolerance in (("torchscript", 1e-5), ("onnx", 1e-3)):
         entry = report[fmt]
@@ -57,7 +58,7 @@ def test_the_template_unet_exports_to_onnx_within_tolerance_on_an_all_air_window
         assert all(case["max_abs_diff"] <= tolerance and case["dice"] >= 0.99 for case in entry["cases"])
         assert entry["max_abs_diff"] == max(case["max_abs_diff"] for case in entry["cases"])
         assert entry["dice"] == min(case["dice"] for case in entry["cases"]) and entry["passed"] is True
-    assert report["onnx"]["cases"][0]["max_abs_diff"] < 2e-4  # the air window, 1.4e-2 before the fix
+    assert report["onnx"]["cases"][0]["max_abs_diff"] < 2e-4  # the air window, 2.2e-3 before the fix
     network = network_for(meta)
     assert any(isinstance(m, torch.nn.InstanceNorm3d) for m in network.modules())
     assert not any(isinstance(m, torch.nn.InstanceNorm3d) for m in export.onnx_ready(network).modules())
@@ -120,8 +121,9 @@ def test_a_broken_onnx_file_fails_parity_and_is_deployed_only_when_overridden(la
         deployments.undeploy(ws, found["id"], user="ana")
 
 
-async def test_deploying_a_failed_onnx_export_answers_409_until_overridden(jp_fetch, workspace, monkeypatch):  # noqa: F811
-    _, version = trained(workspace, "liver-function", "Parity", {"epochs": 2})
+async def test_deploying_a_failed_onnx_export_answers_409_until_overridden(served_labs, jp_fetch, workspace,  # noqa: F811
+                                                                          monkeypatch):
+    _, version = served_labs.found_in(workspace)
     monkeypatch.setattr(export, "export_onnx", breaking(export.export_onnx))
     parts = ("models", version["model"], "versions", str(version["number"]))
     code, exported = await post_json(jp_fetch, *parts, "export")

@@ -13,7 +13,6 @@ from mass_ide.core.serving.evaluate import WorkerClient
 from mass_ide.core.serving.predictor import Predictor
 from mass_ide.core.serving.runtime import load_predictor
 from tests.test_serving import labs, rows_of, wait_until  # noqa: F401
-from tests.test_training import sample  # noqa: F401
 
 REFUSAL = ("the ONNX export failed its parity check against PyTorch: max abs difference {} (tolerance -1); "
            "deploy on the torch runtime, export again, or deploy with override_parity to serve it anyway")

@@ -103,8 +103,8 @@ async def undeploy(jp_fetch, ws, deployment: dict) -> None:
     assert code == 409 and "is stopped" in answer["message"]
 
 
-async def test_table_model_deploys_predicts_evaluates_exports_and_undeploys(jp_fetch, workspace):
-    table, version = trained(workspace, "liver-function", "Labs", {"epochs": 3})
+async def test_table_model_deploys_predicts_evaluates_exports_and_undeploys(served_labs, jp_fetch, workspace):
+    table, version = served_labs.found_in(workspace)
     code, refused = await post_json(jp_fetch, "models", version["model"], "versions", "1", "deploy",
                                     body={"runtime": "tensorrt"})
     assert code == 400 and "runtime" in refused["message"]
@@ -197,10 +197,9 @@ def picture(width: int, height: int) -> bytes:
     return buffer.getvalue()
 
 
-async def test_image_model_served_with_onnx_runtime_takes_uploads_and_refuses_bad_pictures(jp_fetch, workspace):
-    patches, version = trained(workspace, "cancer-prediction", "Patches",
-                               {"image_size": [32, 32], "epochs": 1, "batch_size": 8,
-                                "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}})
+async def test_image_model_served_with_onnx_runtime_takes_uploads_and_refuses_bad_pictures(served_patches, jp_fetch,
+                                                                                          workspace):
+    patches, version = served_patches.found_in(workspace)
     deployment = await deploy(jp_fetch, version, runtime="onnx")
     assert deployment["runtime"] == "onnx" and (version["folder"] / "models" / "model.onnx").is_file()
     item = datasets.all_items(workspace, patches.id)[0]
@@ -316,8 +315,8 @@ async def test_volume_masks_come_back_encoded_with_slices_and_dice(jp_fetch, wor
     await undeploy(jp_fetch, workspace, deployment)
 
 
-async def test_the_server_starts_workers_of_deployments_made_outside_it(jp_fetch, workspace):
-    _, version = trained(workspace, "liver-function", "Kernel", {"epochs": 2})
+async def test_the_server_starts_workers_of_deployments_made_outside_it(served_labs, jp_fetch, workspace):
+    _, version = served_labs.found_in(workspace)
     made = deployments.deploy(workspace, version["model"], version["number"], user="notebook")  # as a kernel does
     for _ in range(600):  # no request to the server: its supervisor's own tick starts the worker
         found = deployments.get_deployment(workspace, made["id"])
@@ -328,8 +327,8 @@ async def test_the_server_starts_workers_of_deployments_made_outside_it(jp_fetch
     await undeploy(jp_fetch, workspace, found)
 
 
-async def test_no_answer_audit_entry_or_log_holds_a_deployments_key(jp_fetch, workspace):
-    table, version = trained(workspace, "liver-function", "Keys", {"epochs": 2})
+async def test_no_answer_audit_entry_or_log_holds_a_deployments_key(served_labs, jp_fetch, workspace):
+    table, version = served_labs.found_in(workspace)
     deployment = await deploy(jp_fetch, version)
     secret = deployments.get_deployment(workspace, deployment["id"])["secret"]
     assert len(secret) >= 32 and repr(evaluate.WorkerClient(port=1, secret=secret)).count(secret) == 0

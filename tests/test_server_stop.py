@@ -12,14 +12,23 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from mass_ide.core import datasets
 from mass_ide.core.scheduler import pid_alive
 from mass_ide.core.serving import deployments
 from mass_ide.core.serving.evaluate import WorkerClient
 from tests.servers import wait_until_answering
-from tests.test_server_deploy import trained
 
 TOKEN = "mass-ide-stop-test"
+
+
+@pytest.fixture
+def labs(trained_labs, tmp_path):
+    """A copy of the session's trained liver-function workspace: (workspace, table, registered version)."""
+    ws, table, version = trained_labs.copy(tmp_path / "workspace")
+    yield ws, table, version
+    ws.close()
 
 
 def start_server(workspace, home: Path) -> subprocess.Popen:
@@ -63,8 +72,8 @@ def stop(process: subprocess.Popen, signum: int = signal.SIGTERM) -> None:
     process.wait(timeout=120)
 
 
-def test_sigterm_or_ctrl_c_stops_the_deployment_workers_and_the_next_server_starts_them_again(workspace, tmp_path):
-    table, version = trained(workspace, "liver-function", "Labs", {"epochs": 2})
+def test_sigterm_or_ctrl_c_stops_the_deployment_workers_and_the_next_server_starts_them_again(labs, tmp_path):
+    workspace, table, version = labs
     records = [item.meta for item in datasets.all_items(workspace, table.id)[:2]]
     made = deployments.deploy(workspace, version["model"], version["number"], user="notebook")  # as a kernel does
     servers = [start_server(workspace, tmp_path / "first")]

@@ -11,7 +11,7 @@ from hostile_files import png_declaring
 from PIL import Image
 from tornado import httpclient, httpserver
 
-from mass_ide.core import datasets, registry
+from mass_ide.core import datasets
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.serving import export, inputs
 from mass_ide.core.serving.batching import DynamicBatcher
@@ -19,37 +19,25 @@ from mass_ide.core.serving.deployments import free_port
 from mass_ide.core.serving.predictor import Predictor
 from mass_ide.core.serving.runtime import load_predictor
 from mass_ide.core.serving.service import ModelService, decode_mask, encode_mask
-from mass_ide.core.worker import train_in_process
 from mass_ide.serve import make_app
-from tests.test_training import sample, sample_project  # noqa: F401
-
-LABS_FAST = {"epochs": 3, "device": "cpu"}
-PATCHES_FAST = {"image_size": [32, 32], "epochs": 1, "device": "cpu", "batch_size": 8,
-                "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}}
-
-
-def trained_version(ws, dataset, overrides: dict) -> dict:
-    """Train a run in-process and return its registered version (completed runs register themselves)."""
-    run = train_in_process(ws, dataset.project_id, dataset_id=dataset.id, user="ana", version=1, overrides=overrides)
-    found = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
-                          "WHERE v.run_id = ?", [run["id"]]).fetchone()
-    if found is None:
-        return registry.register_run(ws, run["id"], user="ana")
-    return registry.get_version(ws, found[0], found[1])
 
 
 @pytest.fixture(scope="module")
-def labs(sample):  # noqa: F811
-    """(workspace, table, registered version) of a 3-epoch liver-function model."""
-    ws, [table] = sample("liver-function")
-    return ws, table, trained_version(ws, table, LABS_FAST)
+def labs(trained_labs, tmp_path_factory):
+    """(workspace, table, registered version) of a 3-epoch liver-function model: the module's own copy of the
+    session's (``trained_labs``), so what its tests export or deploy stays in the module."""
+    ws, table, version = trained_labs.copy(tmp_path_factory.mktemp("labs") / "ws")
+    yield ws, table, version
+    ws.close()
 
 
 @pytest.fixture(scope="module")
-def patches(sample):  # noqa: F811
-    """(workspace, patches dataset, registered version) of a 1-epoch 32×32 tumour-patch classifier."""
-    ws, [images, _] = sample("cancer-prediction")
-    return ws, images, trained_version(ws, images, PATCHES_FAST)
+def patches(trained_patches, tmp_path_factory):
+    """(workspace, patches dataset, registered version) of a 1-epoch 32×32 tumour-patch classifier: the module's
+    own copy of the session's (``trained_patches``)."""
+    ws, images, version = trained_patches.copy(tmp_path_factory.mktemp("patches") / "ws")
+    yield ws, images, version
+    ws.close()
 
 
 def rows_of(ws, table, count: int = 5) -> list[dict]:
