@@ -4,6 +4,7 @@ import asyncio
 import io
 import json
 import pickle
+import shutil
 import zipfile
 
 import pytest
@@ -12,25 +13,40 @@ from tornado.httpclient import HTTPClientError
 
 from mass_ide.core import projects, registry, runs, worker
 from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.workspace import Workspace
 from tests.test_registry import PlantsAMarker
 
 API = "mass-ide/api"
 FAST = {"epochs": 2, "device": "cpu"}
 
 
-@pytest.fixture
-def labs(jp_serverapp):
-    """A liver-function project in the server's workspace with two completed runs.
+@pytest.fixture(scope="module")
+def trained_labs_runs(tmp_path_factory):
+    """A closed workspace with a liver-function project and two completed runs, made once for the module.
 
     The first registered itself as version 1 of model 'labs'; the second opted out (``"register": false``).
     """
-    workspace = jp_serverapp.web_app.settings["mass_ide_workspace"]
+    root = tmp_path_factory.mktemp("labs") / "mass-workspace"
+    workspace = Workspace.open(root)
     projects.create_project(workspace, name="Labs", template="liver-function", user="ana")
     [table] = add_sample_data(workspace, "labs", user="ana")
     registered = worker.train_in_process(workspace, "labs", dataset_id=table.id, user="ana", overrides=FAST)
     opted_out = worker.train_in_process(workspace, "labs", dataset_id=table.id, user="ana",
                                         overrides={**FAST, "seed": 1, "register": False})
-    return workspace, registered["id"], opted_out["id"]
+    workspace.close()
+    return root, registered["id"], opted_out["id"]
+
+
+@pytest.fixture
+def labs(trained_labs_runs, jp_root_dir, request):
+    """A copy of ``trained_labs_runs`` as the running server's workspace: (workspace, first run id, second run id).
+
+    It is copied where the server opens its workspace (``mass-workspace`` in its root) before the server starts.
+    """
+    root, registered, opted_out = trained_labs_runs
+    shutil.copytree(root, jp_root_dir / "mass-workspace")  # fails if the server has made its workspace already
+    workspace = request.getfixturevalue("jp_serverapp").web_app.settings["mass_ide_workspace"]
+    return workspace, registered, opted_out
 
 
 async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):
@@ -50,7 +66,7 @@ async def refused(jp_fetch, status, *parts, method="GET", body=None, **kwargs):
     return json.loads(caught.value.response.body)["message"]
 
 
-async def test_models_list_detail_version_and_download(jp_fetch, labs):
+async def test_models_list_detail_version_and_download(labs, jp_fetch):
     _, first, _ = labs
     _, listed = await call(jp_fetch, "models", params={"project": "labs"})
     assert listed == {"models": [{"name": "labs", "project_id": "labs", "task": "tabular-classification",
@@ -75,7 +91,7 @@ async def test_models_list_detail_version_and_download(jp_fetch, labs):
         assert sorted(archive.namelist()) == [f"labs-v1/{name}" for name in version["artifacts"]]
 
 
-async def test_register_alias_delete_and_restore(jp_fetch, jp_base_url, labs):
+async def test_register_alias_delete_and_restore(labs, jp_fetch, jp_base_url):
     workspace, _, second = labs
     response, version = await call(jp_fetch, "runs", str(second), "register", method="POST", body={})
     assert response.code == 201 and version["number"] == 2 and version["run_id"] == second
@@ -102,7 +118,7 @@ async def test_register_alias_delete_and_restore(jp_fetch, jp_base_url, labs):
                        "model.delete", "model.restore"]
 
 
-async def test_registry_errors_say_what_to_fix(jp_fetch, labs):
+async def test_registry_errors_say_what_to_fix(labs, jp_fetch):
     workspace, _, second = labs
     assert "no model named 'ghost'" in await refused(jp_fetch, 404, "models", "ghost")
     assert "no version 7" in await refused(jp_fetch, 404, "models", "labs", "versions", "7")
@@ -120,7 +136,7 @@ async def test_registry_errors_say_what_to_fix(jp_fetch, labs):
                                                  method="DELETE")
 
 
-async def test_a_run_in_a_worker_process_is_registered_by_the_time_it_completes(jp_fetch, labs):
+async def test_a_run_in_a_worker_process_is_registered_by_the_time_it_completes(labs, jp_fetch):
     workspace, _, _ = labs
     _, run = await call(jp_fetch, "projects", "labs", "runs", method="POST",
                         body={"dataset_id": 1, "config": {**FAST, "seed": 2}})
@@ -135,7 +151,7 @@ async def test_a_run_in_a_worker_process_is_registered_by_the_time_it_completes(
     assert any("registered as model 'labs' version 2" in line for line in finished["log"])
 
 
-async def test_an_uploaded_model_file_imports_and_an_uploaded_pickle_is_refused(jp_fetch, labs, tmp_path):
+async def test_an_uploaded_model_file_imports_and_an_uploaded_pickle_is_refused(labs, jp_fetch, tmp_path):
     workspace, _, _ = labs
     state = torch.load(registry.get_version(workspace, "labs")["model_file"], weights_only=True)
     state["model"] = {key: tensor * 0.5 for key, tensor in state["model"].items()}
