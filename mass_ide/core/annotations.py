@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mass_ide.core import audit, orientation, volumes
-from mass_ide.core.classes import class_names, training_classes
+from mass_ide.core.classes import class_column, class_names, training_classes
 from mass_ide.core.datasets import Item, get_dataset, get_item
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.projects import get_project
@@ -41,17 +41,29 @@ class Annotation:
 def label_classes(ws: Workspace, project_id: str) -> dict:
     """What annotators assign in this project: ``{"kind": "label"|"mask", "classes": [...]}``.
 
-    For tables, ``target`` names the column that already holds the class, when the configuration says so.
+    For tables, ``target`` names the column that already holds the class, when the configuration says so, and
+    ``column`` the one a record's class is read from when it has no label (``target``, or ``positive_when``'s).
     Classes are the stored values; ``names`` gives what each is called (training classes too),
     ``trains_as`` the training class each label becomes under ``positive_when`` (empty without one)
     and ``units`` each table column's unit, as the configuration gives them.
     """
-    config = json.loads((get_project(ws, project_id).folder / "config.json").read_text(encoding="utf-8"))
+    config = _project_config(ws, project_id)
     if config.get("task") == "segmentation":
         return {"kind": "mask", "classes": [{"value": int(v), "name": n} for v, n in config["labels"].items()]}
     classes = [str(c) for c in config.get("classes", [])]
-    return {"kind": "label", "classes": classes, "target": config.get("target"), "names": class_names(config),
-            "trains_as": training_classes(config, classes), "units": config.get("units") or {}}
+    return {"kind": "label", "classes": classes, "target": config.get("target"), "column": class_column(config),
+            "names": class_names(config), "trains_as": training_classes(config, classes),
+            "units": config.get("units") or {}}
+
+
+def _project_config(ws: Workspace, project_id: str) -> dict:
+    """The project's ``config.json``."""
+    return json.loads((get_project(ws, project_id).folder / "config.json").read_text(encoding="utf-8"))
+
+
+def dataset_class_column(ws: Workspace, dataset_id: int) -> str | None:
+    """The table column that already holds each record's class in this dataset's project, if any."""
+    return class_column(_project_config(ws, get_dataset(ws, dataset_id).project_id))
 
 
 def get_annotation(ws: Workspace, item_id: int) -> Annotation:

@@ -25,6 +25,15 @@ def class_names(config: dict) -> dict[str, str]:
     return names
 
 
+def class_column(config: dict) -> str | None:
+    """The table column a tabular classifier takes its classes from (``target``, or ``positive_when``'s), if any:
+    a record with a value there is labelled already."""
+    if config.get("task") != "tabular-classification":
+        return None
+    return config.get("target") or (parse_condition(config["positive_when"]).column
+                                    if config.get("positive_when") else None)
+
+
 def display_name(config: dict, value) -> str:
     """The name shown for a stored class value (the value itself when the configuration names none)."""
     return class_names(config).get(str(value), str(value))

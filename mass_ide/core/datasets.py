@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mass_ide.core.data.importers import ImportReport
 
 DEID_SALT_KEY = "deid_salt"
+MISSING_VALUES = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-"})  # a table cell that holds no value
 
 
 @dataclass(frozen=True)
@@ -209,17 +210,31 @@ ITEM_ORDERS = {
 }
 
 
+def _labelled_where(class_column: str | None) -> tuple[str, list]:
+    """SQL that holds for a labelled item (a label, a mask, or a value in the table's class column), its args."""
+    annotated = "id IN (SELECT item_id FROM annotations WHERE label IS NOT NULL OR mask_path IS NOT NULL)"
+    if class_column is None:
+        return annotated, []
+    missing = ", ".join("?" * len(MISSING_VALUES))
+    cell = "lower(trim(coalesce(CAST(json_extract(meta, ?) AS TEXT), '')))"
+    return f"({annotated} OR {cell} NOT IN ({missing}))", [f'$."{class_column}"', *sorted(MISSING_VALUES)]
+
+
 def list_items(ws: Workspace, dataset_id: int, *, unlabelled_only: bool = False, order: str = "import",
-               offset: int = 0, limit: int = 100) -> tuple[list[Item], int]:
-    """A page of the dataset's items (in import order, or most uncertain first), and how many match in all."""
+               offset: int = 0, limit: int = 100, class_column: str | None = None) -> tuple[list[Item], int]:
+    """A page of the dataset's items (in import order, or most uncertain first), and how many match in all.
+
+    ``unlabelled_only``: those without a label or mask, nor a value in the table's ``class_column``.
+    """
     if order not in ITEM_ORDERS:
         raise InvalidInput(f"order must be one of {', '.join(ITEM_ORDERS)}, not {order!r}")
     dataset = get_dataset(ws, dataset_id)
-    where = "dataset_id = ?"
+    where, args = "dataset_id = ?", [dataset_id]
     if unlabelled_only:
-        where += " AND id NOT IN (SELECT item_id FROM annotations WHERE label IS NOT NULL OR mask_path IS NOT NULL)"
-    total = ws.db.execute(f"SELECT count(*) FROM items WHERE {where}", [dataset_id]).fetchone()[0]
-    rows = ws.db["items"].rows_where(where, [dataset_id], order_by=ITEM_ORDERS[order], offset=offset, limit=limit)
+        labelled, more = _labelled_where(class_column)
+        where, args = f"{where} AND NOT {labelled}", [*args, *more]
+    total = ws.db.execute(f"SELECT count(*) FROM items WHERE {where}", args).fetchone()[0]
+    rows = ws.db["items"].rows_where(where, args, order_by=ITEM_ORDERS[order], offset=offset, limit=limit)
     return [_to_item(ws, row, dataset.folder) for row in rows], total
 
 
@@ -228,11 +243,11 @@ def all_items(ws: Workspace, dataset_id: int) -> list[Item]:
     return list_items(ws, dataset_id, limit=-1)[0]
 
 
-def count_labelled(ws: Workspace, dataset_id: int) -> int:
-    """How many of the dataset's items have a label or a mask."""
-    return ws.db.execute(
-        "SELECT count(*) FROM annotations a JOIN items i ON i.id = a.item_id "
-        "WHERE i.dataset_id = ? AND (a.label IS NOT NULL OR a.mask_path IS NOT NULL)", [dataset_id]).fetchone()[0]
+def count_labelled(ws: Workspace, dataset_id: int, *, class_column: str | None = None) -> int:
+    """How many of the dataset's items have a label or a mask (or a value in the table's ``class_column``)."""
+    labelled, args = _labelled_where(class_column)
+    return ws.db.execute(f"SELECT count(*) FROM items WHERE dataset_id = ? AND {labelled}",
+                         [dataset_id, *args]).fetchone()[0]
 
 
 def get_item(ws: Workspace, item_id: int) -> Item:

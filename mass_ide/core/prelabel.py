@@ -57,6 +57,12 @@ def job_json(ws: Workspace, row: dict) -> dict:
     return {**row, "model": name, "version": number}
 
 
+def _unlabelled(ws: Workspace, dataset_id: int, *, limit: int) -> tuple[list[Item], int]:
+    """The items pre-labelling predicts: those without a label, a mask or a class in the table's class column."""
+    return list_items(ws, dataset_id, unlabelled_only=True, limit=limit,
+                      class_column=annotations.dataset_class_column(ws, dataset_id))
+
+
 def prelabel_status(ws: Workspace, dataset_id: int) -> dict:
     """The dataset's newest job (None when there was none) and how many of its items have a suggestion.
 
@@ -89,7 +95,7 @@ def start(ws: Workspace, dataset_id: int, *, user: str, launch: bool = True) -> 
         raise Conflict(f"pre-labelling of dataset {dataset_id} is already {running['status']} "
                        f"({running['done']} of {running['total']} items)")
     version = suitable_version(ws, dataset_id)
-    total = list_items(ws, dataset_id, unlabelled_only=True, limit=1)[1]
+    total = _unlabelled(ws, dataset_id, limit=1)[1]
     with ws.db.atomic():
         job_id = ws.db["prelabel_jobs"].insert({
             "dataset_id": dataset_id, "version_id": version["id"], "status": "queued", "done": 0, "total": total,
@@ -152,7 +158,7 @@ def run(ws: Workspace, job_id: int) -> str:
     _update(ws, job_id, status="running", pid=os.getpid())
     try:
         predictor = Predictor.load(registry.version_by_id(ws, job["version_id"])["model_file"])
-        items = list_items(ws, job["dataset_id"], unlabelled_only=True, limit=-1)[0]
+        items = _unlabelled(ws, job["dataset_id"], limit=-1)[0]
         _update(ws, job_id, total=len(items))
         step = TABLE_CHUNK if predictor.batchable else 1
         for start_at in range(0, len(items), step):

@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlite_utils.db import NotFoundError
 
 from mass_ide.core import audit, presets
-from mass_ide.core.datasets import freeze, get_dataset
+from mass_ide.core.classes import class_column
+from mass_ide.core.datasets import MISSING_VALUES, freeze, get_dataset
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
@@ -108,34 +109,22 @@ def _labelled_entries(ws: Workspace, dataset_id: int, version: int | None) -> li
     return [{"key": row["key"], "label": row["label"], "mask_sha256": row["mask_path"]} for row in rows]
 
 
-def _class_column(config: dict) -> str | None:
-    """The table column a tabular classifier takes its classes from (``target``, or ``positive_when``'s), if any."""
-    from mass_ide.core.training.conditions import parse_condition
-
-    if config.get("task") != "tabular-classification":
-        return None
-    return config.get("target") or (parse_condition(config["positive_when"]).column
-                                    if config.get("positive_when") else None)
-
-
 def labelled_count(ws: Workspace, dataset_id: int, config: dict, *, version: int | None = None) -> tuple[int, int]:
     """How many items of frozen ``version`` (``None``: the live ones) the config's task can learn from, of how many.
 
     Segmentation counts masks, classifiers labels; a table whose class is a column counts the rows
     with a label or a value in that column.
     """
-    from mass_ide.core.training.data import MISSING
-
     entries = _labelled_entries(ws, dataset_id, version)
     if config.get("task") == "segmentation":
         return sum(1 for entry in entries if entry.get("mask_sha256")), len(entries)
-    column = _class_column(config)
+    column = class_column(config)
     cells = {}
     if column:
         rows = ws.db.execute("SELECT key, meta FROM items WHERE dataset_id = ?", [dataset_id]).fetchall()
         cells = {key: json.loads(meta or "{}").get(column) for key, meta in rows}
     return sum(1 for entry in entries if entry.get("label") not in (None, "")
-               or str(cells.get(entry["key"], "")).strip().casefold() not in MISSING), len(entries)
+               or str(cells.get(entry["key"], "")).strip().casefold() not in MISSING_VALUES), len(entries)
 
 
 def _check_labelled(ws: Workspace, dataset_id: int, version: int | None, config: dict) -> None:
@@ -143,7 +132,7 @@ def _check_labelled(ws: Workspace, dataset_id: int, version: int | None, config:
 
     A table whose class comes from a column (``target``, ``positive_when``) is labelled by its rows.
     """
-    if _class_column(config):
+    if class_column(config):
         return
     segmentation = config.get("task") == "segmentation"
     labelled, total = labelled_count(ws, dataset_id, config, version=version)

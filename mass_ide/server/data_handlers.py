@@ -256,16 +256,20 @@ class ItemsHandler(MassHandler):
     def get(self, dataset_id: str) -> None:
         """A page of items with their annotations: `?offset=0&limit=100&unlabelled=1&order=import|uncertainty`.
 
+        A table's record whose class column (the project's `target`, or `positive_when`'s) holds a value counts
+        as labelled, as training counts it.
         `order=uncertainty` lists what the pre-labelling model was least sure of first (active learning).
         """
+        column = annotations.dataset_class_column(self.workspace, int(dataset_id))
         page, total = datasets.list_items(
             self.workspace, int(dataset_id),
             unlabelled_only=self.get_query_argument("unlabelled", "0") in ("1", "true"),
             order=self.get_query_argument("order", "import"),
             offset=int_argument(self, "offset", 0), limit=int_argument(self, "limit", 100, minimum=1),
+            class_column=column,
         )
         found = [item_json(item, annotations.get_annotation(self.workspace, item.id)) for item in page]
-        labelled = datasets.count_labelled(self.workspace, int(dataset_id))
+        labelled = datasets.count_labelled(self.workspace, int(dataset_id), class_column=column)
         self.write_json({"items": found, "total": total, "labelled": labelled})
 
 

@@ -65,6 +65,9 @@ PROJECT_DETAIL = {
                     "properties": {"kind": {"type": "string", "enum": ["label", "mask"]}, "classes": {"type": "array"},
                                    "target": {"type": ["string", "null"],
                                               "description": "The table column that already holds the class."},
+                                   "column": {"type": ["string", "null"],
+                                              "description": "Labels: the table column a record's class is read "
+                                              "from while it has no label of its own (target, or positive_when's)."},
                                    "names": {"type": "object", "additionalProperties": {"type": "string"},
                                              "description": "Labels: the name shown for each class value "
                                              "(training classes such as 'positive' too)."},

@@ -40,7 +40,8 @@ class Annotator(widgets.VBox):
         self.workspace, self.user = workspace, user or audit.local_user(workspace.db)
         self.dataset = datasets.get_dataset(workspace, dataset_id)
         self.scheme = annotations.label_classes(workspace, self.dataset.project_id)
-        self.items, _ = datasets.list_items(workspace, dataset_id, unlabelled_only=unlabelled_only, limit=-1)
+        self.items, _ = datasets.list_items(workspace, dataset_id, unlabelled_only=unlabelled_only, limit=-1,
+                                            class_column=self.scheme.get("column"))
         self.position, self.shown_version = 0, 0
         self.title = widgets.HTML()
         self.progress = widgets.IntProgress(min=0, max=max(self.dataset.item_count, 1), description="Labelled")
@@ -93,7 +94,7 @@ class Annotator(widgets.VBox):
 
     def draw(self) -> None:
         """Redraw the current item, its annotation and the progress."""
-        labelled = datasets.count_labelled(self.workspace, self.dataset.id)
+        labelled = datasets.count_labelled(self.workspace, self.dataset.id, class_column=self.scheme.get("column"))
         self.progress.value = labelled
         self.progress.description = f"{labelled}/{self.dataset.item_count}"
         if self.item is None:

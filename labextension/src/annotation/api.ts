@@ -19,6 +19,8 @@ export interface IMaskClass {
 export interface ILabelScheme {
   kind: 'label';
   classes: string[];
+  /** The table column a record's class is read from while it has no label of its own (null: none). */
+  column?: string | null;
   /** The name shown for each class value (training classes such as `positive` too). */
   names?: Record<string, string>;
   /** The training class each label becomes under the config's `positive_when` (empty without one). */

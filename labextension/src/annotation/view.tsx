@@ -21,6 +21,9 @@ import {
   windowArgument
 } from './slices';
 
+/** Table cells that hold no value, as the server's training reads them (datasets.MISSING_VALUES). */
+const MISSING_CELLS = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?', '-']);
+
 /** A date-time from the API as a short local date and time. */
 export function formatWhen(iso: string | null): string {
   const date = new Date(iso ?? '');
@@ -293,13 +296,21 @@ function trainsAs(scheme: ILabelScheme, value: string): string | null {
   return target ? `→ ${target}: ${className(target, scheme.names)}` : null;
 }
 
+/** The class a record's table column gives it (what training reads while it has no label), or null. */
+function columnClass(item: IItem | null, scheme: ILabelScheme): string | null {
+  const value = scheme.column && item?.kind === 'record' ? item.meta[scheme.column] : undefined;
+  const text = value === null || value === undefined ? '' : String(value).trim();
+  return text && !MISSING_CELLS.has(text.toLowerCase()) ? text : null;
+}
+
 /** Assign one of the project's classes to records and images. */
 function ClassificationPane({ model, scheme }: { model: AnnotationModel; scheme: ILabelScheme }): JSX.Element {
   const { classes, names } = scheme;
   const item = model.item;
   const annotation = item?.annotation;
   const pending = model.pendingLabel;
-  const shown = pending !== undefined ? pending : annotation?.label ?? null;
+  const fromColumn = annotation?.label ? null : columnClass(item, scheme);
+  const shown = pending !== undefined ? pending : annotation?.label ?? fromColumn;
   let info: React.ReactNode = 'Not labelled yet.';
   if (pending !== undefined) {
     info = (
@@ -312,6 +323,12 @@ function ClassificationPane({ model, scheme }: { model: AnnotationModel; scheme:
     info = (
       <>
         Labelled by <strong>{annotation.updated_by}</strong> · {formatWhen(annotation.updated_at)}
+      </>
+    );
+  } else if (fromColumn !== null) {
+    info = (
+      <>
+        From the table’s <strong>{scheme.column}</strong> column; a class chosen here takes its place.
       </>
     );
   } else if (annotation && annotation.version > 0) {

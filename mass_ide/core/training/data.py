@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from mass_ide.core.data.tabular import record_sha256
-from mass_ide.core.datasets import Dataset, file_sha256, get_dataset
+from mass_ide.core.datasets import MISSING_VALUES, Dataset, file_sha256, get_dataset
 from mass_ide.core.errors import InvalidInput, NotFound
 from mass_ide.core.training.api import IMAGE, SEGMENTATION, TABULAR, TASKS, TrainingData
 from mass_ide.core.training.conditions import Condition, as_number, parse_condition
 from mass_ide.core.workspace import Workspace
 
-MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
 HOW_TO_LABEL = {"label": "label them", "mask": "paint their masks"}
 DATASET_KINDS = {TABULAR: ("tabular",), IMAGE: ("image",), SEGMENTATION: ("volume", "image")}
 
@@ -59,7 +58,7 @@ def _checked_items(ws: Workspace, dataset: Dataset, manifest: list[dict], *, ver
 
 def _is_missing(cell) -> bool:
     """Whether a table cell counts as a missing value."""
-    return cell is None or str(cell).strip().casefold() in MISSING
+    return cell is None or str(cell).strip().casefold() in MISSING_VALUES
 
 
 def _numeric_columns(rows: list[dict], columns: list[str]) -> list[str]:
