@@ -15,8 +15,6 @@ from mass_ide.core.worker import train_in_process
 from tests.test_training import SEGMENTATION_FAST, sample  # noqa: F401
 
 API = "mass-ide/api"
-TINY_IMAGES = {"image_size": [32, 32], "epochs": 1, "device": "cpu",
-               "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}}
 
 
 def train_and_register(ws, dataset, **overrides) -> dict:
@@ -35,13 +33,14 @@ def unlabel(ws, items) -> None:
 
 
 @pytest.fixture(scope="module")
-def patches(sample):  # noqa: F811
-    """The cancer project's labelled patches, a tiny registered image classifier, and six patches unlabelled."""
-    ws, [images, _] = sample("cancer-prediction")
-    train_and_register(ws, images, **TINY_IMAGES)
+def patches(trained_patches, tmp_path_factory):
+    """The cancer project's labelled patches, a tiny registered image classifier, and six patches unlabelled
+    (the module's own copy of the session's ``trained_patches``)."""
+    ws, images, _ = trained_patches.copy(tmp_path_factory.mktemp("patches") / "ws")
     items = datasets.all_items(ws, images.id)
     unlabel(ws, items[:6])
-    return ws, images, items[:6]
+    yield ws, images, items[:6]
+    ws.close()
 
 
 def test_pre_labelling_suggests_a_class_for_each_unlabelled_item(patches):
@@ -129,24 +128,18 @@ def test_a_volume_gets_a_suggested_mask_on_its_own_grid(sample, tmp_path):  # no
 
 
 @pytest.fixture
-def served_patches(jp_serverapp):
-    """A cancer project in the running server's workspace with a registered tiny classifier; 4 patches unlabelled."""
-    from mass_ide.core import projects
-    from mass_ide.core.sample_data import add_sample_data
-
-    ws = jp_serverapp.web_app.settings["mass_ide_workspace"]
-    projects.create_project(ws, name="Patches", template="cancer-prediction", user="ana")
-    images, _ = add_sample_data(ws, "patches", user="ana")
-    datasets.freeze(ws, images.id, user="ana")
-    train_and_register(ws, images, **TINY_IMAGES)
+def labelled_in_server(served_patches, request):
+    """The session's cancer project and tiny classifier as the running server's workspace; 4 patches unlabelled."""
+    ws = request.getfixturevalue("jp_serverapp").web_app.settings["mass_ide_workspace"]
+    images, _ = served_patches.found_in(ws)
     unlabel(ws, datasets.all_items(ws, images.id)[:4])
     return ws, images
 
 
-async def test_pre_labelling_through_the_api(jp_fetch, served_patches):
+async def test_pre_labelling_through_the_api(labelled_in_server, jp_fetch):
     import asyncio
 
-    ws, images = served_patches
+    ws, images = labelled_in_server
     idle = json.loads((await jp_fetch(API, "datasets", str(images.id), "prelabel")).body)
     assert idle == {"job": None, "suggestions": 0}  # the annotation view asks no item for a suggestion
     started = await jp_fetch(API, "datasets", str(images.id), "prelabel", method="POST", body="")
