@@ -8,8 +8,8 @@ opens the Test page from the Deployments list, enters lab values and reads the
 class probabilities, evaluates the deployment on the frozen dataset version,
 and stops it. A tiny 3D U-Net of the liver-segmentation template is deployed on
 ONNX Runtime and tested with an uploaded NIfTI volume: its mask is drawn over
-the volume slice by slice; a tiny image classifier of the cancer-prediction
-template is tested with an uploaded tumour patch.
+the volume slice by slice. (A picture uploaded to an image classifier is
+tested in the cancer-prediction journey, test_browser_journeys.py.)
 """
 
 import re
@@ -19,7 +19,7 @@ from pages import OUTPUT, TOKEN, hide_toasts, switch_theme
 from playwright.sync_api import expect
 from test_training import SEGMENTATION_FAST
 
-from mass_ide.core import datasets, projects, registry
+from mass_ide.core import projects, registry
 from mass_ide.core.sample_data import add_sample_data
 from mass_ide.core.samples import save_phantom
 from mass_ide.core.worker import train_in_process
@@ -27,8 +27,6 @@ from mass_ide.core.workspace import Workspace
 
 PROJECT = "Registry study"
 TINY = {"epochs": 2, "register": False}  # registered by the fixture and by the Register button
-TINY_IMAGES = {"image_size": [32, 32], "epochs": 1, "register": False,
-               "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}}
 LAB_VALUES = {"bili": "1.4", "albumin": "3.5", "platelet": "250"}
 # What the liver-function template calls its training classes (its config's class_names).
 TARGET_NAMES = {"negative": "no cirrhosis (stages 1–3)", "positive": "cirrhosis (stage 4)"}
@@ -69,24 +67,6 @@ def segmenter(lab, tmp_path_factory):
     folder = tmp_path_factory.mktemp("phantom")
     ct, _ = save_phantom(folder / "phantom_ct.nii.gz", folder / "phantom_labels.nii.gz", seed=99)
     return {"project": project.id, "model": version["model"], "ct": ct}
-
-
-@pytest.fixture(scope="module")
-def classifier(lab):
-    """A cancer-prediction project with a tiny registered image classifier, and one of its patches."""
-    workspace = Workspace.open(lab["root"] / "mass-workspace")
-    try:
-        project = projects.create_project(workspace, name="Patch registry", template="cancer-prediction",
-                                          user="browser-test")
-        patches, _ = add_sample_data(workspace, project.id, user="browser-test")
-        run = train_in_process(workspace, project.id, dataset_id=patches.id, user="browser-test",
-                               overrides=TINY_IMAGES)
-        assert run["status"] == "completed", run["error"]
-        registry.register_run(workspace, run["id"], user="browser-test")
-        patch = datasets.all_items(workspace, patches.id)[0]
-        return {"project": project.id, "patch": patch.file}
-    finally:
-        workspace.close()
 
 
 def open_deployed_test_page(page, project_id: str, runtime: str = "torch"):
@@ -377,24 +357,5 @@ def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_sl
     expect(evaluate.locator(".mass-CaseTable tbody tr").first).to_be_visible()
     page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})",
                   segmenter["project"])
-    row.get_by_role("button", name="Stop").click()
-    expect(row).to_have_attribute("data-status", "stopped", timeout=30_000)
-
-
-def test_upload_a_patch_to_a_deployed_classifier_and_read_its_class_probabilities(page, lab, classifier):
-    hide_toasts(page)
-    _, row, test = open_deployed_test_page(page, classifier["project"])
-    test.locator(".mass-FileForm-input").set_input_files(classifier["patch"])
-    expect(test.locator(".mass-FileForm-preview")).to_be_visible()
-    test.get_by_role("button", name="Predict").click()
-    probabilities = test.locator(".mass-Probability")
-    expect(probabilities).to_have_count(2, timeout=60_000)
-    shares = [float(re.search(r"(\d+\.\d)%$", text).group(1)) for text in probabilities.all_inner_texts()]
-    assert abs(sum(shares) - 100) < 0.5, shares
-    expect(tile(test, "Predicted class")).to_have_text(test.locator(".mass-Prediction").get_attribute("data-class"))
-    test.locator('.mass-Chart[data-chart="probabilities"] .main-svg').first.wait_for()
-    page.screenshot(path=OUTPUT / "test-image.png")
-    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-models', {projectId})",
-                  classifier["project"])
     row.get_by_role("button", name="Stop").click()
     expect(row).to_have_attribute("data-status", "stopped", timeout=30_000)

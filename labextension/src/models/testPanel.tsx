@@ -5,13 +5,14 @@ import { listDatasets, listVersions } from '../training/client';
 import { useSignal } from '../training/hooks';
 import { ClassificationReport, SegmentationReport } from '../training/report';
 import { IDatasetChoice, IVersionChoice } from '../training/types';
+import { getVersion } from './client';
 import { DeploymentModel } from './deploymentModel';
 import { DeploymentBadge } from './deployments';
 import { formatLatency, predictURL } from './format';
 import { PredictionView } from './result';
 import { Select } from './select';
 import { TryForm } from './tryForm';
-import { EvaluationItems, EvaluationReport, IDeployment, IScored } from './types';
+import { EvaluationItems, EvaluationReport, IDeployment, ILineage, IScored } from './types';
 
 /** What `load` answers: empty until it does (or when it fails), loaded again when `key` changes. */
 function useList<T>(load: (() => Promise<T[]>) | null, key: unknown): T[] {
@@ -73,6 +74,22 @@ const ITEM_CHOICES: readonly (readonly [EvaluationItems, string])[] = [
   ['all', 'every labelled item (training items too: optimistic)']
 ];
 
+/** Where the deployed version came from (undefined while asked, null when unknown). */
+function useLineage(deployment: IDeployment): ILineage | null | undefined {
+  const [lineage, setLineage] = useState<ILineage | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    getVersion(deployment.model, deployment.version).then(
+      found => live && setLineage(found.lineage),
+      () => live && setLineage(null)
+    );
+    return () => {
+      live = false;
+    };
+  }, [deployment.model, deployment.version]);
+  return lineage;
+}
+
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */
 function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: IDeployment }): JSX.Element {
   const datasets = useList<IDatasetChoice>(() => listDatasets(deployment.project_id), deployment.project_id);
@@ -80,12 +97,19 @@ function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: I
   const versions = useList<IVersionChoice>(datasetId === null ? null : () => listVersions(datasetId), datasetId);
   const [version, setVersion] = useState<number | null>(null);
   const [items, setItems] = useState<EvaluationItems>('unseen');
+  const lineage = useLineage(deployment);
+  // The dataset and version the model was trained on (its validation split is what it never saw), else the
+  // newest dataset and its newest version.
   useEffect(() => {
-    if (datasetId === null && datasets.length > 0) {
-      setDatasetId(datasets[0].id);
+    if (datasetId === null && datasets.length > 0 && lineage !== undefined) {
+      const trained = datasets.find(dataset => dataset.id === lineage?.dataset_id);
+      setDatasetId((trained ?? datasets[datasets.length - 1]).id);
     }
-  }, [datasets, datasetId]);
-  useEffect(() => setVersion(versions[0]?.number ?? null), [versions]);
+  }, [datasets, datasetId, lineage]);
+  useEffect(() => {
+    const trained = datasetId === lineage?.dataset_id ? versions.find(v => v.number === lineage.dataset_version) : null;
+    setVersion((trained ?? versions[0])?.number ?? null);
+  }, [versions]);
   const failed = model.workError?.work === 'evaluate' ? model.workError.message : null;
   return (
     <section className="mass-RunSection mass-Evaluate">
