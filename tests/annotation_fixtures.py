@@ -29,11 +29,18 @@ def ct_volume(shape=(16, 12, 8)) -> np.ndarray:
     return volume
 
 
+def new_project(ws: Workspace, name: str, template: str, user: str) -> projects.Project:
+    """A project named ``name``, or "name 2", "name 3"… when a test before made one (the browser tests share a lab)."""
+    taken = {project.name for project in projects.list_projects(ws)}
+    free = next(candidate for candidate in (name, *(f"{name} {n}" for n in range(2, 1000))) if candidate not in taken)
+    return projects.create_project(ws, name=free, template=template, user=user)
+
+
 def volume_dataset(ws: Workspace, *, user: str = "ana", cases: int = 2) -> datasets.Dataset:
     """A segmentation project with a dataset of small CT volumes."""
     import nibabel
 
-    project = projects.create_project(ws, name="Seg", template="liver-segmentation", user=user)
+    project = new_project(ws, "Seg", "liver-segmentation", user)
     staging = project.folder / "data" / ".staging-test"
     (staging / "volumes").mkdir(parents=True)
     affine = np.diag([*SPACING, 1.0])
@@ -52,7 +59,7 @@ def image_dataset(ws: Workspace, *, user: str = "ana") -> datasets.Dataset:
     """A cancer-prediction project with a dataset of three 20x10 grey PNG images."""
     from PIL import Image
 
-    project = projects.create_project(ws, name="Cls", template="cancer-prediction", user=user)
+    project = new_project(ws, "Cls", "cancer-prediction", user)
     staging = project.folder / "data" / ".staging-test"
     (staging / "images").mkdir(parents=True)
     items = []

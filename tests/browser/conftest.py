@@ -39,9 +39,10 @@ def jp_server_cleanup():
     yield
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def lab(tmp_path_factory):
-    """A real JupyterLab with Mass IDE on a free port, in an empty root folder."""
+    """A real JupyterLab with Mass IDE on a free port, in an empty root folder, shared by every browser test
+    module (each makes its own projects; :func:`undeploy_after_module` stops what a module deployed)."""
     root = tmp_path_factory.mktemp("lab-root")
     home = tmp_path_factory.mktemp("lab-home")
     port = free_port()
@@ -69,6 +70,20 @@ def lab(tmp_path_factory):
         stop_deployment_workers(root / "mass-workspace")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def undeploy_after_module(lab):
+    """Undeploy whatever a test module left serving, so prediction workers do not pile up in the shared lab."""
+    yield
+    from mass_ide.core.serving.deployments import LIVE, undeploy
+
+    ws = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        for row in list(ws.db["deployments"].rows_where("status IN (?, ?)", list(LIVE))):
+            undeploy(ws, row["id"], user="browser-test")
+    finally:
+        ws.close()
+
+
 def stop_deployment_workers(workspace_root) -> None:
     """Stop the prediction workers the lab started (they outlive a server on purpose, to be adopted on restart)."""
     from mass_ide.core.serving.deployments import stop_worker
@@ -83,7 +98,7 @@ def stop_deployment_workers(workspace_root) -> None:
         ws.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium."""
     from playwright.sync_api import sync_playwright
