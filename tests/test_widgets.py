@@ -81,21 +81,26 @@ def tick_until(supervisor, condition, *, timeout: float = 120) -> bool:
     return False
 
 
-def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspace):
-    from mass_ide.core import audit, datasets, projects, registry
-    from mass_ide.core.sample_data import add_sample_data
+@pytest.fixture
+def labs(trained_labs, tmp_path):
+    """A copy of the session's trained liver-function workspace: (workspace, table, its registered version 1)."""
+    ws, table, version = trained_labs.copy(tmp_path / "labs")
+    yield ws, table, version
+    ws.close()
+
+
+def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(labs):
+    from mass_ide.core import audit, datasets, registry, runs
     from mass_ide.core.scheduler import pid_alive
     from mass_ide.core.serving import client, deployments
-    from mass_ide.core.worker import train_in_process
     from mass_ide.widgets import DeployButton
 
-    project = projects.create_project(workspace, name="Labs", template="liver-function", user="ana")
-    [table] = add_sample_data(workspace, project.id, user="ana")
-    run = train_in_process(workspace, project.id, dataset_id=table.id, user="ana", overrides={"epochs": 2})
-    version = registry.get_version(workspace, "labs", "latest")
-    assert version["run_id"] == run["id"]
-    button = DeployButton(workspace, "labs", user="ana")
-    assert "<b>labs</b> version 1" in button.title.value and "not deployed" in button.status.value
+    workspace, table, version = labs
+    name = version["model"]
+    assert registry.get_version(workspace, name, "latest") == version and version["number"] == 1
+    run = runs.get_run(workspace, version["run_id"])
+    button = DeployButton(workspace, name, user="ana")
+    assert f"<b>{name}</b> version 1" in button.title.value and "not deployed" in button.status.value
     assert button.undeploy_button.disabled and not button.deploy_button.disabled
     supervisor = deployments.DeploymentSupervisor(workspace)  # what the Mass IDE server runs
     try:
@@ -125,7 +130,7 @@ def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(workspa
         everything = client.evaluate(workspace, button.deployment_id, dataset_id=table.id, user="ana", items="all")
         assert everything["case_count"] > 300 and "scores are optimistic" in everything["warning"]
         assert 0 <= report["roc_auc"] <= 1 and sum(map(sum, report["confusion_matrix"])) == report["case_count"]
-        again = DeployButton(workspace, "labs", "1", user="ana")  # a second widget shows the live deployment
+        again = DeployButton(workspace, name, "1", user="ana")  # a second widget shows the live deployment
         assert again.deployment_id == button.deployment_id and again.deploy_button.disabled
         pid = deployments.get_deployment(workspace, button.deployment_id)["pid"]
         button.undeploy_button.click()
