@@ -55,7 +55,7 @@ function ProjectRow({ project, model, commands }: IListProps & { project: IProje
       <div className="mass-ProjectList-text">
         <div className="mass-ProjectList-line">
           <span className="mass-ProjectList-name">{project.name}</span>
-          <span className="mass-ProjectList-date">{formatDate(project.created_at, true)}</span>
+          <span className="mass-ProjectList-date">{formatDate(project.created_at, 'short')}</span>
         </div>
         <div className="mass-ProjectList-meta">{template?.title ?? project.template}</div>
       </div>

@@ -4,7 +4,7 @@ import { Message } from '@lumino/messaging';
 import React, { useEffect, useRef, useState } from 'react';
 
 import { apiURL } from '../api';
-import { className, formatML, UNCERTAINTY_HINT } from '../format';
+import { className, formatDate, formatML, UNCERTAINTY_HINT } from '../format';
 import { getMaskVolumes, IClassVolume, IItem, ILabelScheme, sliceEndPoint } from './api';
 import { brushIcon, eraserIcon, fillIcon } from './icons';
 import { AnnotationModel } from './model';
@@ -23,15 +23,6 @@ import {
 
 /** Table cells that hold no value, as the server's training reads them (datasets.MISSING_VALUES). */
 const MISSING_CELLS = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?', '-']);
-
-/** A date-time from the API as a short local date and time. */
-export function formatWhen(iso: string | null): string {
-  const date = new Date(iso ?? '');
-  if (Number.isNaN(date.getTime())) {
-    return iso ?? '';
-  }
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
 
 /** Upper-case the first letter. */
 function title(text: string): string {
@@ -322,7 +313,7 @@ function ClassificationPane({ model, scheme }: { model: AnnotationModel; scheme:
   } else if (annotation?.label) {
     info = (
       <>
-        Labelled by <strong>{annotation.updated_by}</strong> · {formatWhen(annotation.updated_at)}
+        Labelled by <strong>{annotation.updated_by}</strong> · {formatDate(annotation.updated_at, 'time')}
       </>
     );
   } else if (fromColumn !== null) {
@@ -332,7 +323,7 @@ function ClassificationPane({ model, scheme }: { model: AnnotationModel; scheme:
       </>
     );
   } else if (annotation && annotation.version > 0) {
-    info = `Class cleared by ${annotation.updated_by} · ${formatWhen(annotation.updated_at)}`;
+    info = `Class cleared by ${annotation.updated_by} · ${formatDate(annotation.updated_at, 'time')}`;
   }
   return (
     <div className="mass-AnnotationView-body">

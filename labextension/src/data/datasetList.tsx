@@ -113,7 +113,7 @@ export function DatasetList(props: {
               {kindTitle(dataset.kind)}
             </span>
             <span className="mass-DatasetList-meta">{plural(dataset.item_count, 'item')}</span>
-            <span className="mass-DatasetList-meta">{formatDate(dataset.created_at, true)}</span>
+            <span className="mass-DatasetList-meta">{formatDate(dataset.created_at, 'short')}</span>
             {actions && (
               <span
                 className="mass-DatasetList-actions"

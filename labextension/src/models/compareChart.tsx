@@ -1,6 +1,6 @@
 import React from 'react';
 
-import { Chart } from '../training/chart';
+import { Chart } from '../shared/chart';
 import { IVersionSummary } from './types';
 
 /** Whether a value is a score between 0 and 1 (or missing). */

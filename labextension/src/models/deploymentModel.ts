@@ -1,5 +1,5 @@
 import { errorMessage } from '../api';
-import { PolledModel } from '../training/polledModel';
+import { PolledModel } from '../shared/polledModel';
 import * as client from './client';
 import { EvaluationItems, EvaluationReport, IDeployment, IPredictAnswer } from './types';
 

@@ -3,8 +3,8 @@ import { CommandRegistry } from '@lumino/commands';
 import React, { useState } from 'react';
 
 import { errorMessage } from '../api';
+import { formatDate } from '../format';
 import { CommandIDs } from '../commandIds';
-import { formatDateTime } from '../training/format';
 import { undeploy } from './client';
 import { formatLatency, predictURL } from './format';
 import { registryEvents } from './registryModel';
@@ -69,7 +69,7 @@ function DeploymentRow(props: IDeploymentListProps & { deployment: IDeployment }
       <td className="mass-mod-number" title="Median time to answer a prediction request">
         {formatLatency(deployment.latency_ms_p50)}
       </td>
-      {!compact && <td title={`Deployed by ${deployment.created_by}`}>{formatDateTime(deployment.created_at)}</td>}
+      {!compact && <td title={`Deployed by ${deployment.created_by}`}>{formatDate(deployment.created_at, 'time')}</td>}
       <td className="mass-DeploymentList-actions">
         <button
           className="jp-mod-styled jp-mod-accept mass-TestButton"

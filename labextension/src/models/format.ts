@@ -1,5 +1,5 @@
 import { apiURL } from '../api';
-import { formatScore, formatValue } from '../training/format';
+import { formatScore, formatValue } from '../format';
 import { IColumn, IDeployment, Metrics } from './types';
 
 /** A latency in milliseconds: "12.3 ms", or "—" before the first request. */

@@ -7,8 +7,7 @@ import { CommandIDs } from '../commandIds';
 import { formatDate } from '../format';
 import { ProjectsModel } from '../model';
 import { ModelPanel } from '../panels';
-import { formatDateTime } from '../training/format';
-import { useSignal } from '../training/hooks';
+import { useSignal } from '../shared/hooks';
 import { VersionComparison } from './compareChart';
 import { DeploymentList } from './deployments';
 import { formatMetric, keyMetrics } from './format';
@@ -73,8 +72,8 @@ function VersionList({ detail, model }: { detail: IModelDetail; model: ModelsPan
                   {version.deleted_at && <span className="mass-VersionList-deleted">deleted</span>}
                 </td>
                 <td className="mass-mod-number">{key ? formatMetric(version.metrics[key]) : '—'}</td>
-                <td title={`${formatDateTime(version.created_at)} by ${version.created_by}`}>
-                  {formatDate(version.created_at, true)}
+                <td title={`${formatDate(version.created_at, 'time')} by ${version.created_by}`}>
+                  {formatDate(version.created_at, 'short')}
                 </td>
               </tr>
             );

@@ -1,8 +1,8 @@
 import { useEffect, useMemo } from 'react';
 
-import { useSignal } from '../training/hooks';
-import { PolledModel } from '../training/polledModel';
-import { ProjectEvents } from '../training/runEvents';
+import { useSignal } from '../shared/hooks';
+import { PolledModel } from '../shared/polledModel';
+import { ProjectEvents } from '../shared/runEvents';
 import { listDeployments, listModels } from './client';
 import { IDeployment, IModel } from './types';
 

@@ -1,9 +1,8 @@
 import React from 'react';
 
-import { className, formatML, UNCERTAINTY_HINT } from '../format';
-import { Chart, themeColours } from '../training/chart';
-import { formatScore, formatShare } from '../training/format';
-import { Tile } from '../training/report';
+import { className, formatML, formatScore, formatShare, UNCERTAINTY_HINT } from '../format';
+import { Chart, themeColours } from '../shared/chart';
+import { Tile } from '../shared/report';
 import { MaskView } from './maskView';
 import { IClassPrediction, IMaskPrediction, isClassPrediction, Prediction } from './types';
 

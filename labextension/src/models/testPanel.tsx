@@ -1,10 +1,10 @@
 import React, { useEffect, useState } from 'react';
 
+import { listDatasets, listVersions } from '../data/client';
+import { IDataset, IVersion } from '../data/types';
 import { ModelPanel } from '../panels';
-import { listDatasets, listVersions } from '../training/client';
-import { useSignal } from '../training/hooks';
-import { ClassificationReport, SegmentationReport } from '../training/report';
-import { IDatasetChoice, IVersionChoice } from '../training/types';
+import { useSignal } from '../shared/hooks';
+import { ClassificationReport, SegmentationReport } from '../shared/report';
 import { getVersion } from './client';
 import { DeploymentModel } from './deploymentModel';
 import { DeploymentBadge } from './deployments';
@@ -92,9 +92,9 @@ function useLineage(deployment: IDeployment): ILineage | null | undefined {
 
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */
 function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: IDeployment }): JSX.Element {
-  const datasets = useList<IDatasetChoice>(() => listDatasets(deployment.project_id), deployment.project_id);
+  const datasets = useList<IDataset>(() => listDatasets(deployment.project_id), deployment.project_id);
   const [datasetId, setDatasetId] = useState<number | null>(null);
-  const versions = useList<IVersionChoice>(datasetId === null ? null : () => listVersions(datasetId), datasetId);
+  const versions = useList<IVersion>(datasetId === null ? null : () => listVersions(datasetId), datasetId);
   const [version, setVersion] = useState<number | null>(null);
   const [items, setItems] = useState<EvaluationItems>('unseen');
   const lineage = useLineage(deployment);

@@ -7,9 +7,8 @@ import React, { useState } from 'react';
 import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
 import { plural } from '../data/types';
-import { className } from '../format';
-import { formatDateTime } from '../training/format';
-import { Tile } from '../training/report';
+import { className, formatDate } from '../format';
+import { Tile } from '../shared/report';
 import { downloadURL } from './client';
 import { columnRange, formatMetric, keyMetrics } from './format';
 import { Markdown } from './markdown';
@@ -266,7 +265,7 @@ function Lineage({ version, commands }: { version: IVersion; commands: CommandRe
       <dd>{lineage.package_version ?? '—'}</dd>
       <dt>Registered</dt>
       <dd>
-        {formatDateTime(lineage.created_at ?? version.created_at)} by {lineage.created_by ?? version.created_by}
+        {formatDate(lineage.created_at ?? version.created_at, 'time')} by {lineage.created_by ?? version.created_by}
       </dd>
       {lineage.config && (
         <>

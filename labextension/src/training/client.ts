@@ -3,7 +3,6 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { requestAPI } from '../api';
 import {
-  IDatasetChoice,
   IEstimateRequest,
   IMetric,
   IMetricPage,
@@ -13,7 +12,6 @@ import {
   IRunEstimate,
   IRunOptions,
   IStudy,
-  IVersionChoice,
   Preset,
   TrainingConfig
 } from './types';
@@ -44,17 +42,6 @@ export function estimateRun(projectId: string, request: IEstimateRequest): Promi
     method: 'POST',
     body: JSON.stringify(request)
   });
-}
-
-/** The project's datasets, oldest first. */
-export async function listDatasets(projectId: string): Promise<IDatasetChoice[]> {
-  return (await requestAPI<{ datasets: IDatasetChoice[] }>(projectPath(projectId, 'datasets'))).datasets;
-}
-
-/** A dataset's frozen versions, newest first. */
-export async function listVersions(datasetId: number): Promise<IVersionChoice[]> {
-  const path = `datasets/${encodeURIComponent(datasetId)}/versions`;
-  return (await requestAPI<{ versions: IVersionChoice[] }>(path)).versions;
 }
 
 /** The project's runs, newest first. */

@@ -4,7 +4,7 @@ import { ICommandPalette, IThemeManager, MainAreaWidget, showErrorMessage, Widge
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
 import { openOrFocus, openOrFocusPanel, positiveInteger, projectArg } from '../panels';
-import { chartTheme } from './chart';
+import { chartTheme } from '../shared/chart';
 import { ComparePanel } from './compare';
 import { runTitle } from './format';
 import { compareIcon, curveIcon, trainIcon } from './icons';

@@ -7,11 +7,11 @@ import React, { useEffect, useState } from 'react';
 import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
-import { Chart, chartTheme, themeColours } from './chart';
+import { Chart, chartTheme, themeColours } from '../shared/chart';
 import { metricsSince } from './client';
 import { isPerStep, LEARNING_RATE, lineTrace, MetricSeries, xTitle } from './curves';
 import { runTitle } from './format';
-import { useSignal } from './hooks';
+import { useSignal } from '../shared/hooks';
 import { RunRow, useProjectRuns } from './runList';
 import { IRun, isActive } from './types';
 

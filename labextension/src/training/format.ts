@@ -1,41 +1,5 @@
+import { formatValue } from '../format';
 import { IBestMetric, IMetric, IRun } from './types';
-
-/** A duration for people: "42 s", "3 min 05 s", "1 h 12 min". */
-export function formatDuration(seconds: number): string {
-  const total = Math.max(0, Math.round(seconds));
-  if (total < 60) {
-    return `${total} s`;
-  }
-  const minutes = Math.floor(total / 60);
-  if (minutes < 60) {
-    return `${minutes} min ${String(total % 60).padStart(2, '0')} s`;
-  }
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
-}
-
-/** A metric value: four significant digits, or "—" when there is none. */
-export function formatValue(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) {
-    return '—';
-  }
-  if (value !== 0 && Math.abs(value) < 1e-3) {
-    return value.toExponential(2);
-  }
-  if (Math.abs(value) >= 1000) {
-    return Math.round(value).toLocaleString();
-  }
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/\.?0+$/, '');
-}
-
-/** A score between 0 and 1 (AUC, Dice) to three decimals, or "—". */
-export function formatScore(value: number | null | undefined): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(3);
-}
-
-/** A share (0..1) as a percentage: "87.5%", or "—". */
-export function formatShare(value: number | null | undefined): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${(value * 100).toFixed(1)}%`;
-}
 
 /** A run's best metric, e.g. "val/auc 0.8123 (epoch 7)", or an empty string. */
 export function formatBest(best: IBestMetric | null | undefined, withEpoch = true): string {
@@ -50,18 +14,6 @@ export function runTitle(run: Pick<IRun, 'id' | 'trial_number' | 'study_id'>): s
   return run.study_id !== null && run.trial_number !== null
     ? `Run ${run.id} · trial ${run.trial_number + 1}`
     : `Run ${run.id}`;
-}
-
-/** A date-time from the API, local and short: "Nov 29, 14:05". */
-export function formatDateTime(iso: string | null): string {
-  if (!iso) {
-    return '—';
-  }
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) {
-    return iso;
-  }
-  return date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 /** Seconds since the epoch of an ISO date-time, or null. */

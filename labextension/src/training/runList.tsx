@@ -3,11 +3,12 @@ import React, { useEffect, useMemo, useState } from 'react';
 
 import { CommandIDs } from '../commandIds';
 import { listRuns } from './client';
-import { formatBest, formatDateTime, runTitle } from './format';
-import { useSignal } from './hooks';
+import { formatDate } from '../format';
+import { formatBest, runTitle } from './format';
+import { useSignal } from '../shared/hooks';
 import { compareIcon, trainIcon } from './icons';
-import { PolledModel } from './polledModel';
-import { runEvents } from './runEvents';
+import { PolledModel } from '../shared/polledModel';
+import { runEvents } from '../shared/runEvents';
 import { StatusBadge } from './status';
 import { IRun, isActive } from './types';
 
@@ -90,7 +91,7 @@ export function RunRow({ run }: { run: IRun }): JSX.Element {
           (isActive(run.status) && run.epochs_total ? `epoch ${run.epochs_done ?? 0}/${run.epochs_total}` : '')}
       </span>
       <span className="mass-RunList-date" title={`Created ${run.created_at} by ${run.created_by}`}>
-        {formatDateTime(run.started_at ?? run.created_at)}
+        {formatDate(run.started_at ?? run.created_at, 'time')}
       </span>
     </>
   );

@@ -2,8 +2,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { cancelRun, getRun, metricsSince, openRunStream, resumeRun } from './client';
 import { MetricSeries } from './curves';
-import { PolledModel } from './polledModel';
-import { runEvents } from './runEvents';
+import { PolledModel } from '../shared/polledModel';
+import { runEvents } from '../shared/runEvents';
 import { IMetric, IRun, isActive, IStreamMessage } from './types';
 
 /** How often the run (its log tail) is fetched while it is active and the page visible. */

@@ -4,12 +4,12 @@ import React, { useState } from 'react';
 
 import { errorMessage } from '../api';
 import { CommandIDs } from '../commandIds';
+import { formatValue } from '../format';
 import { getStudy, promoteStudy, stopStudy } from './client';
 import { flatten, formatConfigValue } from './config';
-import { formatValue } from './format';
-import { useSignal } from './hooks';
-import { PolledModel } from './polledModel';
-import { runEvents } from './runEvents';
+import { useSignal } from '../shared/hooks';
+import { PolledModel } from '../shared/polledModel';
+import { runEvents } from '../shared/runEvents';
 import { StatusBadge } from './status';
 import { IRun, isActive, IStudy, TrainingConfig } from './types';
 

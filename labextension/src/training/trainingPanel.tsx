@@ -3,16 +3,17 @@ import type { LayoutAxis } from 'plotly.js';
 import React, { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 
 import { errorMessage } from '../api';
+import { formatDate, formatDuration } from '../format';
 import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
 import { RunVersionButton } from '../models/runVersion';
 import { ModelPanel } from '../panels';
-import { Chart, IChartProps, isEmpty } from './chart';
+import { Chart, IChartProps, isEmpty } from '../shared/chart';
 import { ConfigSummary } from './configSummary';
 import { trainingCurves } from './curves';
-import { formatBest, formatDateTime, formatDuration, runTiming, runTitle } from './format';
-import { useClock, useSignal } from './hooks';
-import { RunReport } from './report';
+import { formatBest, runTiming, runTitle } from './format';
+import { useClock, useSignal } from '../shared/hooks';
+import { RunReport } from '../shared/report';
 import { RunModel, StreamState } from './runModel';
 import { StatusBadge } from './status';
 import { IRun, isActive, isResumable } from './types';
@@ -223,7 +224,7 @@ function TrainingView({ model, projects, commands }: IViewProps): JSX.Element {
           <div className="mass-RunHeader-sub">
             {project?.name ?? run.project_id} · dataset {run.dataset_id}, version {run.dataset_version} ·{' '}
             {run.processes > 1 ? `${run.processes} processes (torchrun)` : '1 process'} ·{' '}
-            {run.started_at ? 'started' : 'queued'} {formatDateTime(run.started_at ?? run.created_at)} by {run.created_by}
+            {run.started_at ? 'started' : 'queued'} {formatDate(run.started_at ?? run.created_at, 'time')} by {run.created_by}
           </div>
         </div>
         <div className="mass-RunHeader-actions">

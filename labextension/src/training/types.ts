@@ -185,27 +185,16 @@ export interface IStudy {
   trials: IRun[];
 }
 
-/** What a run may be trained on: one of the project's datasets. */
-export interface IDatasetChoice {
-  id: number;
-  name: string;
-  kind: string;
-  item_count: number;
-}
-
-/** A frozen version of a dataset. */
-export interface IVersionChoice {
-  number: number;
-  digest: string;
-  created_at: string;
-  created_by: string;
-}
-
 /** A training preset: quick finishes in minutes on a CPU, full is the project's config.json as it is. */
 export type Preset = 'quick' | 'full';
 
 /** A dataset the Train form offers, with how many of its items the task can learn from. */
-export interface IDatasetOption extends IDatasetChoice {
+export interface IDatasetOption {
+  id: number;
+  name: string;
+  kind: string;
+  item_count: number;
+  /** Items the task can learn from: with a label, a mask, or a class in the table's class column. */
   labelled: number;
 }
 

@@ -1,10 +1,9 @@
 import React from 'react';
 
 import { apiURL } from '../api';
-import { className } from '../format';
+import { className, formatScore, formatShare } from '../format';
 import { Chart, themeColours, themeVar, translucent } from './chart';
-import { formatScore, formatShare } from './format';
-import { IClassificationReport, IRunResult, ISegmentationReport, PerClass } from './types';
+import { IClassificationReport, IRunResult, ISegmentationReport, PerClass } from '../training/types';
 
 /** One headline figure. */
 export function Tile({ label, value, note }: { label: string; value: string; note?: string }): JSX.Element {
