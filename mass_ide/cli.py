@@ -367,12 +367,17 @@ def _models_parser(commands) -> None:
     importing.set_defaults(handler=cmd_models_import)
 
 
+def _is_bundle_folder(path: Path) -> bool:
+    """Whether ``path`` is a MONAI bundle folder (rather than a model of the workspace's registry)."""
+    return path.is_dir() and (path / "models" / "model.pt").is_file()
+
+
 def _model_source(args: argparse.Namespace) -> tuple[Path, str, int | None]:
     """(bundle folder, model name, version) of ``MODEL``: a bundle folder, or NAME[:VERSION|@ALIAS] in the workspace."""
     from mass_ide.core.serving.export import bundle_identity, split_model_reference
 
     path = Path(args.model)
-    if path.is_dir() and (path / "models" / "model.pt").is_file():
+    if _is_bundle_folder(path):
         return (path.resolve(), *bundle_identity(path))
     name, ref = split_model_reference(args.model)
     version = registry.get_version(_workspace(args), name, ref)
@@ -396,11 +401,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export a version to TorchScript and ONNX in its bundle folder, with the parity check."""
-    from mass_ide.core.serving.export import export_bundle
+    """Export a version to TorchScript and ONNX in its bundle folder, with the parity check (audited for a model
+    of the workspace)."""
+    from mass_ide.core.serving.export import export_bundle, export_version
 
-    folder, _, _ = _model_source(args)
-    report = export_bundle(folder)
+    folder, name, number = _model_source(args)
+    if _is_bundle_folder(Path(args.model)):
+        report = export_bundle(folder)  # a bundle folder outside the registry: no audit log to write to
+    else:
+        report = export_version(_workspace(args), name, number, user=_user(args))
     for kind in ("torchscript", "onnx"):
         print(f"{kind:<12} {folder / report[kind]['file']}  {_parity_line(report[kind])}")
     print(f"MONAI bundle: {folder}")

@@ -244,6 +244,27 @@ def export_bundle(folder: str | Path, *, model_file: str | Path | None = None) -
     return report
 
 
+def record_export(ws, version: dict, report: dict, *, user: str) -> dict:
+    """Audit the export of a registry ``version`` (what each format's verdict was); the report as the API gives it,
+    its bundle relative to the workspace."""
+    from mass_ide.core import audit
+
+    with ws.db.atomic():
+        audit.record(ws.db, user=user, action="model.export", target=f"model:{version['model']}",
+                     detail={"version": version["number"], "torchscript": report["torchscript"],
+                             "onnx": report["onnx"]})
+    return {**report, "bundle": Path(version["folder"]).relative_to(ws.root).as_posix(),
+            "model": version["model"], "version": version["number"]}
+
+
+def export_version(ws, name: str, ref: object = None, *, user: str) -> dict:
+    """Export version ``ref`` of model ``name`` into its bundle with the parity check, and audit it."""
+    from mass_ide.core import registry
+
+    version = registry.get_version(ws, name, ref)
+    return record_export(ws, version, export_bundle(version["folder"]), user=user)
+
+
 OVERRIDE_ADVICE = "deploy on the torch runtime, export again, or deploy with override_parity to serve it anyway"
 
 
