@@ -1,8 +1,7 @@
-import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
-import { IDisposable } from '@lumino/disposable';
 
 import { APIError, errorMessage, requestAPI } from '../api';
+import { PolledModel } from '../shared/polledModel';
 import { IAnnotation } from './api';
 
 /** A pre-labelling job of a dataset (`GET/POST datasets/{id}/prelabel`). */
@@ -42,19 +41,9 @@ const POLL_MS = 1000;
  * Pre-labelling a dataset with the project's latest model: the job's progress
  * (polled while it runs) and the suggestion for the item on show.
  */
-export class PrelabelModel implements IDisposable {
+export class PrelabelModel extends PolledModel {
   constructor(readonly datasetId: number) {
-    this._poll = new Poll({
-      factory: () => this._refreshJob(),
-      frequency: { interval: POLL_MS, backoff: true, max: 10 * POLL_MS },
-      standby: 'when-hidden',
-      auto: false
-    });
-  }
-
-  /** Emitted when the job or the suggestion changes. */
-  get changed(): ISignal<this, void> {
-    return this._changed;
+    super({ name: 'mass-ide:prelabel', interval: POLL_MS, auto: false });
   }
 
   /** Emitted once when a job finishes, so item lists can be ordered by the new uncertainties. */
@@ -70,9 +59,12 @@ export class PrelabelModel implements IDisposable {
     return this._job?.status === 'queued' || this._job?.status === 'running';
   }
 
-  /** Why pre-labelling cannot start or failed, or null. */
+  /** Why pre-labelling cannot start or failed (or the job could not be fetched), or null. */
   get error(): string | null {
-    return this._error;
+    if (this._message) {
+      return this._message;
+    }
+    return this._job?.status === 'failed' ? `Pre-labelling failed: ${lastLine(this._job.error)}` : super.error;
   }
 
   /** The suggestion for the item on show, or null when there is none. */
@@ -80,25 +72,27 @@ export class PrelabelModel implements IDisposable {
     return this._suggestion;
   }
 
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
-  }
-
   /** Fetch the dataset's latest job; keep polling while it runs. */
   async load(): Promise<void> {
-    await this._refreshJob();
+    try {
+      await this.fetch();
+    } catch (error) {
+      this.setError(error);
+      return;
+    }
+    this.emitChanged();
   }
 
   /** Start pre-labelling the dataset's unlabelled items. */
   async start(): Promise<void> {
-    this._error = null;
+    this._message = null;
     try {
       this._job = await requestAPI<IPrelabelJob>(`datasets/${this.datasetId}/prelabel`, { method: 'POST' });
       this._watch();
     } catch (error) {
-      this._error = errorMessage(error);
+      this._message = errorMessage(error);
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /** Fetch the suggestion for an item (none: null; not asked while the dataset has no suggestions at all). */
@@ -110,20 +104,20 @@ export class PrelabelModel implements IDisposable {
         found = await requestAPI<ISuggestion>(`items/${itemId}/suggestion`);
       } catch (error) {
         if (!(error instanceof APIError && error.status === 404)) {
-          this._error = errorMessage(error);
+          this._message = errorMessage(error);
         }
       }
     }
     if (request === this._requests) {
       this._suggestion = found;
-      this._changed.emit();
+      this.emitChanged();
     }
   }
 
   /** Show why something went wrong (an accept refused by the server, say). */
   report(message: string): void {
-    this._error = message;
-    this._changed.emit();
+    this._message = message;
+    this.emitChanged();
   }
 
   /** Make the suggestion the item's label or mask, starting from `version`; 409 when someone saved since. */
@@ -134,50 +128,31 @@ export class PrelabelModel implements IDisposable {
     });
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._poll.dispose();
-    Signal.clearData(this);
-  }
-
   private _watch(): void {
     if (this.running) {
-      void this._poll.start();
+      void this.poll.start();
     }
   }
 
-  private async _refreshJob(): Promise<void> {
+  /** Fetch the dataset's latest job and how many items have a suggestion; stop polling when it has ended. */
+  protected async fetch(): Promise<void> {
     const wasRunning = this.running;
-    try {
-      const status = await requestAPI<IPrelabelStatus>(`datasets/${this.datasetId}/prelabel`);
-      this._job = status.job;
-      this._suggestions = status.suggestions;
-    } catch (error) {
-      this._error = errorMessage(error);
-      this._changed.emit();
-      return;
-    }
-    if (this._job?.status === 'failed') {
-      this._error = `Pre-labelling failed: ${lastLine(this._job.error)}`;
-    }
+    const status = await requestAPI<IPrelabelStatus>(`datasets/${this.datasetId}/prelabel`);
+    this._job = status.job;
+    this._suggestions = status.suggestions;
     if (!this.running) {
-      void this._poll.stop();
+      void this.poll.stop();
       if (wasRunning && this._job) {
         this._finished.emit(this._job);
       }
     } else if (!wasRunning) {
       this._watch();
     }
-    this._changed.emit();
   }
 
-  private _changed = new Signal<this, void>(this);
-  private _error: string | null = null;
   private _finished = new Signal<this, IPrelabelJob>(this);
   private _job: IPrelabelJob | null = null;
-  private _poll: Poll;
+  private _message: string | null = null;
   private _requests = 0;
   private _suggestion: ISuggestion | null = null;
   private _suggestions = 0;
