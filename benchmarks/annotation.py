@@ -48,7 +48,9 @@ def measure_slices_and_masks(folder: Path) -> dict:
     """Import a 512×512×200 volume, then time slice renders and mask saves."""
     import nibabel
 
-    from mass_ide.core import annotations, datasets, projects, render
+    from mass_ide.core import projects
+    from mass_ide.core.annotation import labels as annotations
+    from mass_ide.core.data import datasets, render
     from mass_ide.core.workspace import Workspace
 
     source = folder / "ct.nii"

@@ -29,7 +29,7 @@ UNET = {"epochs": 1, "spacing_mm": [6.0, 6.0, 8.0], "roi_size": [32, 32, 32], "s
 def train_then_register(template: str, root: Path, overrides: dict) -> dict:
     """Seconds of REPEATS runs of ``template`` (+1 warm-up) and of registering each right after."""
     from mass_ide.core import registry
-    from mass_ide.core.worker import train_in_process
+    from mass_ide.core.runs.worker import train_in_process
 
     ws, project_id, datasets = workspace_with(root, template)
     times = {"run": [], "register": []}

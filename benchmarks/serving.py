@@ -90,9 +90,10 @@ def classifier_meta() -> dict:
 
 def tabular_model(root: Path) -> tuple[Path, list[dict]]:
     """A liver-function model trained for 5 epochs on the PBC table, and the table's records."""
-    from mass_ide.core import datasets, projects
-    from mass_ide.core.sample_data import add_sample_data
-    from mass_ide.core.worker import train_in_process
+    from mass_ide.core import projects
+    from mass_ide.core.data import datasets
+    from mass_ide.core.runs.worker import train_in_process
+    from mass_ide.core.samples.sample_data import add_sample_data
     from mass_ide.core.workspace import Workspace
 
     ws = Workspace.open(root / "ws")
@@ -298,8 +299,8 @@ def onnx_vs_torch(root: Path, model_file: Path, name: str) -> dict:
     import torch
 
     from mass_ide.core.serving.export import export_onnx
+    from mass_ide.core.serving.onnx_network import OnnxNetwork
     from mass_ide.core.serving.predictor import Predictor
-    from mass_ide.core.serving.runtime import OnnxNetwork
 
     eager = Predictor.load(model_file, device="cpu")
     onnx_file = root / f"{name}.onnx"

@@ -63,7 +63,7 @@ CLINICAL_SHAPE, CLINICAL_SPACING = (512, 512, 200), (0.75, 0.75, 1.5)  # an abdo
 def workspace_with(root: Path, template: str):
     """A workspace with one project of ``template`` and its sample data; (workspace, project id, datasets)."""
     from mass_ide.core import projects
-    from mass_ide.core.sample_data import add_sample_data
+    from mass_ide.core.samples.sample_data import add_sample_data
     from mass_ide.core.workspace import Workspace
 
     ws = Workspace.open(root)
@@ -73,7 +73,8 @@ def workspace_with(root: Path, template: str):
 
 def training_data(ws, project_id: str, dataset_id: int, overrides: dict):
     """The run configuration and the frozen training data of a dataset."""
-    from mass_ide.core import datasets, runs
+    from mass_ide.core import runs
+    from mass_ide.core.data import datasets
     from mass_ide.core.training import load_training_data
 
     config = {**runs.project_config(ws, project_id), **overrides}
@@ -124,7 +125,7 @@ def bare_monai(config: dict, data) -> None:
 
 def ide_training(ws, project_id: str, dataset_id: int, overrides: dict) -> None:
     """The same training through the IDE's path (a run, the recorder, checkpoints, report, registration)."""
-    from mass_ide.core.worker import train_in_process
+    from mass_ide.core.runs.worker import train_in_process
     from mass_ide.widgets import LiveCurves
 
     run = train_in_process(ws, project_id, dataset_id=dataset_id, user="bench", overrides=overrides,
@@ -183,8 +184,8 @@ def measure_logging(root: Path) -> dict:
     """Pairs of tabular trainings (many small steps) with the worker's recorder and with no-op callbacks;
     each returns its mean step time."""
     from mass_ide.core import runs
+    from mass_ide.core.runs.worker import RunRecorder
     from mass_ide.core.training import RunCallbacks, train
-    from mass_ide.core.worker import RunRecorder
 
     overrides = {"epochs": 40, "batch_size": 8, "device": device().type}
     ws, project_id, (table,) = workspace_with(root, "liver-function")
@@ -228,9 +229,9 @@ def clinical_ct(root: Path) -> tuple:
     """A liver-segmentation project with ``CLINICAL_CASES`` clinical-size phantoms imported and labelled
     like a user's own CT; (workspace, project id, dataset id)."""
     from mass_ide.core import projects
-    from mass_ide.core.datasets import import_dataset
-    from mass_ide.core.sample_data import masks_from_files
+    from mass_ide.core.data.datasets import import_dataset
     from mass_ide.core.samples.phantoms import phantom_seed, save_phantom
+    from mass_ide.core.samples.sample_data import masks_from_files
     from mass_ide.core.workspace import Workspace
 
     ws = Workspace.open(root)

@@ -7,13 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mass_ide.core import audit, presets, projects, registry, runs, tuning, worker
+from mass_ide.core import audit, projects, registry, runs
 from mass_ide.core.audit import now_iso
-from mass_ide.core.datasets import import_dataset
-from mass_ide.core.demo import seed_demo
+from mass_ide.core.data.datasets import import_dataset
 from mass_ide.core.errors import InvalidInput, MassError
-from mass_ide.core.sample_data import add_sample_data
-from mass_ide.core.scheduler import worker_command
+from mass_ide.core.runs import presets, tuning, worker
+from mass_ide.core.runs.scheduler import worker_command
+from mass_ide.core.samples.demo import seed_demo
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.serving.inputs import REQUEST_MAX_BYTES
 from mass_ide.core.templates import list_templates
 from mass_ide.core.workspace import Workspace
@@ -409,7 +410,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if _is_bundle_folder(Path(args.model)):
         report = export_bundle(folder)  # a bundle folder outside the registry: no audit log to write to
     else:
-        report = export_version(_workspace(args), name, number, user=_user(args))
+        ws = _workspace(args)
+        report = export_version(ws, registry.get_version(ws, name, number), user=_user(args))
     for kind in ("torchscript", "onnx"):
         print(f"{kind:<12} {folder / report[kind]['file']}  {_parity_line(report[kind])}")
     print(f"MONAI bundle: {folder}")

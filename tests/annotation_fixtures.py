@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import datasets, projects
+from mass_ide.core import projects
+from mass_ide.core.data import datasets
 from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.workspace import Workspace
 

@@ -33,7 +33,7 @@ def jp_server_config():
 def trained_version(ws, dataset, overrides: dict) -> dict:
     """Train a run in-process and return its registered version (completed runs register themselves)."""
     from mass_ide.core import registry
-    from mass_ide.core.worker import train_in_process
+    from mass_ide.core.runs.worker import train_in_process
 
     run = train_in_process(ws, dataset.project_id, dataset_id=dataset.id, user="ana", version=1, overrides=overrides)
     found = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
@@ -59,7 +59,8 @@ class TrainedSample:
 
     def found_in(self, ws: Workspace) -> tuple[object, dict]:
         """In a copy of this workspace: (the trained dataset, its registered version)."""
-        from mass_ide.core import datasets, registry
+        from mass_ide.core import registry
+        from mass_ide.core.data import datasets
 
         return datasets.get_dataset(ws, self.dataset_id), registry.get_version(ws, self.model, self.number)
 

@@ -24,7 +24,8 @@ from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 from pydicom.uid import CTImageStorage, generate_uid
 
-from mass_ide.core import datasets, projects
+from mass_ide.core import projects
+from mass_ide.core.data import datasets
 from mass_ide.core.data.deidentify import (
     CLEAN_DESCRIPTORS,
     MODIFIED_DATES,

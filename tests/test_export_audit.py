@@ -14,7 +14,7 @@ def exports_of(ws, model: str) -> list[dict]:
 def test_export_from_a_notebook_and_from_the_command_line_is_audited(trained_labs, tmp_path, capsys):
     ws, _, version = trained_labs.copy(tmp_path / "ws")
     try:
-        report = export_version(ws, version["model"], version["number"], user="ana")
+        report = export_version(ws, version, user="ana")
         assert (report["model"], report["version"]) == (version["model"], version["number"])
         assert report["bundle"] == version["folder"].relative_to(ws.root).as_posix()
         assert report["torchscript"]["passed"] and report["onnx"]["passed"]

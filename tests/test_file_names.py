@@ -2,7 +2,7 @@
 
 import pytest
 
-from mass_ide.core import uploads
+from mass_ide.core.data import uploads
 from mass_ide.core.data.files import check_file_name
 from mass_ide.core.errors import InvalidInput
 

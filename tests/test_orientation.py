@@ -18,7 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mass_ide.core import annotations, datasets, orientation, projects, render
+from mass_ide.core import projects
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets, orientation, render
 from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.data.volumes import volume_meta
 from mass_ide.core.errors import InvalidInput
@@ -190,7 +192,7 @@ def test_a_dot_painted_where_a_marker_shows_lands_on_that_marker_voxel(workspace
 
 @pytest.mark.parametrize("name", list(AFFINES))
 def test_suggested_and_predicted_masks_show_where_the_image_shows_the_marker(workspace, items, name):
-    from mass_ide.core import prelabel
+    from mass_ide.core.annotation import prelabel
     from mass_ide.core.serving import predictions
     from mass_ide.core.serving.service import encode_mask
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from mass_ide.core import planning, presets, projects, runs
+from mass_ide.core import projects, runs
 from mass_ide.core.errors import InvalidInput
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.runs import planning, presets
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.workspace import Workspace
 
 

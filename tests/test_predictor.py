@@ -7,12 +7,22 @@ import numpy as np
 import pytest
 import torch
 
-from mass_ide.core import datasets
+from mass_ide.core.data import datasets
 from mass_ide.core.errors import InvalidInput
-from mass_ide.core.serving.predictor import Batch, Predictor, model_file_state, read_model_file
+from mass_ide.core.serving.predictor import (
+    Batch,
+    Predictor,
+    model_file_state,
+    read_model_file,
+)
 from mass_ide.core.training import load_training_data, train
 from mass_ide.core.training.evaluation import roc_auc
-from tests.test_training import SEGMENTATION_FAST, sample, sample_project, template_config  # noqa: F401
+from tests.test_training import (  # noqa: F401
+    SEGMENTATION_FAST,
+    sample,
+    sample_project,
+    template_config,
+)
 
 LIVER_FUNCTION_FAST = {"epochs": 3, "device": "cpu"}
 

@@ -8,10 +8,13 @@ import nibabel
 import numpy as np
 import pytest
 
-from mass_ide.core import annotations, audit, datasets, prelabel, registry
+from mass_ide.core import audit, registry
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.annotation import prelabel
+from mass_ide.core.data import datasets
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
-from mass_ide.core.samples import save_phantom
-from mass_ide.core.worker import train_in_process
+from mass_ide.core.runs.worker import train_in_process
+from mass_ide.core.samples.writers import save_phantom
 from tests.test_training import SEGMENTATION_FAST, sample  # noqa: F401
 
 API = "mass-ide/api"

@@ -6,8 +6,8 @@ import platform
 import pytest
 
 from mass_ide.core import audit, projects
-from mass_ide.core.demo import seed_demo
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
+from mass_ide.core.samples.demo import seed_demo
 from mass_ide.core.templates import get_template, list_templates
 from mass_ide.core.workspace import Workspace
 

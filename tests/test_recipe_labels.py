@@ -5,8 +5,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mass_ide.core import annotations, audit, datasets, projects, recipes, samples
+from mass_ide.core import audit, projects
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets, recipes
 from mass_ide.core.errors import InvalidInput
+from mass_ide.core.samples import writers as samples
 from mass_ide.core.samples.phantoms import make_phantom
 from mass_ide.core.samples.volumes import write_ct_pair
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mass_ide.core import datasets, projects, quality, recipes
+from mass_ide.core import projects
+from mass_ide.core.data import datasets, quality, recipes
 from mass_ide.core.errors import InvalidInput
 
 MESSY_LABS = (

@@ -2,8 +2,10 @@
 training does: the annotation view's progress, its 'only unlabelled' list and pre-labelling all agree with the
 Train form's 'N of M labelled'."""
 
-from mass_ide.core import annotations, datasets, projects, runs
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core import projects, runs
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets
+from mass_ide.core.samples.sample_data import add_sample_data
 
 
 def test_records_with_a_stage_count_as_labelled_everywhere(workspace):

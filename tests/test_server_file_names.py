@@ -4,7 +4,8 @@ import pytest
 from annotation_fixtures import volume_dataset
 from hostile_files import png_declaring, refused_with_400
 
-from mass_ide.core import datasets, projects
+from mass_ide.core import projects
+from mass_ide.core.data import datasets
 
 LONG = "t" * 300 + ".csv"
 

@@ -6,7 +6,8 @@ import pytest
 from annotation_fixtures import volume_dataset
 from hostile_files import API, png_declaring, refused_with_400, write_zip
 
-from mass_ide.core import datasets, projects, uploads
+from mass_ide.core import projects
+from mass_ide.core.data import datasets, uploads
 
 
 @pytest.fixture

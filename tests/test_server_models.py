@@ -11,8 +11,9 @@ import pytest
 import torch
 from tornado.httpclient import HTTPClientError
 
-from mass_ide.core import projects, registry, runs, worker
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core import projects, registry, runs
+from mass_ide.core.runs import worker
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.workspace import Workspace
 from tests.test_registry import PlantsAMarker
 

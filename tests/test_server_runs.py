@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from mass_ide.core import projects, runs
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.samples.sample_data import add_sample_data
 
 API = "mass-ide/api"
 
@@ -90,7 +90,7 @@ async def test_a_killed_worker_is_interrupted_and_resumes_from_its_checkpoint(jp
 
 
 async def test_auto_tune_runs_trials_as_runs_and_promotes_the_best(jp_fetch, lab_values):
-    from mass_ide.core import tuning
+    from mass_ide.core.runs import tuning
 
     workspace, table = lab_values
     response = await jp_fetch(API, "projects", "labs", "studies", method="POST",
@@ -113,7 +113,7 @@ async def test_auto_tune_runs_trials_as_runs_and_promotes_the_best(jp_fetch, lab
 async def test_stop_ends_a_study_cancelling_its_running_trial(jp_fetch, jp_serverapp, lab_values):
     from tornado.httpclient import HTTPClientError
 
-    from mass_ide.core import tuning
+    from mass_ide.core.runs import tuning
     from mass_ide.server.base import SCHEDULER_SETTING
 
     workspace, table = lab_values
@@ -210,7 +210,7 @@ async def test_a_failed_runs_json_says_what_went_wrong_in_one_sentence_before_it
     workspace, table = lab_values
     run = runs.create_run(workspace, "labs", dataset_id=table.id, user="ana")
     traceback = ("Traceback (most recent call last):\n"
-                 f'  File "{sys.prefix}/lib/python3.11/site-packages/mass_ide/core/worker.py", line 181, in execute\n'
+                 f'  File "{sys.prefix}/lib/python3.11/site-packages/mass_ide/core/runs/worker.py", line 181, in execute\n'
                  "    data = load_training_data(ws, run['dataset_id'], run['dataset_version'], run['config'])\n"
                  f"mass_ide.core.errors.InvalidInput: the file of item 'a' is missing ({workspace.root}/a.png); "
                  "import it again\n")
@@ -225,7 +225,7 @@ async def test_a_failed_runs_json_says_what_went_wrong_in_one_sentence_before_it
 
 async def test_the_train_form_gets_its_options_presets_and_an_estimate_before_a_quick_run(jp_fetch, jp_serverapp,
                                                                                         lab_values):
-    from mass_ide.core import presets
+    from mass_ide.core.runs import presets
 
     workspace, table = lab_values
     options = json.loads((await jp_fetch(API, "projects", "labs", "runs", "options")).body)

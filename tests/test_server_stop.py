@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from mass_ide.core import datasets
-from mass_ide.core.scheduler import pid_alive
+from mass_ide.core.data import datasets
+from mass_ide.core.runs.scheduler import pid_alive
 from mass_ide.core.serving import deployments
 from mass_ide.core.serving.evaluate import WorkerClient
 from tests.servers import wait_until_answering

@@ -11,7 +11,7 @@ from hostile_files import png_declaring
 from PIL import Image
 from tornado import httpclient, httpserver
 
-from mass_ide.core import datasets
+from mass_ide.core.data import datasets
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.serving import export, inputs
 from mass_ide.core.serving.batching import DynamicBatcher
@@ -366,7 +366,7 @@ def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_period():
     import subprocess
     import sys
 
-    from mass_ide.core.scheduler import pid_alive
+    from mass_ide.core.runs.scheduler import pid_alive
     from mass_ide.core.serving.deployments import end_workers
 
     ignoring = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(600)"

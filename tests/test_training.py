@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mass_ide.core import annotations, datasets, projects, runs
+from mass_ide.core import projects, runs
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets
 from mass_ide.core.errors import InvalidInput, NotFound
-from mass_ide.core.sample_data import add_sample_data
-from mass_ide.core.scheduler import worker_command
+from mass_ide.core.runs.scheduler import worker_command
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.training import RunCallbacks, load_training_data, train
 from mass_ide.core.training.conditions import parse_condition
 from mass_ide.core.training.evaluation import classification_report, roc_auc, roc_curve
@@ -503,7 +505,7 @@ def test_segmentation_runs_and_reports_dice_hd95_and_overlays(segmentation, tmp_
 def test_segmentation_in_2d_on_pictures(segmentation, tmp_path):
     from PIL import Image
 
-    from mass_ide.core.samples import write_tumour_patches
+    from mass_ide.core.samples.writers import write_tumour_patches
 
     ws, volumes = segmentation
     write_tumour_patches(tmp_path / "patches")

@@ -5,9 +5,10 @@ import time
 
 import pytest
 
-from mass_ide.core import audit, projects, tuning, worker
+from mass_ide.core import audit, projects
 from mass_ide.core.errors import Conflict
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.runs import tuning, worker
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.workspace import Workspace
 
 LAST_RESORT_SECONDS = 600  # only a hung trial gets this far; every wait below ends on an event

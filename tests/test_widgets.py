@@ -10,7 +10,8 @@ import pytest
 from annotation_fixtures import image_dataset, volume_dataset
 from PIL import Image
 
-from mass_ide.core import annotations, datasets
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.widgets import Annotator
 
@@ -54,8 +55,8 @@ def test_unlabelled_only_and_volumes_with_their_masks(workspace):
 
 def test_live_curves_fill_while_a_run_trains_in_the_kernel(workspace):
     from mass_ide.core import projects, runs
-    from mass_ide.core.sample_data import add_sample_data
-    from mass_ide.core.worker import train_in_process
+    from mass_ide.core.runs.worker import train_in_process
+    from mass_ide.core.samples.sample_data import add_sample_data
     from mass_ide.widgets import LiveCurves
 
     projects.create_project(workspace, name="Labs", template="liver-function", user="ana")
@@ -90,8 +91,9 @@ def labs(trained_labs, tmp_path):
 
 
 def test_deploy_button_serves_a_version_shows_its_requests_and_undeploys(labs):
-    from mass_ide.core import audit, datasets, registry, runs
-    from mass_ide.core.scheduler import pid_alive
+    from mass_ide.core import audit, registry, runs
+    from mass_ide.core.data import datasets
+    from mass_ide.core.runs.scheduler import pid_alive
     from mass_ide.core.serving import client, deployments
     from mass_ide.widgets import DeployButton
 

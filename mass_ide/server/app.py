@@ -8,7 +8,7 @@ from tornado import ioloop
 from traitlets import Integer, Unicode
 
 from mass_ide.core import audit
-from mass_ide.core.scheduler import RunScheduler
+from mass_ide.core.runs.scheduler import RunScheduler
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.base import (
     LIMITS_SETTING,

@@ -11,21 +11,13 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from mass_ide.core import (
-    annotations,
-    datasets,
-    exports,
-    prelabel,
-    projects,
-    quality,
-    recipes,
-    render,
-    sample_data,
-    uploads,
-)
-from mass_ide.core.data import files
+from mass_ide.core import projects
+from mass_ide.core.annotation import exports, prelabel
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets, files, quality, recipes, render, uploads
 from mass_ide.core.data.deidentify import DeidOptions
 from mass_ide.core.errors import InvalidInput
+from mass_ide.core.samples import sample_data
 from mass_ide.server.base import LARGEST_ROW_ID, MassHandler
 from mass_ide.server.handlers import API_PREFIX
 from mass_ide.server.openapi import PNG

@@ -6,7 +6,9 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from mass_ide.core import annotations, datasets, projects, registry, runs
+from mass_ide.core import projects, registry, runs
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets
 from mass_ide.core.serving import deployments
 from mass_ide.core.templates import list_templates
 from mass_ide.server.base import MassHandler

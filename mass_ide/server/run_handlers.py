@@ -10,8 +10,9 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import ioloop, web, websocket
 
-from mass_ide.core import planning, runs, tuning
+from mass_ide.core import runs
 from mass_ide.core.errors import MassError, NotFound
+from mass_ide.core.runs import planning, tuning
 from mass_ide.server.base import (
     LARGEST_ROW_ID,
     SCHEDULER_SETTING,

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import annotations, datasets, orientation, projects
+from mass_ide.core import projects
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets, orientation
 
 
 def relative_to_root(path: Path | None, root_dir: str) -> str | None:
@@ -75,7 +77,7 @@ def item_meta(item: datasets.Item) -> dict:
     """An item's meta as the API shows it: a volume's ``shape`` and ``spacing`` per displayed axis.
 
     That is the number and spacing of sagittal, coronal and axial slices as the slice routes show them
-    (:mod:`mass_ide.core.orientation`, from the affine); the array order stays in ``voxel_shape`` and
+    (:mod:`mass_ide.core.data.orientation`, from the affine); the array order stays in ``voxel_shape`` and
     ``voxel_spacing``. A volume whose direction is unknown keeps its meta as stored.
     """
     meta = item.meta

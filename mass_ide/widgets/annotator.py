@@ -9,7 +9,9 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from mass_ide.core import annotations, audit, datasets, orientation, render
+from mass_ide.core import audit
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets, orientation, render
 from mass_ide.core.errors import MassError
 from mass_ide.core.workspace import Workspace
 

@@ -22,7 +22,7 @@ def panel_axes() -> dict:
 class LiveCurves(widgets.VBox):
     """Loss per step, validation metrics per epoch and the learning rate side by side, drawn while a run trains.
 
-    Pass it as ``watch=`` to :func:`mass_ide.core.worker.train_in_process`.
+    Pass it as ``watch=`` to :func:`mass_ide.core.runs.worker.train_in_process`.
     """
 
     def __init__(self, title: str = "Training"):

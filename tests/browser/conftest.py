@@ -98,9 +98,10 @@ def stop_deployment_workers(workspace_root) -> None:
         ws.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium."""
+    """Headless Debian Chromium, per module: Playwright's sync API keeps an event loop running while it is open,
+    which the asyncio tests after the browser tests need for themselves."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

@@ -15,7 +15,8 @@ from annotation_fixtures import image_dataset, volume_dataset
 from pages import OUTPUT, TOKEN, switch_theme
 from PIL import Image
 
-from mass_ide.core import annotations, datasets
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data import datasets
 from mass_ide.core.workspace import Workspace
 
 AXIAL_MIDDLE = 4  # the volumes are 16 × 12 × 8: the view opens at axial slice 8 // 2
@@ -306,7 +307,7 @@ def test_a_key_assigns_a_class_and_counts_it(page, lab, workspace):
 
 def test_table_classes_say_what_they_mean_and_what_they_train_as(page, lab, workspace):
     from mass_ide.core import projects
-    from mass_ide.core.sample_data import add_sample_data
+    from mass_ide.core.samples.sample_data import add_sample_data
 
     project = projects.create_project(workspace, name="Stages", template="liver-function", user="ana")
     [table] = add_sample_data(workspace, project.id, user="ana")
@@ -332,9 +333,10 @@ def test_table_classes_say_what_they_mean_and_what_they_train_as(page, lab, work
 
 
 def test_pre_label_suggests_and_enter_accepts(page, lab, workspace):
-    from mass_ide.core import prelabel, projects, registry
-    from mass_ide.core.sample_data import add_sample_data
-    from mass_ide.core.worker import train_in_process
+    from mass_ide.core import projects, registry
+    from mass_ide.core.annotation import prelabel
+    from mass_ide.core.runs.worker import train_in_process
+    from mass_ide.core.samples.sample_data import add_sample_data
 
     project = projects.create_project(workspace, name="Prelabel", template="cancer-prediction", user="ana")
     patches, _ = add_sample_data(workspace, project.id, user="ana")

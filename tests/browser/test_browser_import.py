@@ -14,7 +14,8 @@ from annotation_fixtures import volume_dataset
 from pages import LAST_RESORT_MS, OUTPUT, TOKEN, hide_toasts, switch_theme
 from playwright.sync_api import expect
 
-from mass_ide.core import datasets, projects
+from mass_ide.core import projects
+from mass_ide.core.data import datasets
 from mass_ide.core.workspace import Workspace
 
 PROJECT = "Import study"

@@ -14,7 +14,7 @@ import pytest
 from pages import LAST_RESORT_MS, OUTPUT, api_get, hide_toasts, switch_theme
 from playwright.sync_api import expect
 
-from mass_ide.core import datasets
+from mass_ide.core.data import datasets
 from mass_ide.core.workspace import Workspace
 
 

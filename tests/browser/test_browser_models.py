@@ -20,9 +20,9 @@ from playwright.sync_api import expect
 from test_training import SEGMENTATION_FAST
 
 from mass_ide.core import projects, registry
-from mass_ide.core.sample_data import add_sample_data
-from mass_ide.core.samples import save_phantom
-from mass_ide.core.worker import train_in_process
+from mass_ide.core.runs.worker import train_in_process
+from mass_ide.core.samples.sample_data import add_sample_data
+from mass_ide.core.samples.writers import save_phantom
 from mass_ide.core.workspace import Workspace
 
 PROJECT = "Registry study"

@@ -9,11 +9,11 @@ from pages import LAST_RESORT_MS, OUTPUT, hide_toasts, switch_theme
 from playwright.sync_api import expect
 
 from mass_ide.core import projects, runs
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.workspace import Workspace
 
 TRACEBACK = ("Traceback (most recent call last):\n"
-             '  File "mass_ide/core/worker.py", line 181, in execute\n'
+             '  File "mass_ide/core/runs/worker.py", line 181, in execute\n'
              "    data = load_training_data(ws, run['dataset_id'], run['dataset_version'], run['config'])\n"
              "mass_ide.core.errors.InvalidInput: the file of item 'case7.nii.gz' is missing; import it again\n")
 

@@ -22,7 +22,7 @@ from pages import (
 from playwright.sync_api import expect
 
 from mass_ide.core import projects
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.workspace import Workspace
 
 PROJECT = "Training study"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from mass_ide.core import audit
 from mass_ide.core.errors import Conflict, NotFound
-from mass_ide.core.scheduler import pid_alive
+from mass_ide.core.runs.scheduler import pid_alive
 from mass_ide.core.serving.inputs import REQUEST_MAX_BYTES
 from mass_ide.core.serving.runtime import check_runtime
 from mass_ide.core.workspace import Workspace

@@ -75,7 +75,7 @@ class WorkerClient:
 
 def newest_version(ws: Workspace, dataset_id: int) -> int:
     """The number of a dataset's newest frozen version (InvalidInput when it has none)."""
-    from mass_ide.core.datasets import list_versions
+    from mass_ide.core.data.datasets import list_versions
 
     found = list_versions(ws, dataset_id)
     if not found:
@@ -186,7 +186,7 @@ def _records(data) -> list[dict]:
 
 def _classification(client: WorkerClient, data, config: dict, classes: list[str]) -> dict:
     """A classifier's report on every sample of ``data``."""
-    from mass_ide.core.classes import display_names
+    from mass_ide.core.annotation.classes import display_names
     from mass_ide.core.training.evaluation import classification_report
 
     if data.features is not None:

@@ -203,7 +203,7 @@ def load_exported(fmt: str, path: Path, *, device):
 
     if fmt == "torchscript":
         return torch.jit.load(str(path), map_location=device)
-    from mass_ide.core.serving.runtime import OnnxNetwork
+    from mass_ide.core.serving.onnx_network import OnnxNetwork
 
     return OnnxNetwork(path, device=device)
 
@@ -257,11 +257,8 @@ def record_export(ws, version: dict, report: dict, *, user: str) -> dict:
             "model": version["model"], "version": version["number"]}
 
 
-def export_version(ws, name: str, ref: object = None, *, user: str) -> dict:
-    """Export version ``ref`` of model ``name`` into its bundle with the parity check, and audit it."""
-    from mass_ide.core import registry
-
-    version = registry.get_version(ws, name, ref)
+def export_version(ws, version: dict, *, user: str) -> dict:
+    """Export a registry ``version`` (``registry.get_version``) into its bundle with the parity check; audited."""
     return record_export(ws, version, export_bundle(version["folder"]), user=user)
 
 

@@ -4,7 +4,7 @@ The endpoint answers a mask as base64-gzip bytes; the server keeps that encoded 
 came (no decoding on the prediction's path) under the deployment's folder as
 ``predictions/<id>.json`` (with the input's affine, when the answer gives one) and serves
 one slice at a time as a PNG whose grey value is the class, oriented like
-``GET items/{id}/mask`` by :mod:`mass_ide.core.orientation` (a mask kept without an
+``GET items/{id}/mask`` by :mod:`mass_ide.core.data.orientation` (a mask kept without an
 affine counts as RAS, as nibabel reads such a file). The last few decoded masks stay in memory.
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import orientation
+from mass_ide.core.data import orientation
+from mass_ide.core.data.render import encode_png
 from mass_ide.core.errors import InvalidInput, NotFound
-from mass_ide.core.render import encode_png
 from mass_ide.core.serving.deployments import deployment_dir, record_prediction
 from mass_ide.core.serving.service import decode_mask, output_summary
 from mass_ide.core.workspace import Workspace

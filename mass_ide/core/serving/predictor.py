@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mass_ide.core.classes import display_names
+from mass_ide.core.annotation.classes import display_names
+from mass_ide.core.annotation.volumes import class_volumes
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.training.api import IMAGE, SEGMENTATION, TABULAR
 from mass_ide.core.training.tabular import apply_preprocessing
 from mass_ide.core.training.tasks import network_for
-from mass_ide.core.volumes import class_volumes
 
 MODEL_FORMAT = "mass-ide-model/1"
 MAX_NETWORK_BYTES = 512 * 1024**2  # twice the largest network the templates offer (a 3D ResNet-34, 242 MiB)

@@ -10,36 +10,6 @@ from pathlib import Path
 RUNTIMES = ("torch", "onnx")
 
 
-class OnnxNetwork:
-    """An ONNX Runtime session that is called like the PyTorch network it was exported from."""
-
-    def __init__(self, path: str | Path, *, device):
-        import onnxruntime
-
-        providers = ["CPUExecutionProvider"]
-        if device.type == "cuda" and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
-            providers.insert(0, "CUDAExecutionProvider")
-        import torch
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = torch.get_num_threads()  # the same thread budget as PyTorch
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads leave the CPU
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=providers)
-        self.input_name = self.session.get_inputs()[0].name
-        self.device = device
-
-    def __call__(self, tensor):
-        """Logits for a batch tensor, as a torch tensor on the predictor's device."""
-        import torch
-
-        array = tensor.detach().float().cpu().numpy()
-        [output] = self.session.run(None, {self.input_name: array})
-        return torch.from_numpy(output).to(self.device)
-
-    def eval(self) -> "OnnxNetwork":
-        return self
-
-
 def check_runtime(runtime: str) -> str:
     """The runtime name, or InvalidInput naming the choices."""
     from mass_ide.core.errors import InvalidInput
@@ -58,12 +28,19 @@ def load_predictor(model_file: str | Path, *, runtime: str = "torch", onnx_file:
 
     predictor = Predictor.load(model_file, device=device)
     if check_runtime(runtime) == "onnx":
-        from mass_ide.core.serving.export import ONNX_FILE, export_bundle, has_verdict, read_report
+        from mass_ide.core.serving.export import (
+            ONNX_FILE,
+            export_bundle,
+            has_verdict,
+            read_report,
+        )
 
         folder = bundle_folder(model_file)
         if onnx_file is None or not Path(onnx_file).is_file() or not has_verdict(read_report(folder), "onnx"):
             export_bundle(folder, model_file=model_file)
             onnx_file = folder / ONNX_FILE
+        from mass_ide.core.serving.onnx_network import OnnxNetwork
+
         predictor.network = OnnxNetwork(onnx_file, device=predictor.device)
     return predictor
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from ignite.engine import Engine, Events
 
-from mass_ide.core import orientation
+from mass_ide.core.data import orientation
 from mass_ide.core.training.evaluation import classification_report, predict
 from mass_ide.core.training.metrics import label_dice, nanmean_columns
 
@@ -157,7 +157,7 @@ def _finite(value: float) -> float | None:
 
 def middle_slice(volume: np.ndarray) -> np.ndarray:
     """The picture shown for a case: the middle axial slice of an ``[x, y, z]`` training volume (oriented
-    ``TRAINING_AXCODES``), shown as the annotation view shows it (:mod:`mass_ide.core.orientation`: anterior
+    ``TRAINING_AXCODES``), shown as the annotation view shows it (:mod:`mass_ide.core.data.orientation`: anterior
     at the top, the patient's right on the left); a 2D picture is already ``[row, column]``."""
     if volume.ndim != 3:
         return volume

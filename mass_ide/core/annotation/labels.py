@@ -5,7 +5,7 @@ raises :class:`Conflict` instead of overwriting someone else's work. Masks are
 uncompressed NIfTI files (uint8, one value per label class) on the item's own
 voxel grid, so one slice is written in place without rewriting the volume. A
 slice is named by an anatomical axis and an index counted as
-:mod:`mass_ide.core.orientation` says (axial 0 the most inferior), whatever the
+:mod:`mass_ide.core.data.orientation` says (axial 0 the most inferior), whatever the
 array order; its values are the voxel-order plane ``volume[where]``.
 """
 
@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import audit, orientation, volumes
-from mass_ide.core.classes import class_column, class_names, training_classes
-from mass_ide.core.datasets import Item, get_dataset, get_item
+from mass_ide.core import audit
+from mass_ide.core.annotation import volumes
+from mass_ide.core.annotation.classes import class_column, class_names, training_classes
+from mass_ide.core.data import orientation
+from mass_ide.core.data.datasets import Item, get_dataset, get_item
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace

@@ -1,7 +1,7 @@
 """Training runs: queued → running → completed / failed / cancelled, or interrupted and resumable.
 
-This module only records; :mod:`mass_ide.core.scheduler` starts worker
-processes and :mod:`mass_ide.core.worker` runs the training engine in them.
+This module only records; :mod:`mass_ide.core.runs.scheduler` starts worker
+processes and :mod:`mass_ide.core.runs.worker` runs the training engine in them.
 """
 
 import json
@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sqlite_utils.db import NotFoundError
 
-from mass_ide.core import audit, presets
-from mass_ide.core.classes import class_column
-from mass_ide.core.datasets import MISSING_VALUES, freeze, get_dataset
+from mass_ide.core import audit
+from mass_ide.core.annotation.classes import class_column
+from mass_ide.core.data.datasets import MISSING_VALUES, freeze, get_dataset
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project
+from mass_ide.core.runs import presets
 from mass_ide.core.workspace import Workspace
 
 FINAL = {"completed", "failed", "cancelled", "interrupted", "pruned"}

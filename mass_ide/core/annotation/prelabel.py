@@ -1,7 +1,7 @@
 """Pre-labelling: the project's latest model suggests labels and masks for unlabelled items.
 
 ``start(ws, dataset_id, user=)`` queues a job and starts a worker process
-(``python -m mass_ide.core.prelabel WORKSPACE JOB``) that predicts every
+(``python -m mass_ide.core.annotation.prelabel WORKSPACE JOB``) that predicts every
 unlabelled item with the newest registered model version fitting the dataset,
 and stores one suggestion per item: the class with its probabilities, or a mask
 file on the item's own grid. Each suggestion keeps the model's uncertainty
@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import annotations, audit
-from mass_ide.core.datasets import Item, get_dataset, get_item, list_items
+from mass_ide.core import audit
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data.datasets import Item, get_dataset, get_item, list_items
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
-from mass_ide.core.scheduler import pid_alive
+from mass_ide.core.runs.scheduler import pid_alive
 from mass_ide.core.workspace import Workspace, run_in_workspace
 
 INPUT_KINDS = {"record": "table", "image": "image", "volume": "volume"}  # item kind → model input kind
@@ -103,7 +104,7 @@ def start(ws: Workspace, dataset_id: int, *, user: str, launch: bool = True) -> 
         audit.record(ws.db, user=user, action="prelabel.start", target=f"dataset:{dataset_id}",
                      detail={"job": job_id, "model": version["model"], "version": version["number"]})
     if launch:
-        process = subprocess.Popen([sys.executable, "-m", "mass_ide.core.prelabel", str(ws.root), str(job_id)],
+        process = subprocess.Popen([sys.executable, "-m", "mass_ide.core.annotation.prelabel", str(ws.root), str(job_id)],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
         _update(ws, job_id, pid=process.pid)
     return job_json(ws, ws.db["prelabel_jobs"].get(job_id))

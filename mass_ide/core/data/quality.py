@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core.datasets import all_items, get_dataset
+from mass_ide.core.data.datasets import all_items, get_dataset
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
 
@@ -22,7 +22,7 @@ def histogram(values: list[float] | np.ndarray) -> dict:
 
 def column_quality(name: str, cells: list) -> dict:
     """Type, missing values and distribution of one column."""
-    from mass_ide.core.recipes import as_number
+    from mass_ide.core.data.tables import as_number
 
     present = [cell for cell in cells if cell is not None]
     numbers = [as_number(cell) for cell in present]
@@ -36,7 +36,7 @@ def column_quality(name: str, cells: list) -> dict:
 
 
 def table_quality(table, *, target: str | None = None) -> dict:
-    """Quality of a :class:`~mass_ide.core.recipes.Table`; class balance from its ``target`` column."""
+    """Quality of a :class:`~mass_ide.core.data.tables.Table`; class balance from its ``target`` column."""
     columns = [column_quality(name, [row[i] for row in table.rows]) for i, name in enumerate(table.columns)]
     balance = {}
     if target in table.columns:
@@ -56,7 +56,7 @@ def volume_summary(path: Path) -> dict:
     """Shape and spacing (sagittal, coronal, axial, as an item's ``meta`` counts them) and value range of one volume."""
     import nibabel
 
-    from mass_ide.core.orientation import grid_order
+    from mass_ide.core.data.orientation import grid_order
 
     image = nibabel.load(path)
     voxels = np.asanyarray(image.dataobj)
@@ -77,7 +77,7 @@ def image_summary(path: Path) -> dict:
 
 def dataset_quality(ws: Workspace, dataset_id: int) -> dict:
     """The quality summary of a dataset, by its kind."""
-    from mass_ide.core.recipes import read_table
+    from mass_ide.core.data.tables import read_table
 
     dataset = get_dataset(ws, dataset_id)
     if dataset.kind == "tabular":

@@ -1,7 +1,7 @@
 """The demo workspace: one project per template, with its sample data, so a first start is not empty."""
 
 from mass_ide.core.projects import Project, create_project, list_projects
-from mass_ide.core.sample_data import add_sample_data
+from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.templates import list_templates
 from mass_ide.core.workspace import Workspace
 

@@ -8,29 +8,26 @@ and each new item carries its source item's label, or its mask moved onto the
 new item's grid the way the step moved the image (nearest neighbour).
 """
 
-import csv
 import json
 import shutil
 import statistics
 import string
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
 
 from mass_ide.core import audit
-from mass_ide.core.annotations import (
+from mass_ide.core.annotation.labels import (
     Annotation,
     carry_annotation,
     get_annotation,
     item_grid,
     open_mask,
 )
-from mass_ide.core.data.report import ImportedItem, ImportReport
-from mass_ide.core.data.tabular import record_sha256
-from mass_ide.core.datasets import (
+from mass_ide.core.data.datasets import (
     Dataset,
     Item,
     StagedImport,
@@ -41,39 +38,14 @@ from mass_ide.core.datasets import (
     get_dataset,
     list_items,
 )
+from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.tables import Table, as_number, read_table, write_table
+from mass_ide.core.data.tabular import record_sha256
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.workspace import Workspace
 
 COLUMNS = {"type": "array", "items": {"type": "string"}, "description": "Columns (empty: all)"}
 PREVIEW_ROWS = 20
-
-
-@dataclass
-class Table:
-    """A table in memory: column names and rows of text, numbers or None (missing).
-
-    ``origins``: for each row, the number (from 0) of the row it came from in the table first read.
-    """
-
-    columns: list[str]
-    rows: list[list]
-    origins: list[int] = field(default_factory=list)
-
-    def derive(self, rows: list[list], *, columns: list[str] | None = None, kept: list[int] | None = None) -> "Table":
-        """A changed copy: ``rows`` come from this table's rows (all of them in order, or those at ``kept``)."""
-        origins = self.origins or list(range(len(self.rows)))
-        return Table(list(columns if columns is not None else self.columns), rows,
-                     origins if kept is None else [origins[i] for i in kept])
-
-    def column_index(self, name: str) -> int:
-        """The position of column ``name`` (400 when there is none)."""
-        if name not in self.columns:
-            raise InvalidInput(f"there is no column {name!r}; the columns are: {', '.join(self.columns)}")
-        return self.columns.index(name)
-
-    def chosen(self, names: list[str] | None) -> list[int]:
-        """Positions of the named columns, or of every column when none are named."""
-        return [self.column_index(name) for name in names] if names else list(range(len(self.columns)))
 
 
 @dataclass(frozen=True)
@@ -84,31 +56,6 @@ class Operation:
     params: dict
     apply: Callable
     mask: Callable | None = None  # how a mask follows the step; None: the step keeps the grid, masks are copied
-
-
-def read_table(path: Path) -> Table:
-    """A ``table.csv`` written by the importer: empty cells are missing values."""
-    with path.open(newline="", encoding="utf-8") as stream:
-        header, *rows = csv.reader(stream)
-    return Table(header, [[value if value != "" else None for value in row] for row in rows], list(range(len(rows))))
-
-
-def write_table(table: Table, path: Path) -> None:
-    """Write a table as UTF-8 CSV (missing values as empty cells)."""
-    with path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(table.columns)
-        writer.writerows([["" if value is None else value for value in row] for row in table.rows])
-
-
-def as_number(value) -> float | None:
-    """A cell as a float, or None when it is missing or not a number."""
-    if value is None or isinstance(value, float | int):
-        return value
-    try:
-        return float(str(value).replace(",", "."))
-    except ValueError:
-        return None
 
 
 def _map_cells(table: Table, columns: list[str] | None, change: Callable) -> Table:
@@ -354,10 +301,10 @@ def _table_json(table: Table, limit: int = PREVIEW_ROWS) -> dict:
 def preview(ws: Workspace, dataset_id: int, *, steps: object) -> dict:
     """Before and after for the first rows (tables) or the first item (images, volumes).
 
-    For images and volumes, ``pictures`` shows the item before and after (:func:`~mass_ide.core.render.preview_picture`).
+    For images and volumes, ``pictures`` shows the item before and after (:func:`~mass_ide.core.data.render.preview_picture`).
     """
-    from mass_ide.core.quality import image_summary, table_quality, volume_summary
-    from mass_ide.core.render import preview_picture
+    from mass_ide.core.data.quality import image_summary, table_quality, volume_summary
+    from mass_ide.core.data.render import preview_picture
 
     dataset = get_dataset(ws, dataset_id)
     steps = check_steps(dataset.kind, steps)

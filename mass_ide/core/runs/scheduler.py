@@ -9,7 +9,8 @@ import os
 import subprocess
 import sys
 
-from mass_ide.core import audit, runs, tuning
+from mass_ide.core import audit, runs
+from mass_ide.core.runs import tuning
 from mass_ide.core.workspace import Workspace
 
 
@@ -32,7 +33,7 @@ def pid_alive(pid: int | None) -> bool:
 
 def worker_command(ws: Workspace, run: dict) -> list[str]:
     """The command that trains ``run``: the worker module, under torchrun for several processes."""
-    worker = ["-m", "mass_ide.core.worker", str(ws.root), str(run["id"])]
+    worker = ["-m", "mass_ide.core.runs.worker", str(ws.root), str(run["id"])]
     if run["processes"] > 1:
         return [sys.executable, "-m", "torch.distributed.run", "--standalone",
                 f"--nproc_per_node={run['processes']}", *worker]

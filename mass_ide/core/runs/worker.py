@@ -1,4 +1,4 @@
-"""The training worker: ``python -m mass_ide.core.worker WORKSPACE RUN_ID``.
+"""The training worker: ``python -m mass_ide.core.runs.worker WORKSPACE RUN_ID``.
 
 Runs one queued run with the training engine, outside the server's process.
 Metrics go to SQLite in small batches; a run marked ``cancelling`` stops after
@@ -15,7 +15,8 @@ import time
 import traceback
 from pathlib import Path
 
-from mass_ide.core import audit, runs, tuning
+from mass_ide.core import audit, runs
+from mass_ide.core.runs import tuning
 from mass_ide.core.workspace import Workspace, run_in_workspace
 
 FLUSH_SECONDS = 0.25

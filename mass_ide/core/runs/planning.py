@@ -11,9 +11,10 @@ import math
 import statistics
 from datetime import datetime
 
-from mass_ide.core import presets, runs
-from mass_ide.core.datasets import get_dataset, list_datasets
+from mass_ide.core import runs
+from mass_ide.core.data.datasets import get_dataset, list_datasets
 from mass_ide.core.errors import InvalidInput
+from mass_ide.core.runs import presets
 from mass_ide.core.training.api import IMAGE, SEGMENTATION, TABULAR
 from mass_ide.core.workspace import Workspace
 

@@ -2,7 +2,7 @@
 
 Volumes are read once and kept in a small cache, so scrolling through slices
 costs a slice copy, a window and a PNG encode. Display orientation is the
-radiological convention of :mod:`mass_ide.core.orientation`, derived from the
+radiological convention of :mod:`mass_ide.core.data.orientation`, derived from the
 volume's affine (axial: anterior at the top, the patient's right on the
 screen's left); a 2D image shows exactly as the file does.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import orientation
-from mass_ide.core.annotations import item_orientation
-from mass_ide.core.datasets import Item
+from mass_ide.core.annotation.labels import item_orientation
+from mass_ide.core.data import orientation
+from mass_ide.core.data.datasets import Item
 from mass_ide.core.errors import InvalidInput
 
 WINDOW_PRESETS = {"abdomen": (40.0, 400.0), "liver": (60.0, 160.0), "bone": (400.0, 1800.0)}

@@ -6,8 +6,8 @@ phantoms); they go through the same importers as the user's own data.
 
 from pathlib import Path
 
-from mass_ide.core import annotations
-from mass_ide.core.datasets import Dataset, all_items, import_dataset
+from mass_ide.core.annotation import labels as annotations
+from mass_ide.core.data.datasets import Dataset, all_items, import_dataset
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
 
@@ -32,9 +32,7 @@ def masks_from_files(ws: Workspace, dataset: Dataset, labels_dir: Path, *, user:
 
 def add_sample_data(ws: Workspace, project_id: str, *, user: str) -> list[Dataset]:
     """Import the project template's sample data as labelled datasets; returns them."""
-    from mass_ide.core import (
-        samples,  # nibabel and pydicom: loaded when sample data is asked for
-    )
+    from mass_ide.core.samples import writers as samples
 
     project = get_project(ws, project_id)
     with ws.scratch("samples") as folder:

@@ -479,7 +479,7 @@ def _place_bundle(staging: Path, folder: Path) -> None:
 
 def _run_data(ws: Workspace, run: dict) -> dict:
     """The card's data section for a run: dataset name, items in its version, training and validation cases."""
-    from mass_ide.core.datasets import get_dataset
+    from mass_ide.core.data.datasets import get_dataset
 
     split = ((run["result"] or {}).get("report") or {}).get("split") or {}
     manifest = ws.db.execute("SELECT manifest FROM dataset_versions WHERE dataset_id = ? AND number = ?",

@@ -12,10 +12,11 @@ import json
 
 from sqlite_utils.db import NotFoundError
 
-from mass_ide.core import audit, presets, runs
-from mass_ide.core.datasets import freeze, get_dataset
+from mass_ide.core import audit, runs
+from mass_ide.core.data.datasets import freeze, get_dataset
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project
+from mass_ide.core.runs import presets
 from mass_ide.core.workspace import Workspace
 
 OBJECTIVES = {"tabular-classification": "val/auc", "image-classification": "val/auc", "segmentation": "val/dice"}

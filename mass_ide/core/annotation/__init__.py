@@ -1,0 +1,1 @@
+"""Labelling: class labels and masks, pre-labelling, label exports, class names."""
