@@ -8,6 +8,7 @@ from PIL import Image
 from mass_ide.core import audit, projects
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, recipes
+from mass_ide.core.data.geometry import item_grid
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.samples import writers as samples
 from mass_ide.core.samples.phantoms import make_phantom
@@ -129,13 +130,13 @@ def test_a_phantom_mask_is_resampled_voxel_for_voxel_onto_the_new_grid(workspace
     steps = [{"op": "window", "level": 60, "width": 400}, {"op": "resample", "spacing": [2.0, 2.0, 2.4]}]
     cleaned = cleaned_copy(workspace, volumes.id, steps)
     [copy] = datasets.all_items(workspace, cleaned.id)
-    shape, affine = annotations.item_grid(copy)
+    shape, affine = item_grid(copy)
     assert np.allclose(nibabel.affines.voxel_sizes(affine), [2.0, 2.0, 2.4])
     carried = annotations.get_annotation(workspace, copy.id)
     assert (carried.kind, carried.updated_by, datasets.count_labelled(workspace, cleaned.id)) == ("mask", "cleo", 1)
     mask_file = nibabel.load(carried.mask_file)
     assert mask_file.shape == shape and np.allclose(mask_file.affine, affine)
-    expected = nearest_on_grid(labels, annotations.item_grid(source)[1], shape, affine)
+    expected = nearest_on_grid(labels, item_grid(source)[1], shape, affine)
     assert np.array_equal(np.asarray(mask_file.dataobj), expected)
 
 

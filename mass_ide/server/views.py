@@ -8,6 +8,7 @@ import numpy as np
 from mass_ide.core import projects
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, orientation
+from mass_ide.core.data.geometry import item_grid
 
 
 def relative_to_root(path: Path | None, root_dir: str) -> str | None:
@@ -90,7 +91,7 @@ def item_meta(item: datasets.Item) -> dict:
             affine = np.eye(4)
             affine[:3, :3] = np.asarray(meta["direction"], dtype=float)
         else:
-            affine = annotations.item_grid(item)[1]  # the header only
+            affine = item_grid(item)[1]  # the header only
     except (OSError, ValueError, TypeError, ImageFileError):
         return meta
     shown = {**meta, "voxel_shape": meta["shape"],

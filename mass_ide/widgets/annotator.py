@@ -12,6 +12,7 @@ import numpy as np
 from mass_ide.core import audit
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, orientation, render
+from mass_ide.core.data.geometry import item_orientation
 from mass_ide.core.errors import MassError
 from mass_ide.core.workspace import Workspace
 
@@ -90,7 +91,7 @@ class Annotator(widgets.VBox):
     def _fit_slider(self) -> None:
         """Set the slice slider's range to the current axis, starting in the middle."""
         if self.item is not None and self.item.kind == "volume":
-            shape, affine = annotations.item_orientation(self.item)
+            shape, affine = item_orientation(self.item)
             count = orientation.slice_count(shape, affine, self.axis.value)
             self.slice.max, self.slice.value = count - 1, count // 2
 

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from mass_ide.core import audit
-from mass_ide.core.annotation.labels import get_annotation, item_grid, label_classes
+from mass_ide.core.annotation.labels import get_annotation, label_classes
 from mass_ide.core.data.datasets import all_items, get_dataset
 from mass_ide.core.data.files import CHUNK_BYTES, GZIP_MAGIC
+from mass_ide.core.data.geometry import item_grid
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.workspace import Workspace
 

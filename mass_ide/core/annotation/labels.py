@@ -20,6 +20,7 @@ from mass_ide.core.annotation import volumes
 from mass_ide.core.annotation.classes import class_column, class_names, training_classes
 from mass_ide.core.data import orientation
 from mass_ide.core.data.datasets import Item, get_dataset, get_item
+from mass_ide.core.data.geometry import item_grid, item_orientation
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
@@ -121,24 +122,6 @@ def set_label(ws: Workspace, item_id: int, *, label: str | None, expected_versio
         raise InvalidInput(f"unknown class {label!r}; choose one of: {', '.join(allowed['classes'])}")
     return _save(ws, item, expected_version=expected_version, user=user, fields={"kind": "label", "label": label},
                  detail={"label": label, **({"suggested_by": source} if source else {})})
-
-
-def item_grid(item: Item) -> tuple[tuple[int, int, int], np.ndarray]:
-    """The voxel grid (shape x, y, z) and affine of an image or volume item."""
-    if item.kind == "volume":
-        import nibabel
-
-        header = nibabel.load(item.file)
-        return tuple(int(n) for n in header.shape[:3]), header.affine
-    if item.kind == "image":
-        return (int(item.meta["width"]), int(item.meta["height"]), 1), np.eye(4)
-    raise InvalidInput(f"item {item.id} is a {item.kind}; only images and volumes have masks")
-
-
-def item_orientation(item: Item) -> tuple[tuple[int, int, int], np.ndarray]:
-    """The item's voxel grid shape and the affine its slices are shown by (a picture: as the file shows it)."""
-    shape, affine = item_grid(item)
-    return shape, orientation.PICTURE if item.kind == "image" else affine
 
 
 def slice_where(item: Item, axis: str, index: int) -> tuple:

@@ -23,6 +23,7 @@ import numpy as np
 from mass_ide.core import audit
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data.datasets import Item, get_dataset, get_item, list_items
+from mass_ide.core.data.geometry import item_grid
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.runs.scheduler import pid_alive
 from mass_ide.core.workspace import Workspace, run_in_workspace
@@ -129,7 +130,7 @@ def _store(ws: Workspace, item: Item, *, version_id: int, result: dict) -> None:
         values = mask.T[..., None] if item.kind == "image" else mask  # pictures: [H, W] → the mask grid x, y, 1
         path = suggestion_file(ws, item)
         path.unlink(missing_ok=True)
-        shape, affine = annotations.item_grid(item)
+        shape, affine = item_grid(item)
         if values.shape != shape:
             raise InvalidInput(f"the model's mask for item {item.id} is {values.shape}, not the item's {shape}")
         target = annotations.open_mask(path, shape, affine, "r+")
@@ -204,7 +205,7 @@ def accept(ws: Workspace, item_id: int, *, expected_version: int, user: str) -> 
     suggestion = get_suggestion(ws, item_id)
     source = {"model": suggestion["model"], "version": suggestion["version"]}
     if suggestion["has_mask"]:
-        shape, affine = annotations.item_grid(item)
+        shape, affine = item_grid(item)
         values = np.array(annotations.open_mask(suggestion_file(ws, item), shape, affine, "r"))
         return annotations.write_mask_volume(ws, item.id, values=values, expected_version=expected_version,
                                              user=user, source=source)

@@ -24,7 +24,6 @@ from mass_ide.core.annotation.labels import (
     Annotation,
     carry_annotation,
     get_annotation,
-    item_grid,
     open_mask,
 )
 from mass_ide.core.data.datasets import (
@@ -38,6 +37,7 @@ from mass_ide.core.data.datasets import (
     get_dataset,
     list_items,
 )
+from mass_ide.core.data.geometry import item_grid
 from mass_ide.core.data.report import ImportedItem, ImportReport
 from mass_ide.core.data.tables import Table, as_number, read_table, write_table
 from mass_ide.core.data.tabular import record_sha256

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core.annotation.labels import item_orientation
 from mass_ide.core.data import orientation
 from mass_ide.core.data.datasets import Item
+from mass_ide.core.data.geometry import item_orientation
 from mass_ide.core.errors import InvalidInput
 
 WINDOW_PRESETS = {"abdomen": (40.0, 400.0), "liver": (60.0, 160.0), "bone": (400.0, 1800.0)}
