@@ -66,9 +66,9 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
             raise HTTPError(HTTPStatus.FORBIDDEN, f"you are not authorized to {action} {self.auth_resource} here")
 
     def check_ids(self) -> None:
-        """404 for a numeric id too large to be a row's (SQLite keys are 64-bit)."""
+        """404 for a numeric id too large to be a row's (SQLite keys are 64-bit); "²" is a name, not a number."""
         for name, value in self.path_kwargs.items():
-            if name.endswith("_id") and value.isdigit() and int(value) > LARGEST_ROW_ID:
+            if name.endswith("_id") and value.isascii() and value.isdigit() and int(value) > LARGEST_ROW_ID:
                 raise HTTPError(HTTPStatus.NOT_FOUND, f"no {name.removesuffix('_id')} {value}")
 
     def limit_body(self) -> None:

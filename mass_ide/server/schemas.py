@@ -1,5 +1,7 @@
 """JSON schemas of request bodies and responses, shared by validation and the OpenAPI document."""
 
+from mass_ide.core.runs import presets
+
 ERROR = {
     "type": "object",
     "required": ["message"],
@@ -355,7 +357,9 @@ RUN_LIST = {
     "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}}},
 }
 
-PRESET = {"type": "string", "enum": ["quick", "full"],
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}  # what an SQLite key can be: a larger id is a 400
+
+PRESET = {"type": "string", "enum": list(presets.PRESETS),
           "description": "quick: the template's settings that finish in minutes on a CPU; full: config.json as it is."}
 
 NEW_RUN = {
@@ -363,7 +367,7 @@ NEW_RUN = {
     "required": ["dataset_id"],
     "additionalProperties": False,
     "properties": {
-        "dataset_id": {"type": "integer"},
+        "dataset_id": ROW_ID,
         "version": {"type": "integer", "minimum": 1, "description": "A frozen version; omitted: freeze one now."},
         "config": {"type": "object", "description": "Overrides of the project's training configuration."},
         "processes": {"type": "integer", "minimum": 1, "maximum": 64, "description": "> 1: torchrun (DDP)."},
@@ -390,15 +394,11 @@ RUN_OPTIONS = {
     },
 }
 
-RUN_ESTIMATE_REQUEST = {
-    "type": "object",
-    "required": ["dataset_id"],
-    "additionalProperties": False,
+RUN_ESTIMATE_REQUEST = {  # a run as it would be queued, estimated on the data as it is when no version is given
+    **NEW_RUN,
     "properties": {
-        "dataset_id": {"type": "integer"},
+        **{name: shape for name, shape in NEW_RUN["properties"].items() if name != "processes"},
         "version": {"type": "integer", "minimum": 1, "description": "A frozen version; omitted: the data as it is."},
-        "preset": PRESET,
-        "config": {"type": "object", "description": "Overrides of the preset's configuration."},
     },
 }
 
@@ -451,7 +451,7 @@ NEW_STUDY = {
     "required": ["dataset_id", "trials"],
     "additionalProperties": False,
     "properties": {
-        "dataset_id": {"type": "integer"},
+        "dataset_id": ROW_ID,
         "trials": {"type": "integer", "minimum": 1, "maximum": 200},
         "version": {"type": "integer", "minimum": 1},
         "config": {"type": "object", "description": "Fixed overrides (e.g. epochs) for every trial."},
@@ -603,7 +603,7 @@ PREDICTION_ANSWER = {
 NEW_EVALUATION = {
     "type": "object",
     "required": ["dataset_id"],
-    "properties": {"dataset_id": {"type": "integer"},
+    "properties": {"dataset_id": ROW_ID,
                    "version": {"type": "integer", "minimum": 1, "description": "Default: the newest frozen version."},
                    "items": {"type": "string", "enum": ["unseen", "all"], "default": "unseen",
                              "description": "unseen: only items the model did not train on; all: every labelled "
