@@ -17,6 +17,7 @@ from mass_ide.server.base import (
     WORKSPACE_SETTING,
 )
 from mass_ide.server.deploy_handlers import SUPERVISOR_SETTING, supervisor
+from mass_ide.server.openapi import openapi_document
 from mass_ide.server.routes import url_handlers
 
 SCHEDULER_TICK_MS = 500
@@ -99,6 +100,10 @@ class MassIDEApp(ExtensionApp):
             self.log.info("Mass IDE: starting the workers of deployments %s again; they were running when the server "
                           "stopped", ", ".join(map(str, watching.resumed)))
         self.log.info("Mass IDE workspace: %s", workspace.root)
+
+    def openapi_document(self, base_url: str) -> dict:
+        """The OpenAPI document of the routes this app serves under ``base_url``."""
+        return openapi_document(base_url=base_url)
 
     def initialize_handlers(self) -> None:
         """Register every route of the route table."""

@@ -1,11 +1,9 @@
 """Handlers for datasets, items, slices and annotations."""
 
 import asyncio
-import shutil
 import tempfile
 from http import HTTPStatus
 from pathlib import Path
-from typing import BinaryIO
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
@@ -16,77 +14,20 @@ from mass_ide.core.annotation import exports, prelabel
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, files, quality, recipes, render, uploads
 from mass_ide.core.data.deidentify import DeidOptions
-from mass_ide.core.errors import InvalidInput
 from mass_ide.core.samples import sample_data
-from mass_ide.server.base import LARGEST_ROW_ID, MassHandler
-from mass_ide.server.handlers import API_PREFIX
-from mass_ide.server.openapi import PNG
+from mass_ide.server.base import (
+    API_PREFIX,
+    MassHandler,
+    StreamedUploadHandler,
+    int_argument,
+)
+from mass_ide.server.schemas import PNG
 from mass_ide.server.views import (
     annotation_json,
     dataset_json,
     item_json,
     relative_to_root,
 )
-
-
-class StreamedUploadHandler(MassHandler):
-    """A handler whose POST body may be a file, written to disk in chunks as it arrives (never held whole).
-
-    The base class has checked credentials, role and size before ``prepare`` here
-    calls :meth:`receive_into`; whatever ``remove`` names is deleted when the
-    request ends, unless :meth:`keep_upload` was called (a cancelled or failed
-    upload leaves nothing behind). A JSON body stays small whatever the route.
-    """
-
-    body_limit = "max_import_bytes"
-
-    async def prepare(self) -> None:
-        self._upload: BinaryIO | None = None
-        self._remove: Path | None = None
-        await super().prepare()
-
-    def sends_json(self) -> bool:
-        """Whether the body is JSON (a request about files already on the server) rather than a file."""
-        return self.request.headers.get("Content-Type", "").startswith("application/json")
-
-    def limit_setting(self) -> str:
-        return "max_request_bytes" if self.sends_json() else self.body_limit
-
-    def receive_into(self, target: Path, *, remove: Path) -> None:
-        """Stream the request body into ``target``."""
-        self._remove = remove
-        self._upload = target.open("wb")
-
-    def finish_upload(self) -> Path:
-        """Close the uploaded file once the body is complete; its path."""
-        self._upload.close()
-        return Path(self._upload.name)
-
-    def keep_upload(self) -> None:
-        """Keep what arrived when the request ends."""
-        self._remove = None
-
-    def data_received(self, chunk: bytes) -> None:
-        """Write an upload chunk to disk, or keep a (small) JSON body."""
-        if self._upload is not None:
-            self._upload.write(chunk)
-        else:
-            super().data_received(chunk)
-
-    def on_finish(self) -> None:
-        """Remove the upload (unless kept), whatever happened."""
-        if self._upload is not None:
-            self._upload.close()
-        if self._remove is not None:
-            if self._remove.is_dir():
-                shutil.rmtree(self._remove, ignore_errors=True)
-            else:
-                self._remove.unlink(missing_ok=True)
-
-    def on_connection_close(self) -> None:
-        """A cancelled upload leaves no file behind."""
-        self.on_finish()
-        super().on_connection_close()
 
 
 class DatasetsHandler(StreamedUploadHandler):
@@ -207,23 +148,6 @@ class UploadFolderHandler(MassHandler):
         uploads.discard(self.workspace, upload_id)
         self.set_status(HTTPStatus.NO_CONTENT)
 
-
-def int_argument(handler: MassHandler, name: str, default: int | None = None, *, minimum: int = 0) -> int:
-    """An integer query argument (400 when missing or malformed)."""
-    raw = handler.get_query_argument(name, None)
-    if raw is None:
-        if default is None:
-            raise InvalidInput(f"the query argument {name}= is required")
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name}= must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise InvalidInput(f"{name}= must be at least {minimum}")
-    if value > LARGEST_ROW_ID:
-        raise InvalidInput(f"{name}= must be at most {LARGEST_ROW_ID}")
-    return value
 
 
 class DatasetHandler(MassHandler):

@@ -18,9 +18,7 @@ from tornado import httpclient, ioloop, web
 from mass_ide.core import registry
 from mass_ide.core.serving import deployments, predictions
 from mass_ide.core.serving.inputs import input_sha256
-from mass_ide.server.base import LIMITS_SETTING, MassHandler
-from mass_ide.server.data_handlers import int_argument
-from mass_ide.server.handlers import API_PREFIX
+from mass_ide.server.base import API_PREFIX, LIMITS_SETTING, MassHandler, int_argument
 
 SUPERVISOR_SETTING = "mass_ide_deployments"
 CLIENT_SETTING = "mass_ide_forwarding_client"

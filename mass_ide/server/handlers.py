@@ -11,10 +11,8 @@ from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets
 from mass_ide.core.serving import deployments
 from mass_ide.core.templates import list_templates
-from mass_ide.server.base import MassHandler
+from mass_ide.server.base import API_PREFIX, MassHandler
 from mass_ide.server.views import dataset_json, model_json, project_json, run_json
-
-API_PREFIX = "mass-ide/api"
 
 
 class TemplatesHandler(MassHandler):
@@ -94,9 +92,7 @@ class OpenAPIHandler(MassHandler):
     @authorized
     def get(self) -> None:
         """The OpenAPI 3.1 document describing every route."""
-        from mass_ide.server.openapi import openapi_document
-
-        self.write_json(openapi_document(base_url=self.base_url))
+        self.write_json(self.extensionapp.openapi_document(self.base_url))
 
 
 class UnknownRouteHandler(MassHandler):

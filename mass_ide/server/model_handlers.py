@@ -11,10 +11,8 @@ from tornado import web
 
 from mass_ide.core import registry
 from mass_ide.core.data import files
-from mass_ide.server.base import MassHandler
-from mass_ide.server.data_handlers import StreamedUploadHandler
-from mass_ide.server.handlers import API_PREFIX
-from mass_ide.server.openapi import BINARY
+from mass_ide.server.base import API_PREFIX, MassHandler, StreamedUploadHandler
+from mass_ide.server.schemas import BINARY
 from mass_ide.server.views import model_json, version_json
 
 DOWNLOAD_CHUNK = 1 << 20

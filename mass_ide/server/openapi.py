@@ -7,7 +7,9 @@ from http import HTTPStatus
 from jupyter_server.utils import url_path_join
 
 from mass_ide import __version__
-from mass_ide.server.schemas import COMPONENTS
+from mass_ide.server.base import API_PREFIX
+from mass_ide.server.routes import ROUTES
+from mass_ide.server.schemas import BINARY, COMPONENTS, PNG, ZIP
 
 HTTP_METHODS = ("get", "post", "put", "delete")
 _PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>([^)]*)\)")
@@ -26,9 +28,6 @@ def _parameter_schema(regex: str) -> dict:
     return {"type": "string", "pattern": f"^{regex}$"}
 
 
-PNG = "PNG"  # a schema name meaning "a PNG image", for slices and masks
-ZIP = "ZIP"  # a schema name meaning "a zip archive", for downloads
-BINARY = "BINARY"  # a schema name meaning "a file's raw bytes", for uploads
 
 
 def _content(name: str | None, status: int) -> dict | None:
@@ -85,9 +84,6 @@ def _operation(handler: type, method: str, parameters: list[tuple[str, str]]) ->
 
 def openapi_document(*, base_url: str = "/") -> dict:
     """The whole OpenAPI 3.1 document for a server mounted at ``base_url``."""
-    from mass_ide.server.handlers import API_PREFIX
-    from mass_ide.server.routes import ROUTES
-
     paths = {}
     for pattern, handler in ROUTES:
         parameters = _PATH_PARAMETER.findall(pattern)

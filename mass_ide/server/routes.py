@@ -2,6 +2,7 @@
 
 from jupyter_server.utils import url_path_join
 
+from mass_ide.server.base import API_PREFIX
 from mass_ide.server.data_handlers import (
     AnnotationHandler,
     DatasetHandler,
@@ -37,7 +38,6 @@ from mass_ide.server.deploy_handlers import (
     PredictionSliceHandler,
 )
 from mass_ide.server.handlers import (
-    API_PREFIX,
     OpenAPIHandler,
     ProjectHandler,
     ProjectsHandler,

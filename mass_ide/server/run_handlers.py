@@ -14,14 +14,14 @@ from mass_ide.core import runs
 from mass_ide.core.errors import MassError, NotFound
 from mass_ide.core.runs import planning, tuning
 from mass_ide.server.base import (
+    API_PREFIX,
     LARGEST_ROW_ID,
     SCHEDULER_SETTING,
     WORKSPACE_SETTING,
     MassHandler,
+    int_argument,
 )
-from mass_ide.server.data_handlers import int_argument
-from mass_ide.server.handlers import API_PREFIX
-from mass_ide.server.openapi import PNG
+from mass_ide.server.schemas import PNG
 from mass_ide.server.views import run_json, without_server_folders
 
 STREAM_INTERVAL_MS = 200

@@ -2,6 +2,10 @@
 
 from mass_ide.core.runs import presets
 
+PNG = "PNG"  # a schema name meaning "a PNG image", for slices and masks
+ZIP = "ZIP"  # a schema name meaning "a zip archive", for downloads
+BINARY = "BINARY"  # a schema name meaning "a file's raw bytes", for uploads
+
 ERROR = {
     "type": "object",
     "required": ["message"],
