@@ -375,7 +375,8 @@ def _is_bundle_folder(path: Path) -> bool:
 
 def _model_source(args: argparse.Namespace) -> tuple[Path, str, int | None]:
     """(bundle folder, model name, version) of ``MODEL``: a bundle folder, or NAME[:VERSION|@ALIAS] in the workspace."""
-    from mass_ide.core.serving.export import bundle_identity, split_model_reference
+    from mass_ide.core.registry.bundle import bundle_identity
+    from mass_ide.core.serving.export import split_model_reference
 
     path = Path(args.model)
     if _is_bundle_folder(path):
@@ -388,7 +389,7 @@ def _model_source(args: argparse.Namespace) -> tuple[Path, str, int | None]:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one model version as a standalone prediction server with an API key."""
     from mass_ide import serve
-    from mass_ide.core.serving.export import ONNX_FILE
+    from mass_ide.core.registry.bundle import ONNX_FILE
 
     folder, name, number = _model_source(args)
     argv = ["--model-file", str(folder / "models" / "model.pt"), "--onnx-file", str(folder / ONNX_FILE),

@@ -225,11 +225,8 @@ def make_app(service, *, api_key: str | None, audit_log: str | None = None,
 def check_parity(model_file: str, *, override: bool) -> None:
     """Exit (one sentence on stderr) when the ONNX export beside ``model_file`` failed its parity check and
     ``override`` is not given; with it, say in the log that the failed export is served anyway."""
-    from mass_ide.core.serving.export import (
-        OVERRIDE_ADVICE,
-        parity_failure,
-        read_report,
-    )
+    from mass_ide.core.registry.bundle import read_report
+    from mass_ide.core.serving.export import OVERRIDE_ADVICE, parity_failure
     from mass_ide.core.serving.runtime import bundle_folder
 
     failure = parity_failure(read_report(bundle_folder(model_file)), "onnx")

@@ -225,7 +225,7 @@ def test_a_mask_png_of_the_wrong_or_a_huge_size_is_refused_before_decoding(works
 
 def test_classes_are_shown_in_clinical_words_and_their_training_target(workspace):
     from mass_ide.core import projects
-    from mass_ide.core.annotation import classes
+    from mass_ide.core.data import classes
 
     project = projects.create_project(workspace, name="Stages", template="liver-function", user="ana")
     scheme = annotations.label_classes(workspace, project.id)
@@ -243,7 +243,7 @@ def test_classes_are_shown_in_clinical_words_and_their_training_target(workspace
 
 
 def test_mask_volumes_are_in_millilitres_from_the_voxel_spacing(workspace):
-    from mass_ide.core.annotation.volumes import class_volumes, voxel_ml
+    from mass_ide.core.data.geometry import class_volumes, voxel_ml
 
     assert voxel_ml(np.diag([2.0, -2.0, 2.5, 1.0])) == pytest.approx(0.01)  # 2 × 2 × 2.5 mm = 10 mm³
     assert class_volumes(np.array([[0, 1, 1], [2, 1, 0]]), {0: "background", 1: "liver", 2: "tumour"}) == [

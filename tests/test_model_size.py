@@ -11,7 +11,7 @@ from tornado.httpclient import HTTPClientError
 
 from mass_ide.core import projects
 from mass_ide.core.errors import InvalidInput
-from mass_ide.core.serving.predictor import (
+from mass_ide.core.registry.model_file import (
     MAX_LAYER_LIST,
     MODEL_FORMAT,
     network_bytes,
@@ -22,7 +22,7 @@ HUGE_HIDDEN = [20_000, 20_000]  # an MLP of 1.5 GiB of weights, described in a f
 MEASURE = """
 import resource, sys
 from mass_ide.core.errors import InvalidInput
-from mass_ide.core.serving.predictor import read_model_file
+from mass_ide.core.registry.model_file import read_model_file
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
     read_model_file(sys.argv[1])

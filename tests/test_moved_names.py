@@ -3,12 +3,21 @@
 
 import importlib
 
-from mass_ide.core import MOVED
+from mass_ide.core import GATHERED, MOVED
 
 
 def test_each_old_flat_name_is_the_module_it_became():
     for old, new in MOVED.items():
         assert importlib.import_module(f"mass_ide.core.{old}") is importlib.import_module(f"mass_ide.core.{new}")
+
+
+def test_an_old_name_split_in_two_modules_offers_the_public_names_of_both():
+    for old, parts in GATHERED.items():
+        gathered = importlib.import_module(f"mass_ide.core.{old}")
+        for part in parts:
+            module = importlib.import_module(f"mass_ide.core.{part}")
+            public = [name for name in vars(module) if not name.startswith("_")]
+            assert public and all(getattr(gathered, name) is getattr(module, name) for name in public)
 
 
 def test_an_old_notebooks_imports_give_the_new_modules_and_functions():
@@ -29,7 +38,7 @@ def test_an_old_notebooks_imports_give_the_new_modules_and_functions():
 
     assert datasets is moved_datasets and annotations is labels
     assert (add_sample_data, train_in_process) == (moved_add, moved_train)
-    assert quality.__name__ == "mass_ide.core.data.quality" and recipes.read_table and render.encode_png
+    assert quality.__name__ == "mass_ide.core.data.quality" and recipes.read_table and recipes.apply_recipe and render.encode_png
 
 
 def test_no_flat_module_is_left_beside_the_stage_packages():
@@ -40,4 +49,4 @@ def test_no_flat_module_is_left_beside_the_stage_packages():
     folder = Path(mass_ide.core.__file__).parent
     flat = sorted(path.stem for path in folder.glob("*.py") if path.stem != "__init__")
     assert flat == ["audit", "errors", "projects", "store", "templates", "workspace"]
-    assert not set(MOVED) & {path.stem for path in folder.glob("*.py")}
+    assert not set(MOVED | GATHERED) & {path.stem for path in folder.glob("*.py")}

@@ -8,6 +8,7 @@ import pytest
 
 from mass_ide import serve
 from mass_ide.core import audit
+from mass_ide.core.registry import bundle
 from mass_ide.core.serving import deployments, export
 from mass_ide.core.serving.evaluate import WorkerClient
 from mass_ide.core.serving.predictor import Predictor
@@ -22,7 +23,7 @@ REFUSAL = ("the ONNX export failed its parity check against PyTorch: max abs dif
 def never_exported(labs):  # noqa: F811
     """(workspace, table, version) of the module's tabular model with its exports and export report removed."""
     *_, version = labs
-    for name in (export.TORCHSCRIPT_FILE, export.ONNX_FILE, export.REPORT_FILE):
+    for name in (bundle.TORCHSCRIPT_FILE, bundle.ONNX_FILE, bundle.REPORT_FILE):
         (version["folder"] / name).unlink(missing_ok=True)
     return labs
 
@@ -53,7 +54,7 @@ def impossible_tolerance(monkeypatch) -> None:
 def worker_args(version: dict, *extra: str):
     """The worker's arguments for an ONNX deployment of ``version``."""
     return serve.parser().parse_args(["--model-file", str(version["model_file"]), "--runtime", "onnx",
-                                      "--onnx-file", str(version["folder"] / export.ONNX_FILE), *extra])
+                                      "--onnx-file", str(version["folder"] / bundle.ONNX_FILE), *extra])
 
 
 def like_pytorch(answers: list[dict], version: dict, records: list[dict]) -> None:
@@ -76,8 +77,8 @@ def test_a_version_never_exported_is_exported_checked_and_served_by_its_onnx_wor
     assert "--override-parity" not in deployments.worker_command(made, port=1, folder=ws.root)
     found = settled(supervisor, made["id"])
     assert found["status"] == "running", found["error"]
-    report = export.read_report(version["folder"])  # the worker's export, with its verdict
-    assert report["onnx"]["passed"] is True and (version["folder"] / export.ONNX_FILE).is_file()
+    report = bundle.read_report(version["folder"])  # the worker's export, with its verdict
+    assert report["onnx"]["passed"] is True and (version["folder"] / bundle.ONNX_FILE).is_file()
     served_like_pytorch(ws, table, version, made["id"])
     deployments.undeploy(ws, made["id"], user="ana")
 
@@ -87,7 +88,7 @@ def test_the_worker_exports_on_start_and_refuses_a_failed_export_unless_overridd
     impossible_tolerance(monkeypatch)  # in this process: the worker's own start, in-process
     with pytest.raises(SystemExit) as refused:
         serve.build_service(worker_args(version))
-    report = export.read_report(version["folder"])  # exported on start: the real check failed
+    report = bundle.read_report(version["folder"])  # exported on start: the real check failed
     assert report["onnx"]["passed"] is False and report["onnx"]["tolerance"]["max_abs_diff"] == -1
     worst = f"{report['onnx']['max_abs_diff']:.3g}"
     assert str(refused.value) == REFUSAL.format(worst) + " (mass-ide serve: --override-parity)"
@@ -141,9 +142,9 @@ def test_an_export_report_without_a_verdict_is_exported_and_checked_again(never_
     ws, table, version = never_exported
     report = export.export_bundle(version["folder"])
     old = {**report, "onnx": {k: v for k, v in report["onnx"].items() if k not in ("passed", "tolerance")}}
-    (version["folder"] / export.REPORT_FILE).write_text(json.dumps(old), encoding="utf-8")  # before verdicts
-    (version["folder"] / export.ONNX_FILE).write_bytes(b"not the graph this report checked")
+    (version["folder"] / bundle.REPORT_FILE).write_text(json.dumps(old), encoding="utf-8")  # before verdicts
+    (version["folder"] / bundle.ONNX_FILE).write_bytes(b"not the graph this report checked")
     assert export.parity_failure(old, "onnx") is None and not export.has_verdict(old, "onnx")
-    predictor = load_predictor(version["model_file"], runtime="onnx", onnx_file=version["folder"] / export.ONNX_FILE)
-    assert export.read_report(version["folder"])["onnx"]["passed"] is True
+    predictor = load_predictor(version["model_file"], runtime="onnx", onnx_file=version["folder"] / bundle.ONNX_FILE)
+    assert bundle.read_report(version["folder"])["onnx"]["passed"] is True
     like_pytorch(predictor.predict(rows_of(ws, table, 2)), version, rows_of(ws, table, 2))

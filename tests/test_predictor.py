@@ -9,12 +9,8 @@ import torch
 
 from mass_ide.core.data import datasets
 from mass_ide.core.errors import InvalidInput
-from mass_ide.core.serving.predictor import (
-    Batch,
-    Predictor,
-    model_file_state,
-    read_model_file,
-)
+from mass_ide.core.registry.model_file import model_file_state, read_model_file
+from mass_ide.core.serving.predictor import Batch, Predictor
 from mass_ide.core.training import load_training_data, train
 from mass_ide.core.training.evaluation import roc_auc
 from tests.test_training import (  # noqa: F401

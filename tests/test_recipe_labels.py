@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from mass_ide.core import audit, projects
+from mass_ide.core.annotation import cleaning
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, recipes
 from mass_ide.core.data.geometry import item_grid
@@ -30,7 +31,7 @@ def labels_by_key(ws, dataset_id: int) -> dict[str, str]:
 def cleaned_copy(ws, dataset_id: int, steps: list[dict], *, user: str = "cleo") -> datasets.Dataset:
     """Save ``steps`` as the dataset's recipe and apply it (by ``user``)."""
     recipes.save_recipe(ws, dataset_id, steps=steps, user=user)
-    return recipes.apply_recipe(ws, dataset_id, user=user)
+    return cleaning.apply_recipe(ws, dataset_id, user=user)
 
 
 @pytest.fixture
@@ -182,7 +183,7 @@ def test_a_copy_whose_masks_cannot_be_carried_is_not_left_behind(workspace, tmp_
     before = {path.name for path in (project.folder / "data").iterdir()}, sorted((project.folder / "labels").iterdir())
     recipes.save_recipe(workspace, volumes.id, steps=[{"op": "window", "level": 60, "width": 400}], user="cleo")
     with pytest.raises(InvalidInput, match=r"mask values must be label classes \[0, 1\]"):
-        recipes.apply_recipe(workspace, volumes.id, user="cleo")
+        cleaning.apply_recipe(workspace, volumes.id, user="cleo")
     assert [d.id for d in datasets.list_datasets(workspace, "seg")] == [volumes.id]
     after = {path.name for path in (project.folder / "data").iterdir()}, sorted((project.folder / "labels").iterdir())
     assert after == before

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from mass_ide.core import projects
+from mass_ide.core.annotation import cleaning
 from mass_ide.core.data import datasets, quality, recipes
 from mass_ide.core.errors import InvalidInput
 
@@ -54,7 +55,7 @@ def test_apply_makes_a_new_cleaned_dataset_and_keeps_the_source(workspace, lab_v
     steps = [{"op": "trim"}, {"op": "missing", "strategy": "drop_rows", "columns": ["albumin", "bili"]},
              {"op": "scale", "column": "bili", "factor": 17.1, "unit": "µmol/L"}]
     recipes.save_recipe(workspace, lab_values.id, steps=steps, user="ana")
-    cleaned = recipes.apply_recipe(workspace, lab_values.id, user="ana")
+    cleaned = cleaning.apply_recipe(workspace, lab_values.id, user="ana")
     assert (cleaned.item_count, lab_values.item_count) == (2, 4)
     assert cleaned.report["derived_from"] == lab_values.id and cleaned.report["recipe"] == steps
     table = recipes.read_table(cleaned.folder / "table.csv")
@@ -108,7 +109,7 @@ def test_ct_window_and_resampling_apply_to_every_volume(workspace, tmp_path):
     assert before[10, 10] == 255 and after[5, 5] == 255 and after[0, 0] == 0  # windowed to their own range
     assert before[10, :4].mean() > 100 and before[10, 16:].max() == 0  # the patient's right on the screen's left
     recipes.save_recipe(workspace, dataset.id, steps=steps, user="ana")
-    cleaned = recipes.apply_recipe(workspace, dataset.id, user="ana")
+    cleaned = cleaning.apply_recipe(workspace, dataset.id, user="ana")
     items, _ = datasets.list_items(workspace, cleaned.id)
     assert [item.meta["shape"] for item in items] == [[10, 10, 10], [10, 10, 10]]
     summary = quality.dataset_quality(workspace, cleaned.id)
@@ -136,6 +137,6 @@ def test_images_resize(workspace, tmp_path):
     assert before.shape[2] == 3 and tuple(before[0, 0]) == (200, 30, 30)  # the picture in its own colours
     assert after.shape == (32, 32) and 60 < after[0, 0] < 90  # grey, at the new size
     recipes.save_recipe(workspace, dataset.id, steps=[{"op": "resize", "width": 32, "height": 32}], user="ana")
-    cleaned = recipes.apply_recipe(workspace, dataset.id, user="ana")
+    cleaned = cleaning.apply_recipe(workspace, dataset.id, user="ana")
     summary = quality.dataset_quality(workspace, cleaned.id)
     assert summary["sizes"] == {"32x32": 2} and summary["class_balance"] == {"tumour": 1, "no_tumour": 1}

@@ -12,9 +12,11 @@ import torch
 from mass_ide import cli
 from mass_ide.core import audit, projects, registry, runs
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
+from mass_ide.core.registry.bundle import write_bundle_zip
+from mass_ide.core.registry.model_file import MODEL_FORMAT
 from mass_ide.core.runs import tuning, worker
 from mass_ide.core.samples.sample_data import add_sample_data
-from mass_ide.core.serving.predictor import MODEL_FORMAT, Predictor
+from mass_ide.core.serving.predictor import Predictor
 from mass_ide.core.workspace import Workspace
 
 FAST = {"epochs": 2, "device": "cpu"}
@@ -219,7 +221,7 @@ def test_the_bundle_zip_holds_every_file(labs, tmp_path):
     ws, _ = labs
     version = registry.get_version(ws, "labs")
     with (tmp_path / "bundle.zip").open("wb") as file:
-        name = registry.write_bundle_zip(version, file)
+        name = write_bundle_zip(version, file)
     assert name == "labs-v1.zip"
     with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
         assert sorted(archive.namelist()) == [f"labs-v1/{f}" for f in version["artifacts"]]

@@ -13,6 +13,7 @@ from tornado import httpclient, httpserver
 
 from mass_ide.core.data import datasets
 from mass_ide.core.errors import InvalidInput
+from mass_ide.core.registry import bundle
 from mass_ide.core.serving import export, inputs
 from mass_ide.core.serving.batching import DynamicBatcher
 from mass_ide.core.serving.deployments import free_port
@@ -131,7 +132,7 @@ def test_export_writes_torchscript_and_onnx_that_match_eager_pytorch(labs):
         assert [case["name"] for case in report[fmt]["cases"]] == report["parity"]["cases"]
     assert report["parity"]["cases"] == ["typical records", "far-out records", "all values missing"]
     assert (version["folder"] / "models" / "model.onnx").stat().st_size > 0
-    assert export.read_report(version["folder"]) == json.loads(json.dumps(report))
+    assert bundle.read_report(version["folder"]) == json.loads(json.dumps(report))
     eager = Predictor.load(version["model_file"]).predict(rows_of(ws, table))
     served = load_predictor(version["model_file"], runtime="onnx",
                             onnx_file=version["folder"] / "models" / "model.onnx").predict(rows_of(ws, table))

@@ -16,11 +16,11 @@ import pytest
 from mass_ide.core import projects, runs
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets
+from mass_ide.core.data.conditions import parse_condition
 from mass_ide.core.errors import InvalidInput, NotFound
 from mass_ide.core.runs.scheduler import worker_command
 from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.training import RunCallbacks, load_training_data, train
-from mass_ide.core.training.conditions import parse_condition
 from mass_ide.core.training.evaluation import classification_report, roc_auc, roc_curve
 from mass_ide.core.training.split import split_samples
 from mass_ide.core.workspace import Workspace

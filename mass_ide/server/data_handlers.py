@@ -10,7 +10,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from mass_ide.core import projects
-from mass_ide.core.annotation import exports, prelabel
+from mass_ide.core.annotation import cleaning, exports, prelabel
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, files, quality, recipes, render, uploads
 from mass_ide.core.data.deidentify import DeidOptions
@@ -456,7 +456,7 @@ class RecipeApplyHandler(MassHandler):
     @authorized
     async def post(self, dataset_id: str) -> None:
         """Run the saved recipe and import the result as a new, cleaned dataset."""
-        cleaned = await asyncio.to_thread(recipes.apply_recipe, self.workspace, int(dataset_id), user=self.user_name)
+        cleaned = await asyncio.to_thread(cleaning.apply_recipe, self.workspace, int(dataset_id), user=self.user_name)
         self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "datasets", str(cleaned.id)))
         self.write_json(dataset_json(cleaned), status=HTTPStatus.CREATED)
 

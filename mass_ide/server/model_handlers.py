@@ -11,6 +11,7 @@ from tornado import web
 
 from mass_ide.core import registry
 from mass_ide.core.data import files
+from mass_ide.core.registry.bundle import write_bundle_zip
 from mass_ide.server.base import API_PREFIX, MassHandler, StreamedUploadHandler
 from mass_ide.server.schemas import BINARY
 from mass_ide.server.views import model_json, version_json
@@ -172,7 +173,7 @@ class ModelVersionDownloadHandler(MassHandler):
         """The version's MONAI bundle (metadata, weights, model card, exports) as a zip."""
         found = registry.get_version(self.workspace, name, version)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-            filename = registry.write_bundle_zip(found, spool)
+            filename = write_bundle_zip(found, spool)
             self.set_header("Content-Type", "application/zip")
             self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
             spool.seek(0)

@@ -16,11 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from mass_ide.core import audit
-from mass_ide.core.annotation import volumes
-from mass_ide.core.annotation.classes import class_column, class_names, training_classes
 from mass_ide.core.data import orientation
+from mass_ide.core.data.classes import class_column, class_names, training_classes
 from mass_ide.core.data.datasets import Item, get_dataset, get_item
-from mass_ide.core.data.geometry import item_grid, item_orientation
+from mass_ide.core.data.geometry import (
+    class_volumes,
+    item_grid,
+    item_orientation,
+    voxel_ml,
+)
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.projects import get_project
 from mass_ide.core.workspace import Workspace
@@ -171,8 +175,8 @@ def mask_volumes(ws: Workspace, item_id: int) -> dict:
     mask = open_mask(path, shape, None, "r") if path.exists() else np.zeros(shape, dtype=np.uint8)
     names = {c["value"]: c["name"] for c in scheme["classes"]}
     is_volume = item.kind == "volume"
-    return {"item_id": item.id, "voxel_ml": volumes.voxel_ml(affine) if is_volume else None,
-            "classes": volumes.class_volumes(mask, names, affine if is_volume else None)}
+    return {"item_id": item.id, "voxel_ml": voxel_ml(affine) if is_volume else None,
+            "classes": class_volumes(mask, names, affine if is_volume else None)}
 
 
 def _write_mask(ws: Workspace, item: Item, *, where: tuple, values: np.ndarray, expected_version: int,

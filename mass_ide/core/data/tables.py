@@ -51,10 +51,11 @@ def write_table(table: Table, path: Path) -> None:
 
 
 def as_number(value) -> float | None:
-    """A cell as a float, or None when it is missing or not a number."""
-    if value is None or isinstance(value, float | int):
-        return value
+    """A cell as a float (a decimal comma read as a point), or None when it is missing or not a number (NaN too)."""
+    if value is None:
+        return None
     try:
-        return float(str(value).replace(",", "."))
+        number = float(str(value).strip().replace(",", "."))
     except ValueError:
         return None
+    return None if number != number else number

@@ -1,43 +1,45 @@
 """The model registry: models, numbered versions, aliases and lineage in SQLite; artifacts on disk.
 
 A version's files form a MONAI bundle in a content-addressed folder
-``artifacts/models/<sha256 of models/model.pt>/``::
-
-    configs/metadata.json   MONAI bundle metadata + Mass IDE lineage and signature
-    models/model.pt         {"format", "model" (weights), "meta"}: no optimizer, no code
-    docs/README.md          the generated model card
-
-(export adds ``models/model.ts`` and ``models/model.onnx`` to the same folder).
-Weights are only ever read with ``torch.load(weights_only=True)``: a file that
+``artifacts/models/<sha256 of models/model.pt>/`` (:mod:`~mass_ide.core.registry.bundle` draws it;
+:mod:`~mass_ide.core.registry.model_file` is the model file's format, :mod:`~mass_ide.core.registry.card`
+the model card). This module stores and finds them, like MLflow's registry store. Weights are only ever read with ``torch.load(weights_only=True)``: a file that
 would run code when unpickled is refused, never executed. Deleting a version is
 soft (``deleted_at``); restoring brings it back. Importing this module imports
 no torch.
 """
 
-import hashlib
 import json
 import re
-import shutil
-import zipfile
 from pathlib import Path
 
 from mass_ide import __version__
 from mass_ide.core import audit, runs
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project, slugify
+from mass_ide.core.registry.bundle import (
+    CARD_FILE,
+    MODEL_FILE,
+    bundle_files,
+    package_versions,
+    place_bundle,
+    read_report,
+    save_model_file,
+    write_docs,
+)
+from mass_ide.core.registry.card import key_metrics
+from mass_ide.core.registry.model_file import (
+    check_weights,
+    model_file_state,
+    read_model_file,
+)
 from mass_ide.core.templates import get_template
 from mass_ide.core.workspace import Workspace
 
-MODEL_FILE = "models/model.pt"
-METADATA_FILE = "configs/metadata.json"
-CARD_FILE = "docs/README.md"
-MONAI_SCHEMA = ("https://github.com/Project-MONAI/MONAI-extra-test-data/releases/download/0.8.1/"
-                "meta_schema_20220324.json")
 MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ALIAS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 RESERVED_ALIASES = {"latest"}
 LIVE_DEPLOYMENTS = ("starting", "running")
-CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "sensitivity", "specificity")
 
 
 # -- names ----------------------------------------------------------------------------------------
@@ -127,13 +129,6 @@ def _summary(row: dict, aliases: dict[str, int]) -> dict:
             "created_at": row["created_at"], "created_by": row["created_by"], "deleted_at": row["deleted_at"]}
 
 
-def bundle_files(folder: Path) -> list[str]:
-    """The files of a bundle folder, relative to it, sorted."""
-    if not folder.is_dir():
-        return []
-    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
-
-
 def _version(ws: Workspace, model: dict, row: dict) -> dict:
     """A version with its bundle's paths, lineage, signature, aliases, model card and last export report."""
     folder = ws.root / row["folder"]
@@ -147,8 +142,6 @@ def _version(ws: Workspace, model: dict, row: dict) -> dict:
 
 def _export_report(ws: Workspace, folder: Path) -> dict | None:
     """The bundle's last export report (TorchScript and ONNX with their parity), or None before any export."""
-    from mass_ide.core.serving.export import read_report
-
     report = read_report(folder)
     return {**report, "bundle": folder.relative_to(ws.root).as_posix()} if report else None
 
@@ -204,183 +197,12 @@ def latest_version(ws: Workspace, project_id: str) -> dict | None:
     return version_by_id(ws, row[0]) if row else None
 
 
-# -- what a version records -----------------------------------------------------------------------
-
-def key_metrics(result: dict | None) -> dict:
-    """A run result's headline figures by name: its best validation metric and the report's key values."""
-    result = result or {}
-    report, best = result.get("report") or {}, result.get("best_metric")
-    metrics = {best["name"]: best["value"]} if best else {}
-    if report.get("kind") == "classification":
-        metrics.update({name: report.get(name) for name in CLASSIFICATION_METRICS})
-    elif report.get("kind") == "segmentation":
-        metrics["mean_dice"] = report.get("mean_dice")
-        metrics.update({f"dice/{name}": value for name, value in (report.get("dice") or {}).items()})
-        metrics.update(_mean_distances(report.get("cases") or []))
-    if report:
-        metrics["validation_cases"] = report.get("case_count")
-    return metrics
-
-
-def _mean_distances(cases: list[dict]) -> dict:
-    """Mean 95% Hausdorff distance per class over the cases where it is defined (``hd95_mm/liver``…)."""
-    means = {}
-    for unit in ("hd95_mm", "hd95_voxels"):
-        names = {name for case in cases for name in case.get(unit, {})}
-        for name in sorted(names):
-            values = [case[unit][name] for case in cases if case.get(unit, {}).get(name) is not None]
-            means[f"{unit}/{name}"] = round(sum(values) / len(values), 4) if values else None
-    return means
-
-
-def package_versions() -> dict:
-    """The versions of the packages a model was built with."""
-    import monai
-    import numpy
-    import torch
-
-    return {"mass_ide": __version__, "torch": torch.__version__, "monai": monai.__version__,
-            "numpy": numpy.__version__}
-
-
-def _data_format(signature: dict, config: dict) -> dict:
-    """MONAI bundle ``network_data_format`` from a signature."""
-    inputs, outputs = signature["inputs"], signature["outputs"]
-    if inputs["kind"] == "table":
-        names = [column["name"] for column in inputs["columns"]]
-        source = {"features": {"type": "tabular", "format": "standardised", "num_channels": len(names),
-                               "spatial_shape": [len(names)], "dtype": "float32", "is_patch_data": False,
-                               "channel_def": {str(i): name for i, name in enumerate(names)}}}
-    else:
-        volume = inputs["kind"] == "volume"
-        patch = [int(s) for s in config.get("roi_size", [])] if signature["task"] == "segmentation" else inputs["size"]
-        source = {"image": {"type": "image", "format": "hounsfield" if volume else "magnitude",
-                            "modality": "CT" if volume else "image", "num_channels": inputs.get("channels", 1),
-                            "spatial_shape": patch, "dtype": "float32", "value_range": [0, 1],
-                            "is_patch_data": signature["task"] == "segmentation", "channel_def": {"0": "image"}}}
-    classes = outputs["classes"]
-    channel_def = classes if isinstance(classes, dict) else {str(i): name for i, name in enumerate(classes)}
-    kind = "segmentation" if outputs["kind"] == "mask" else "classification"
-    return {"inputs": source, "outputs": {"pred": {"type": "image" if kind == "segmentation" else "probabilities",
-                                                   "format": kind, "num_channels": len(channel_def),
-                                                   "dtype": "float32", "value_range": [0, 1],
-                                                   "channel_def": channel_def}}}
-
-
-def bundle_metadata(*, name: str, number: int, digest: str, signature: dict, lineage: dict, metrics: dict,
-                    intended_use: str, data_source: str, packages: dict) -> dict:
-    """``configs/metadata.json``: MONAI bundle metadata plus the Mass IDE lineage and signature."""
-    config = lineage.get("config") or {}
-    version = f"{number}.0.0"
-    return {"schema": MONAI_SCHEMA, "version": version,
-            "changelog": {version: f"registered by {lineage['created_by']} at {lineage['created_at']}"},
-            "monai_version": packages["monai"], "pytorch_version": packages["torch"],
-            "numpy_version": packages["numpy"], "optional_packages_version": {"mass_ide": packages["mass_ide"]},
-            "name": name, "task": signature["task"], "description": intended_use, "authors": lineage["created_by"],
-            "copyright": "", "data_source": data_source, "intended_use": f"{intended_use} Not validated for clinical use.",
-            "eval_metrics": metrics, "network_data_format": _data_format(signature, config),
-            "mass_ide": {"model": name, "version": number, "digest": digest, "model_file": MODEL_FILE,
-                         "lineage": lineage, "signature": signature}}
-
-
-def _value(value: object) -> str:
-    """A metric or setting for the model card."""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return "—" if value is None else str(value)
-
-
-def _class_names(signature: dict) -> list[str]:
-    """The class names a model outputs, in order."""
-    classes = signature["outputs"]["classes"]
-    return list(classes.values()) if isinstance(classes, dict) else list(classes)
-
-
-def _input_lines(signature: dict) -> list[str]:
-    """What the model takes, as markdown lines."""
-    inputs = signature["inputs"]
-    if inputs["kind"] == "table":
-        lines = ["| column | unit | training range |", "| --- | --- | --- |"]
-        return lines + [f"| {c['name']} | {c['unit'] or '—'} | {_value(c['min'])} … {_value(c['max'])} |"
-                        for c in inputs["columns"]]
-    if inputs["kind"] == "volume":
-        return [f"A {inputs['spatial_dims']}D CT volume ({', '.join(inputs['formats'])})."]
-    size = f"{inputs['size'][0]} × {inputs['size'][1]} pixels, " if inputs.get("size") else ""
-    return [f"An image ({size}{inputs['channels']} channel(s); {', '.join(inputs['formats'])})."]
-
-
-def model_card(*, name: str, number: int, intended_use: str, signature: dict, metrics: dict, lineage: dict,
-               data: dict, packages: dict) -> str:
-    """The generated model card (``docs/README.md``), in markdown.
-
-    ``data``: ``dataset`` (name), ``items`` (in the frozen version), ``trained_on`` and
-    ``validated_on`` (case counts) and ``source`` ('run' or the imported file's name).
-    """
-    config = lineage.get("config") or {}
-    trained = (f"trained on {data['trained_on']} cases from {data['dataset']} (version {lineage['dataset_version']})"
-               if data.get("trained_on") is not None else f"imported from {data['source']}; its training data is not "
-               "recorded in this workspace")
-    settings = [f"| {key} | {_value(json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value)} |"
-                for key, value in sorted(config.items())]
-    lines = [
-        f"# {name} — version {number}", "",
-        "## Intended use", "", intended_use, "",
-        "**Not validated for clinical use.** A research model: it must not guide the care of a patient.", "",
-        "## Task", "", f"{signature['task']}; classes: {', '.join(_class_names(signature))}.", "",
-        "### Input", "", *_input_lines(signature), "",
-        "## Data", "",
-        (f"- dataset: {data.get('dataset') or '—'} (id {_value(lineage['dataset_id'])}, version "
-         f"{_value(lineage['dataset_version'])}; the version freezes the items and their labels)"),
-        f"- digest: `{_value(lineage['dataset_digest'])}`",
-        f"- items in the version: {_value(data.get('items'))}",
-        f"- training cases: {_value(data.get('trained_on'))}; validation cases: {_value(data.get('validated_on'))}",
-        "", "## Training configuration", "", "| setting | value |", "| --- | --- |", *settings, "",
-        "## Metrics (best checkpoint on the validation split)", "", "| metric | value |", "| --- | --- |",
-        *[f"| {key} | {_value(value)} |" for key, value in metrics.items()], "",
-        "## Limitations", "",
-        f"- {trained[0].upper()}{trained[1:]}; not validated for clinical use.",
-        ("- Validation figures come from a held-out split of the same dataset, not an external test set; "
-         "expect lower performance on data from other sites, scanners or populations."),
-        "- Inputs outside the training ranges above are extrapolation.", "",
-        "## Lineage", "",
-        f"- run: {_value(lineage['run_id'])}", f"- registered by {lineage['created_by']} at {lineage['created_at']}",
-        f"- Mass IDE version: {lineage['package_version']}", "",
-        "## Package versions", "", *[f"- {package}: {version}" for package, version in packages.items()], "",
-    ]
-    return "\n".join(lines)
-
-
 # -- registering ----------------------------------------------------------------------------------
 
 def _load_state(path: Path) -> tuple[dict, dict]:
     """A model file's stripped state and signature, read without executing code (InvalidInput otherwise)."""
-    from mass_ide.core.serving.predictor import (
-        Predictor,
-        model_file_state,
-        read_model_file,
-    )
-
     state = model_file_state(read_model_file(path))
-    try:
-        signature = Predictor(state, device="cpu").signature
-    except (RuntimeError, KeyError, TypeError, ValueError) as error:
-        raise InvalidInput(f"{path.name}: its weights do not fit the network its metadata describes "
-                           f"({str(error).splitlines()[0][:200]})") from None
-    return state, signature
-
-
-def _save_model_file(state: dict, folder: Path) -> str:
-    """Write ``models/model.pt`` under ``folder``; its SHA-256."""
-    import torch
-
-    path = folder / MODEL_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, path)
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return state, check_weights(state, name=path.name)
 
 
 def _check_new_digest(ws: Workspace, digest: str) -> None:
@@ -433,7 +255,7 @@ def _register(ws: Workspace, state: dict, signature: dict, *, name: str, project
     packages = package_versions()
     intended_use = _intended_use(ws, project_id)
     with ws.scratch("model") as staging:
-        digest = _save_model_file(state, staging)
+        digest = save_model_file(state, staging)
         with ws.db.atomic():
             _check_new_digest(ws, digest)
             model = _model_for(ws, name=name, project_id=project_id, task=signature["task"], user=user)
@@ -446,35 +268,13 @@ def _register(ws: Workspace, state: dict, signature: dict, *, name: str, project
                    **record, "metrics": json.dumps(record["metrics"]), "config": json.dumps(record["config"])}
             version_id = ws.db["model_versions"].insert(row).last_pk
             lineage = _lineage(row)
-            _write_docs(staging, name=name, number=number, digest=digest, signature=signature, lineage=lineage,
+            write_docs(staging, name=name, number=number, digest=digest, signature=signature, lineage=lineage,
                         metrics=record["metrics"], intended_use=intended_use, data=data, packages=packages)
             audit.record(ws.db, user=user, action="model.register", target=f"model:{name}",
                          detail={"version": number, "run": record["run_id"], "digest": digest,
                                  "source": data.get("source", "run")})
-            _place_bundle(staging, folder)
+            place_bundle(staging, folder)
     return version_by_id(ws, version_id)
-
-
-def _write_docs(staging: Path, *, name: str, number: int, digest: str, signature: dict, lineage: dict, metrics: dict,
-                intended_use: str, data: dict, packages: dict) -> None:
-    """Write ``configs/metadata.json`` and the model card into the staged bundle."""
-    metadata = bundle_metadata(name=name, number=number, digest=digest, signature=signature, lineage=lineage,
-                               metrics=metrics, intended_use=intended_use, data_source=data.get("dataset") or
-                               data.get("source", ""), packages=packages)
-    (staging / METADATA_FILE).parent.mkdir(parents=True, exist_ok=True)
-    (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=1), encoding="utf-8")
-    card = model_card(name=name, number=number, intended_use=intended_use, signature=signature, metrics=metrics,
-                      lineage=lineage, data=data, packages=packages)
-    (staging / CARD_FILE).parent.mkdir(parents=True, exist_ok=True)
-    (staging / CARD_FILE).write_text(card, encoding="utf-8")
-
-
-def _place_bundle(staging: Path, folder: Path) -> None:
-    """Move the staged bundle to its content-addressed folder (replacing an orphan no row points to)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    if folder.exists():
-        shutil.rmtree(folder)
-    staging.rename(folder)
 
 
 def _run_data(ws: Workspace, run: dict) -> dict:
@@ -619,10 +419,3 @@ def restore_version(ws: Workspace, name: str, ref: object, *, user: str) -> dict
     return get_version(ws, name, row["number"])
 
 
-def write_bundle_zip(version: dict, file) -> str:
-    """Write a version's bundle as a zip into the binary ``file``; the download's file name."""
-    stem = f"{version['model']}-v{version['number']}"
-    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for relative in bundle_files(version["folder"]):
-            archive.write(version["folder"] / relative, f"{stem}/{relative}")
-    return f"{stem}.zip"

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlite_utils.db import NotFoundError
 
 from mass_ide.core import audit
-from mass_ide.core.annotation.classes import class_column
+from mass_ide.core.data.classes import class_column
 from mass_ide.core.data.datasets import MISSING_VALUES, freeze, get_dataset
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project

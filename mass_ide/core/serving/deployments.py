@@ -217,7 +217,7 @@ def free_port() -> int:
 
 def worker_command(deployment: dict, *, port: int, folder: Path, max_body_bytes: int = REQUEST_MAX_BYTES) -> list[str]:
     """The command that serves ``deployment`` on ``port``, reading request bodies up to ``max_body_bytes``."""
-    from mass_ide.core.serving.export import ONNX_FILE
+    from mass_ide.core.registry.bundle import ONNX_FILE
 
     return [sys.executable, "-m", "mass_ide.serve", "--model-file", str(deployment["folder"] / "models" / "model.pt"),
             "--onnx-file", str(deployment["folder"] / ONNX_FILE), "--runtime", deployment["runtime"],

@@ -186,7 +186,7 @@ def _records(data) -> list[dict]:
 
 def _classification(client: WorkerClient, data, config: dict, classes: list[str]) -> dict:
     """A classifier's report on every sample of ``data``."""
-    from mass_ide.core.annotation.classes import display_names
+    from mass_ide.core.data.classes import display_names
     from mass_ide.core.training.evaluation import classification_report
 
     if data.features is not None:

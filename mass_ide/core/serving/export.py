@@ -16,9 +16,12 @@ CT (windowed to zeros) into logits 0.2–0.6 away from PyTorch's.
 import json
 from pathlib import Path
 
-TORCHSCRIPT_FILE = "models/model.ts"
-ONNX_FILE = "models/model.onnx"
-REPORT_FILE = "configs/export.json"
+from mass_ide.core.registry.bundle import (
+    ONNX_FILE,
+    REPORT_FILE,
+    TORCHSCRIPT_FILE,
+)
+
 FORMATS = ("torchscript", "onnx")
 # largest |eager − exported| class probability, smallest mean Dice of the argmax masks (segmentation only)
 TOLERANCES = {"torchscript": {"max_abs_diff": 1e-5, "dice": 0.99},
@@ -278,12 +281,6 @@ def parity_failure(report: dict | None, fmt: str) -> str | None:
     return f"the {NAMES[fmt]} export failed its parity check against PyTorch: {', '.join(found)}"
 
 
-def read_report(folder: str | Path) -> dict | None:
-    """The last export report of a bundle folder, if it was exported."""
-    path = Path(folder) / REPORT_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
 def has_verdict(report: dict | None, fmt: str) -> bool:
     """Whether the report gives ``fmt`` a parity verdict (reports written before verdicts existed do not)."""
     return "passed" in ((report or {}).get(fmt) or {})
@@ -300,11 +297,3 @@ def split_model_reference(reference: str) -> tuple[str, str | None]:
     return reference, None
 
 
-def bundle_identity(folder: str | Path) -> tuple[str, int | None]:
-    """The model name and version a bundle folder's ``configs/metadata.json`` records (else the folder's name)."""
-    path = Path(folder) / "configs" / "metadata.json"
-    if path.is_file():
-        mass = json.loads(path.read_text(encoding="utf-8")).get("mass_ide", {})
-        if mass.get("model"):
-            return mass["model"], mass.get("version")
-    return Path(folder).resolve().name, None

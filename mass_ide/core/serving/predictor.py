@@ -24,69 +24,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mass_ide.core.annotation.classes import display_names
-from mass_ide.core.annotation.volumes import class_volumes
+from mass_ide.core.data.geometry import class_volumes
 from mass_ide.core.errors import InvalidInput
+from mass_ide.core.registry.model_file import (
+    error_cause,
+    model_signature,
+    read_model_file,
+)
 from mass_ide.core.training.api import IMAGE, SEGMENTATION, TABULAR
 from mass_ide.core.training.tabular import apply_preprocessing
 from mass_ide.core.training.tasks import network_for
-
-MODEL_FORMAT = "mass-ide-model/1"
-MAX_NETWORK_BYTES = 512 * 1024**2  # twice the largest network the templates offer (a 3D ResNet-34, 242 MiB)
-MAX_LAYER_LIST = 64  # the longest list of layer widths or channels a model's metadata may give
-PICTURE_FORMATS = ["png", "jpeg", "tiff"]
-VOLUME_FORMATS = ["nii", "nii.gz", "dicom-zip"]
-
-
-def read_model_file(path: str | Path) -> dict:
-    """The file's tensors and JSON values, read without executing code; InvalidInput if it is not a model file."""
-    path = Path(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise InvalidInput(f"{path.name}: no such model file") from None
-    except Exception as error:  # an UnpicklingError for pickles with code, other errors for non-torch files
-        raise InvalidInput(f"{path.name} is not a weights-only model file; files that need code to load "
-                           f"are refused ({str(error).splitlines()[0][:200]})") from None
-    if not isinstance(state, dict) or not isinstance(state.get("model"), dict) or not isinstance(state.get("meta"), dict):
-        raise InvalidInput(f"{path.name} is not a Mass IDE model file: it needs 'model' weights and 'meta'")
-    if state["meta"].get("task") not in (TABULAR, IMAGE, SEGMENTATION):
-        raise InvalidInput(f"{path.name} has no known task in its metadata")
-    check_network_size(state["meta"], name=path.name)
-    return state
-
-
-def network_bytes(meta: dict) -> int:
-    """The bytes of the parameters and buffers of the network ``meta`` describes, counted on PyTorch's
-    meta device (shapes without storage), so nothing is allocated however large it is."""
-    with torch.device("meta"):
-        network = network_for(meta)
-    return sum(t.numel() * t.element_size() for t in [*network.parameters(), *network.buffers()])
-
-
-def check_network_size(meta: dict, *, name: str) -> None:
-    """InvalidInput, before any memory is spent, when the metadata asks for a network over the limits."""
-    from mass_ide.core.data.files import human_size
-
-    model = meta.get("config", {}).get("model", {}) if isinstance(meta.get("config"), dict) else None
-    lists = [len(v) for v in model.values() if isinstance(v, list)] if isinstance(model, dict) else []
-    if max(lists, default=0) > MAX_LAYER_LIST:
-        raise InvalidInput(f"{name}: its metadata asks for a network of {max(lists)} layers; "
-                           f"a Mass IDE model has at most {MAX_LAYER_LIST}")
-    try:
-        size = network_bytes(meta)
-    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
-        raise InvalidInput(f"{name}: its metadata does not describe a network Mass IDE can build "
-                           f"({_cause(error)})") from None
-    if size > MAX_NETWORK_BYTES:
-        raise InvalidInput(f"{name}: its metadata asks for a network of {human_size(size)}, over the limit of "
-                           f"{human_size(MAX_NETWORK_BYTES)} (twice the largest network Mass IDE trains); "
-                           "nothing was built")
-
-
-def model_file_state(checkpoint: dict) -> dict:
-    """The parts of a training checkpoint a model file keeps: weights and metadata, no optimizer."""
-    return {"format": MODEL_FORMAT, "model": checkpoint["model"], "meta": checkpoint["meta"]}
 
 
 def default_device() -> torch.device:
@@ -154,25 +101,7 @@ class Predictor:
     @property
     def signature(self) -> dict:
         """What the model takes and gives, as JSON (builds the online test page and validates requests)."""
-        if self.task == TABULAR:
-            pre, units = self.meta["preprocessing"], self.config.get("units", {})
-            columns = [{"name": name, "unit": units.get(name), "min": low, "max": high}
-                       for name, low, high in zip(pre["features"], pre.get("minimums", [None] * len(pre["features"])),
-                                                  pre.get("maximums", [None] * len(pre["features"])))]
-            inputs = {"kind": "table", "columns": columns}
-        elif self.task == IMAGE:
-            inputs = {"kind": "image", "channels": self.channels, "formats": PICTURE_FORMATS,
-                      "size": [int(s) for s in self.config.get("image_size", [64, 64])]}
-        elif self.spatial_dims == 3:
-            inputs = {"kind": "volume", "spatial_dims": 3, "formats": VOLUME_FORMATS}
-        else:
-            inputs = {"kind": "image", "channels": self.channels, "formats": PICTURE_FORMATS, "size": None}
-        if self.task == SEGMENTATION:
-            outputs = {"kind": "mask", "classes": {str(i): name for i, name in enumerate(self.classes)}}
-        else:
-            outputs = {"kind": "probabilities", "classes": self.classes,
-                       "names": dict(zip(self.classes, display_names(self.config, self.classes)))}
-        return {"task": self.task, "inputs": inputs, "outputs": outputs}
+        return model_signature(self.meta)
 
     @property
     def channels(self) -> int:
@@ -229,7 +158,7 @@ class Predictor:
                 raise
             except Exception as error:
                 raise InvalidInput(f"input {index + 1} is not a readable PNG, JPEG or TIFF picture: "
-                                   f"{_cause(error)}") from None
+                                   f"{error_cause(error)}") from None
         return Batch(torch.stack(tensors).to(self.device), [{} for _ in pictures])
 
     def _prepare_slice(self, picture) -> Batch:
@@ -245,7 +174,7 @@ class Predictor:
         except InvalidInput:
             raise
         except Exception as error:
-            raise InvalidInput(f"the input is not a readable PNG, JPEG or TIFF picture: {_cause(error)}") from None
+            raise InvalidInput(f"the input is not a readable PNG, JPEG or TIFF picture: {error_cause(error)}") from None
         return Batch(image[None].to(self.device), [{}])
 
     def _prepare_volume(self, path) -> Batch:
@@ -256,7 +185,7 @@ class Predictor:
         try:
             data = chain({"image": str(path)})
         except Exception as error:
-            raise InvalidInput(f"{Path(path).name} is not a readable NIfTI volume: {_cause(error)}") from None
+            raise InvalidInput(f"{Path(path).name} is not a readable NIfTI volume: {error_cause(error)}") from None
         return Batch(data["image"][None].to(self.device), [{"chain": chain, "data": data}])
 
     # -- the forward pass -------------------------------------------------------------------------
@@ -342,7 +271,3 @@ class Predictor:
         return self.finish(batch, self.forward(batch))
 
 
-def _cause(error: Exception) -> str:
-    """The first line of an error's message, short."""
-    text = str(error).strip().splitlines()
-    return (text[0] if text else type(error).__name__)[:200]

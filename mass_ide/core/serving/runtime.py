@@ -28,12 +28,8 @@ def load_predictor(model_file: str | Path, *, runtime: str = "torch", onnx_file:
 
     predictor = Predictor.load(model_file, device=device)
     if check_runtime(runtime) == "onnx":
-        from mass_ide.core.serving.export import (
-            ONNX_FILE,
-            export_bundle,
-            has_verdict,
-            read_report,
-        )
+        from mass_ide.core.registry.bundle import ONNX_FILE, read_report
+        from mass_ide.core.serving.export import export_bundle, has_verdict
 
         folder = bundle_folder(model_file)
         if onnx_file is None or not Path(onnx_file).is_file() or not has_verdict(read_report(folder), "onnx"):

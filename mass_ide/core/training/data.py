@@ -10,16 +10,17 @@ from pathlib import Path
 
 import numpy as np
 
+from mass_ide.core.data.conditions import Condition, parse_condition
 from mass_ide.core.data.datasets import (
     MISSING_VALUES,
     Dataset,
     file_sha256,
     get_dataset,
 )
+from mass_ide.core.data.tables import as_number
 from mass_ide.core.data.tabular import record_sha256
 from mass_ide.core.errors import InvalidInput, NotFound
 from mass_ide.core.training.api import IMAGE, SEGMENTATION, TABULAR, TASKS, TrainingData
-from mass_ide.core.training.conditions import Condition, as_number, parse_condition
 from mass_ide.core.workspace import Workspace
 
 HOW_TO_LABEL = {"label": "label them", "mask": "paint their masks"}

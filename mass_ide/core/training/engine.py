@@ -21,7 +21,7 @@ from monai.handlers import ValidationHandler
 from monai.utils import set_determinism
 from torch.nn.parallel import DistributedDataParallel
 
-from mass_ide.core.annotation.classes import display_names
+from mass_ide.core.data.classes import display_names
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.training.api import (
     SEGMENTATION,

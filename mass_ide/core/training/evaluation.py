@@ -99,7 +99,7 @@ def classification_report(probabilities: np.ndarray, targets: np.ndarray, *, cla
                           threshold: float = 0.5, names: list[str] | None = None) -> dict:
     """The full evaluation report of a classifier on one split (JSON-ready).
 
-    ``names``: what each class is called (:func:`mass_ide.core.annotation.classes.display_names`); default the classes.
+    ``names``: what each class is called (:func:`mass_ide.core.data.classes.display_names`); default the classes.
     """
     probabilities, targets = np.asarray(probabilities, dtype=np.float64), np.asarray(targets, dtype=np.int64)
     figures = classification_figures(probabilities, targets, threshold=threshold)

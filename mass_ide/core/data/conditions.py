@@ -8,6 +8,7 @@ import operator
 import re
 from dataclasses import dataclass
 
+from mass_ide.core.data.tables import as_number
 from mass_ide.core.errors import InvalidInput
 
 OPERATORS = {"==": operator.eq, "!=": operator.ne, "<=": operator.le, ">=": operator.ge,
@@ -21,17 +22,6 @@ def _unquote(text: str) -> tuple[str, bool]:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in QUOTES:
         return text[1:-1], True
     return text, False
-
-
-def as_number(text) -> float | None:
-    """A cell as a float, or None when it is empty or not a number (NaN counts as missing)."""
-    if text is None:
-        return None
-    try:
-        number = float(str(text).strip().replace(",", "."))
-    except ValueError:
-        return None
-    return None if number != number else number
 
 
 @dataclass(frozen=True)

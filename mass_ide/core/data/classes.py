@@ -7,8 +7,8 @@ A table whose target is a ``positive_when`` condition trains on the classes
 ``negative`` and ``positive``; unnamed, they read as the condition says.
 """
 
+from mass_ide.core.data.conditions import parse_condition
 from mass_ide.core.errors import InvalidInput
-from mass_ide.core.training.conditions import parse_condition
 
 
 def class_names(config: dict) -> dict[str, str]:
