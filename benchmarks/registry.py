@@ -28,7 +28,7 @@ UNET = {"epochs": 1, "spacing_mm": [6.0, 6.0, 8.0], "roi_size": [32, 32, 32], "s
 
 def train_then_register(template: str, root: Path, overrides: dict) -> dict:
     """Seconds of REPEATS runs of ``template`` (+1 warm-up) and of registering each right after."""
-    from mass_ide.core import registry
+    from mass_ide.core.runs import registering
     from mass_ide.core.runs.worker import train_in_process
 
     ws, project_id, datasets = workspace_with(root, template)
@@ -39,7 +39,7 @@ def train_then_register(template: str, root: Path, overrides: dict) -> dict:
                                overrides={**overrides, "seed": seed, "register": False})
         trained = time.perf_counter()
         assert run["status"] == "completed", run["error"]
-        registry.register_run(ws, run["id"], user="bench")
+        registering.register_run(ws, run["id"], user="bench")
         if seed:  # the first round warms caches
             times["run"].append(trained - started)
             times["register"].append(time.perf_counter() - trained)

@@ -11,7 +11,7 @@ from mass_ide.core import audit, projects, registry, runs
 from mass_ide.core.audit import now_iso
 from mass_ide.core.data.datasets import import_dataset
 from mass_ide.core.errors import InvalidInput, MassError
-from mass_ide.core.runs import presets, tuning, worker
+from mass_ide.core.runs import presets, registering, tuning, worker
 from mass_ide.core.runs.scheduler import worker_command
 from mass_ide.core.samples.demo import seed_demo
 from mass_ide.core.samples.sample_data import add_sample_data
@@ -301,7 +301,7 @@ def _print_version(verb: str, version: dict) -> None:
 
 def cmd_models_register(args: argparse.Namespace) -> int:
     """Register a completed run's best checkpoint as a model version."""
-    _print_version("Registered", registry.register_run(_workspace(args), args.run, user=_user(args),
+    _print_version("Registered", registering.register_run(_workspace(args), args.run, user=_user(args),
                                                        name=args.name))
     return 0
 

@@ -33,13 +33,14 @@ def jp_server_config():
 def trained_version(ws, dataset, overrides: dict) -> dict:
     """Train a run in-process and return its registered version (completed runs register themselves)."""
     from mass_ide.core import registry
+    from mass_ide.core.runs import registering
     from mass_ide.core.runs.worker import train_in_process
 
     run = train_in_process(ws, dataset.project_id, dataset_id=dataset.id, user="ana", version=1, overrides=overrides)
     found = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
                           "WHERE v.run_id = ?", [run["id"]]).fetchone()
     if found is None:
-        return registry.register_run(ws, run["id"], user="ana")
+        return registering.register_run(ws, run["id"], user="ana")
     return registry.get_version(ws, found[0], found[1])
 
 

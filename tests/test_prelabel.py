@@ -8,11 +8,12 @@ import nibabel
 import numpy as np
 import pytest
 
-from mass_ide.core import audit, registry
+from mass_ide.core import audit
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.annotation import prelabel
 from mass_ide.core.data import datasets
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
+from mass_ide.core.runs import registering
 from mass_ide.core.runs.worker import train_in_process
 from mass_ide.core.samples.writers import save_phantom
 from tests.test_training import SEGMENTATION_FAST, sample  # noqa: F401
@@ -25,7 +26,7 @@ def train_and_register(ws, dataset, **overrides) -> dict:
     run = train_in_process(ws, dataset.project_id, dataset_id=dataset.id, version=1, user="ana",
                            overrides={**overrides, "register": False})
     assert run["status"] == "completed", run["error"]
-    return registry.register_run(ws, run["id"], user="ana")
+    return registering.register_run(ws, run["id"], user="ana")
 
 
 def unlabel(ws, items) -> None:

@@ -14,7 +14,7 @@ from mass_ide.core import audit, projects, registry, runs
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.registry.bundle import write_bundle_zip
 from mass_ide.core.registry.model_file import MODEL_FORMAT
-from mass_ide.core.runs import tuning, worker
+from mass_ide.core.runs import registering, tuning, worker
 from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.serving.predictor import Predictor
 from mass_ide.core.workspace import Workspace
@@ -105,10 +105,10 @@ def test_opted_out_runs_and_tuning_trials_are_not_registered(labs):
 
 def test_versions_aliases_soft_delete_and_restore(labs):
     ws, ids = labs
-    second = registry.register_run(ws, ids["b"], user="ben")
+    second = registering.register_run(ws, ids["b"], user="ben")
     assert second["number"] == 2 and second["lineage"]["created_by"] == "ben"
     with pytest.raises(Conflict, match="already version 2"):
-        registry.register_run(ws, ids["b"], user="ben")
+        registering.register_run(ws, ids["b"], user="ben")
     assert registry.get_version(ws, "labs", "latest")["number"] == 2
     assert registry.latest_version(ws, "labs")["number"] == 2
     registry.set_alias(ws, "labs", 1, "production", user="ana")
@@ -136,7 +136,7 @@ def test_versions_aliases_soft_delete_and_restore(labs):
 def test_bad_names_refs_and_unfinished_runs_are_refused(labs):
     ws, ids = labs
     with pytest.raises(InvalidInput, match="model name"):
-        registry.register_run(ws, ids["b"], user="ana", name="Liver Model!")
+        registering.register_run(ws, ids["b"], user="ana", name="Liver Model!")
     for alias, message in (("latest", "reserved"), ("Prod uction", "lowercase word")):
         with pytest.raises(InvalidInput, match=message):
             registry.set_alias(ws, "labs", 1, alias, user="ana")
@@ -150,7 +150,7 @@ def test_bad_names_refs_and_unfinished_runs_are_refused(labs):
         registry.get_version(ws, "ghost")
     queued = runs.create_run(ws, "labs", dataset_id=1, version=1, user="ana")
     with pytest.raises(Conflict, match="is queued; only a completed run"):
-        registry.register_run(ws, queued["id"], user="ana")
+        registering.register_run(ws, queued["id"], user="ana")
 
 
 def perturbed_model_file(version: dict, path, *, change=lambda t: t + 0.01):

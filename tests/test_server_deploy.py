@@ -17,6 +17,7 @@ from tornado.httpclient import HTTPClientError
 
 from mass_ide.core import audit, projects, registry, runs
 from mass_ide.core.data import datasets
+from mass_ide.core.runs import registering
 from mass_ide.core.runs.scheduler import pid_alive
 from mass_ide.core.runs.worker import train_in_process
 from mass_ide.core.samples.sample_data import add_sample_data
@@ -44,7 +45,7 @@ def trained(ws, template: str, name: str, overrides: dict, *, dataset: int = 0):
     run = train_in_process(ws, project.id, dataset_id=found.id, user="ana", overrides={**overrides, "device": "cpu"})
     row = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
                         "WHERE v.run_id = ?", [run["id"]]).fetchone()
-    version = registry.get_version(ws, *row) if row else registry.register_run(ws, run["id"], user="ana")
+    version = registry.get_version(ws, *row) if row else registering.register_run(ws, run["id"], user="ana")
     return found, version
 
 

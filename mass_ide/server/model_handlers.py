@@ -12,6 +12,7 @@ from tornado import web
 from mass_ide.core import registry
 from mass_ide.core.data import files
 from mass_ide.core.registry.bundle import write_bundle_zip
+from mass_ide.core.runs import registering
 from mass_ide.server.base import API_PREFIX, MassHandler, StreamedUploadHandler
 from mass_ide.server.schemas import BINARY
 from mass_ide.server.views import model_json, version_json
@@ -61,7 +62,7 @@ class RunRegisterHandler(MassHandler):
         """
         body = self.read_json() if self.request.body.strip() else {}
         # Reading the checkpoint loads torch and builds the network: off the event loop.
-        created_version(self, await asyncio.to_thread(registry.register_run, self.workspace, int(run_id),
+        created_version(self, await asyncio.to_thread(registering.register_run, self.workspace, int(run_id),
                                                       user=self.user_name, name=body.get("name")))
 
 

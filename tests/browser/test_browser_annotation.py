@@ -333,8 +333,9 @@ def test_table_classes_say_what_they_mean_and_what_they_train_as(page, lab, work
 
 
 def test_pre_label_suggests_and_enter_accepts(page, lab, workspace):
-    from mass_ide.core import projects, registry
+    from mass_ide.core import projects
     from mass_ide.core.annotation import prelabel
+    from mass_ide.core.runs import registering
     from mass_ide.core.runs.worker import train_in_process
     from mass_ide.core.samples.sample_data import add_sample_data
 
@@ -344,7 +345,7 @@ def test_pre_label_suggests_and_enter_accepts(page, lab, workspace):
     run = train_in_process(workspace, project.id, dataset_id=patches.id, version=1, user="ana",
                            overrides={"image_size": [32, 32], "epochs": 1, "device": "cpu", "register": False,
                                       "model": {"name": "resnet10", "spatial_dims": 2, "in_channels": 1}})
-    registry.register_run(workspace, run["id"], user="ana")
+    registering.register_run(workspace, run["id"], user="ana")
     cleared = datasets.all_items(workspace, patches.id)[:3]
     for item in cleared:
         annotations.set_label(workspace, item.id, label=None, expected_version=1, user="ana")

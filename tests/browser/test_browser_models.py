@@ -19,7 +19,8 @@ from pages import OUTPUT, TOKEN, hide_toasts, switch_theme
 from playwright.sync_api import expect
 from test_training import SEGMENTATION_FAST
 
-from mass_ide.core import projects, registry
+from mass_ide.core import projects
+from mass_ide.core.runs import registering
 from mass_ide.core.runs.worker import train_in_process
 from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.samples.writers import save_phantom
@@ -43,7 +44,7 @@ def trained(lab):
         second = train_in_process(workspace, project.id, dataset_id=table.id, version=first["dataset_version"],
                                   user="browser-test", overrides={**TINY, "learning_rate": 0.01})
         assert first["status"] == second["status"] == "completed", (first["error"], second["error"])
-        version = registry.register_run(workspace, first["id"], user="browser-test")
+        version = registering.register_run(workspace, first["id"], user="browser-test")
         return {"project": project.id, "model": version["model"], "runs": [first["id"], second["id"]],
                 "dataset": table.id, "dataset_version": first["dataset_version"]}
     finally:
@@ -61,7 +62,7 @@ def segmenter(lab, tmp_path_factory):
         run = train_in_process(workspace, project.id, dataset_id=volumes.id, user="browser-test",
                                overrides={**SEGMENTATION_FAST, "register": False})
         assert run["status"] == "completed", run["error"]
-        version = registry.register_run(workspace, run["id"], user="browser-test")
+        version = registering.register_run(workspace, run["id"], user="browser-test")
     finally:
         workspace.close()
     folder = tmp_path_factory.mktemp("phantom")

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from mass_ide import __version__
-from mass_ide.core import audit, runs
+from mass_ide.core import audit
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
 from mass_ide.core.projects import get_project, slugify
 from mass_ide.core.registry.bundle import (
@@ -27,7 +27,6 @@ from mass_ide.core.registry.bundle import (
     save_model_file,
     write_docs,
 )
-from mass_ide.core.registry.card import key_metrics
 from mass_ide.core.registry.model_file import (
     check_weights,
     model_file_state,
@@ -199,7 +198,7 @@ def latest_version(ws: Workspace, project_id: str) -> dict | None:
 
 # -- registering ----------------------------------------------------------------------------------
 
-def _load_state(path: Path) -> tuple[dict, dict]:
+def load_model_state(path: Path) -> tuple[dict, dict]:
     """A model file's stripped state and signature, read without executing code (InvalidInput otherwise)."""
     state = model_file_state(read_model_file(path))
     return state, check_weights(state, name=path.name)
@@ -246,7 +245,7 @@ def _intended_use(ws: Workspace, project_id: str) -> str:
     return f"{template.title}: {template.description}"
 
 
-def _register(ws: Workspace, state: dict, signature: dict, *, name: str, project_id: str, user: str,
+def register(ws: Workspace, state: dict, signature: dict, *, name: str, project_id: str, user: str,
               record: dict, data: dict) -> dict:
     """Store a version: the bundle in its content-addressed folder and its rows, in one transaction.
 
@@ -277,53 +276,6 @@ def _register(ws: Workspace, state: dict, signature: dict, *, name: str, project
     return version_by_id(ws, version_id)
 
 
-def _run_data(ws: Workspace, run: dict) -> dict:
-    """The card's data section for a run: dataset name, items in its version, training and validation cases."""
-    from mass_ide.core.data.datasets import get_dataset
-
-    split = ((run["result"] or {}).get("report") or {}).get("split") or {}
-    manifest = ws.db.execute("SELECT manifest FROM dataset_versions WHERE dataset_id = ? AND number = ?",
-                             [run["dataset_id"], run["dataset_version"]]).fetchone()
-    return {"dataset": get_dataset(ws, run["dataset_id"]).name, "source": "run",
-            "items": len(json.loads(manifest[0])) if manifest else None,
-            "trained_on": len(split["train"]) if "train" in split else None,
-            "validated_on": len(split["validation"]) if "validation" in split else None}
-
-
-def best_checkpoint(ws: Workspace, run: dict) -> Path:
-    """The run's best checkpoint, or Conflict when it saved none."""
-    path = runs.run_dir(ws, run) / "checkpoints" / "best.pt"
-    if not path.is_file():
-        raise Conflict(f"run {run['id']} saved no best checkpoint; train at least one validated epoch")
-    return path
-
-
-def register_run(ws: Workspace, run_id: int, *, user: str, name: str | None = None) -> dict:
-    """Register a completed run's best checkpoint as the next version of its project's model."""
-    run = runs.get_run(ws, run_id)
-    if run["status"] != "completed":
-        raise Conflict(f"run {run_id} is {run['status']}; only a completed run can be registered")
-    return register_finished_run(ws, run, user=user, name=name)
-
-
-def register_finished_run(ws: Workspace, run: dict, *, user: str, name: str | None = None) -> dict:
-    """Register ``run`` (a run dict carrying its training result) whatever its recorded status.
-
-    The worker calls this just before it marks the run completed; others call :func:`register_run`.
-    """
-    name = check_model_name(name) if name is not None else default_model_name(ws, run["project_id"])
-    existing = ws.db.execute("SELECT m.name, v.number FROM model_versions v JOIN models m ON m.id = v.model_id "
-                             "WHERE v.run_id = ? AND v.deleted_at IS NULL", [run["id"]]).fetchone()
-    if existing:
-        raise Conflict(f"run {run['id']} is already version {existing[1]} of model {existing[0]!r}")
-    state, signature = _load_state(best_checkpoint(ws, run))
-    record = {"run_id": run["id"], "dataset_id": run["dataset_id"], "dataset_version": run["dataset_version"],
-              "dataset_digest": state["meta"].get("dataset_digest"), "config": run["config"],
-              "metrics": key_metrics(run["result"])}
-    return _register(ws, state, signature, name=name, project_id=run["project_id"], user=user, record=record,
-                     data=_run_data(ws, run))
-
-
 def import_model_file(ws: Workspace, path: str | Path, *, name: str, user: str, project_id: str | None = None) -> dict:
     """Register a model file from disk as a new version of ``name``; files that need code to load are refused.
 
@@ -345,11 +297,11 @@ def import_model_file(ws: Workspace, path: str | Path, *, name: str, user: str, 
     if project_id is None:
         raise InvalidInput(f"model {name!r} is new: say which project it belongs to (?project=ID, --project ID)")
     get_project(ws, project_id)
-    state, signature = _load_state(path)
+    state, signature = load_model_state(path)
     meta = state["meta"]
     record = {"run_id": None, "dataset_id": None, "dataset_version": None, "dataset_digest": meta.get("dataset_digest"),
               "config": meta.get("config"), "metrics": {}}
-    return _register(ws, state, signature, name=name, project_id=project_id, user=user, record=record,
+    return register(ws, state, signature, name=name, project_id=project_id, user=user, record=record,
                      data={"source": path.name})
 
 

@@ -217,10 +217,10 @@ def auto_register(ws: Workspace, run: dict, recorder: RunRecorder) -> None:
 
     Called just before the run is marked completed, so a completed run already has its version.
     """
-    from mass_ide.core import registry
+    from mass_ide.core.runs import registering
 
     try:
-        version = registry.register_finished_run(ws, run, user=run["created_by"])
+        version = registering.register_finished_run(ws, run, user=run["created_by"])
     except Exception as error:  # the run itself succeeded; the user can still register it with the button
         recorder.on_log(f"not registered in the model registry: {type(error).__name__}: {error}")
         return
