@@ -1,33 +1,28 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import type { components } from './apiTypes';
+
+/** The schemas of the REST API, generated from its OpenAPI document (`jlpm build:api`). */
+export type Schemas = components['schemas'];
+
+/**
+ * A frontend type that refines a schema left free-form (an object whose fields the schema does not
+ * list): `T` itself, and a compile error when `T` no longer fits the schema `S`.
+ */
+export type Refines<T extends S, S> = T;
+
 /** A project template, as `GET templates` lists it. */
-export interface ITemplate {
-  name: string;
-  title: string;
-  description: string;
-  task: string;
-  modality: string;
-}
+export type ITemplate = Schemas['Template'];
 
-/** A project, as `GET projects` lists it. */
-export interface IProject {
-  id: string;
-  name: string;
-  template: string;
-  created_at: string;
-  created_by: string;
-  /** The project folder relative to the server root, or null when outside it. */
-  path: string | null;
-  /** The project notebook relative to the server root, or null when outside it. */
-  notebook: string | null;
-}
-
-/** The lists a project holds, as `GET projects/{id}` returns them. */
-export type SectionKey = 'datasets' | 'runs' | 'models' | 'deployments';
+/** A project, as `GET projects` lists it (`path` and `notebook` are null outside the server root). */
+export type IProject = Schemas['Project'];
 
 /** A project with what it holds, as `GET projects/{id}` returns it. */
-export type IProjectDetail = IProject & Record<SectionKey, unknown[]>;
+export type IProjectDetail = Schemas['ProjectDetail'];
+
+/** The lists a project holds, as `GET projects/{id}` returns them. */
+export type SectionKey = Extract<keyof IProjectDetail, 'datasets' | 'runs' | 'models' | 'deployments'>;
 
 /** An error answered by the Mass IDE API: its message says what to fix. */
 export class APIError extends Error {

@@ -2,7 +2,7 @@ import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { errorMessage, IProject, IProjectDetail, ITemplate, requestAPI } from './api';
+import { errorMessage, IProject, IProjectDetail, ITemplate, requestAPI, Schemas } from './api';
 
 /** How often the project list refreshes while the page is visible. */
 const REFRESH_INTERVAL_MS = 10_000;
@@ -56,7 +56,7 @@ export class ProjectsModel implements IDisposable {
   /** Fetch the templates once; later calls answer from memory. */
   async loadTemplates(): Promise<readonly ITemplate[]> {
     if (this._templates.length === 0) {
-      const body = await requestAPI<{ templates: ITemplate[] }>('templates');
+      const body = await requestAPI<Schemas['TemplateList']>('templates');
       this._templates = body.templates;
       this._changed.emit();
     }
@@ -115,7 +115,7 @@ export class ProjectsModel implements IDisposable {
   private async _fetchProjects(): Promise<void> {
     const request = ++this._requests;
     try {
-      const body = await requestAPI<{ projects: IProject[] }>('projects');
+      const body = await requestAPI<Schemas['ProjectList']>('projects');
       if (request === this._requests) {
         this._projects = body.projects;
         this._error = null;

@@ -1,6 +1,7 @@
 """The OpenAPI document, generated from the route table so it cannot drift from it."""
 
 import inspect
+import json
 import re
 from http import HTTPStatus
 
@@ -108,3 +109,12 @@ def openapi_document(*, base_url: str = "/") -> dict:
         },
         "security": [{"jupyterToken": []}],
     }
+
+
+def main() -> None:
+    """Print the document for base URL ``/`` as JSON (the frontend's types are generated from it)."""
+    print(json.dumps(openapi_document(base_url="/"), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { APIError, IProjectDetail, requestAPI } from '../api';
+import { APIError, IProjectDetail, Refines, requestAPI, Schemas } from '../api';
 import { IAnnotation, IItem } from '../data/types';
 
 export type { IAnnotation, IItem };
@@ -30,20 +30,17 @@ export interface ILabelScheme {
 }
 
 /** What annotators assign in a project: class labels, or mask label classes. */
-export type AnnotationScheme = ILabelScheme | { kind: 'mask'; classes: IMaskClass[] };
+export type AnnotationScheme = Refines<
+  ILabelScheme | { kind: 'mask'; classes: IMaskClass[] },
+  IProjectDetail['annotation']
+>;
 
-/** How much of one label class a mask holds (`GET items/{id}/mask/volumes`). */
-export interface IClassVolume {
-  value: number;
-  name: string;
-  voxels: number;
-  /** Millilitres from the volume's voxel size; null for a picture. */
-  ml: number | null;
-}
+/** How much of one label class a mask holds (`GET items/{id}/mask/volumes`; `ml` null for a picture). */
+export type IClassVolume = Schemas['MaskVolumes']['classes'][number];
 
 /** Voxels and mL of each label class in an item's mask. */
 export async function getMaskVolumes(itemId: number): Promise<IClassVolume[]> {
-  return (await requestAPI<{ classes: IClassVolume[] }>(`items/${itemId}/mask/volumes`)).classes;
+  return (await requestAPI<Schemas['MaskVolumes']>(`items/${itemId}/mask/volumes`)).classes;
 }
 
 /** One slice of an item: the direction and the index along it. */
@@ -54,7 +51,7 @@ export interface ISliceRef {
 
 /** What the project's annotators assign (`annotation` of `GET projects/{id}`). */
 export async function getScheme(projectId: string): Promise<AnnotationScheme> {
-  const detail = await requestAPI<IProjectDetail & { annotation: AnnotationScheme }>(
+  const detail = await requestAPI<Omit<IProjectDetail, 'annotation'> & { annotation: AnnotationScheme }>(
     `projects/${encodeURIComponent(projectId)}`
   );
   return detail.annotation;

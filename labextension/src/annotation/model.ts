@@ -514,5 +514,5 @@ export class AnnotationModel implements IDisposable {
 
 /** Whether an item has a class or a mask. */
 function isAnnotated(item: IItem): boolean {
-  return item.annotation ? item.annotation.label !== null || item.annotation.has_mask : false;
+  return item.annotation ? (item.annotation.label ?? null) !== null || item.annotation.has_mask === true : false;
 }

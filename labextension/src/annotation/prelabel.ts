@@ -1,38 +1,17 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { APIError, errorMessage, requestAPI } from '../api';
+import { APIError, errorMessage, requestAPI, Schemas } from '../api';
 import { PolledModel } from '../shared/polledModel';
 import { IAnnotation } from './api';
 
 /** A pre-labelling job of a dataset (`GET/POST datasets/{id}/prelabel`). */
-export interface IPrelabelJob {
-  id: number;
-  dataset_id: number;
-  status: 'queued' | 'running' | 'completed' | 'failed';
-  done: number;
-  total: number;
-  model: string;
-  version: number;
-  error: string | null;
-  finished_at: string | null;
-}
+export type IPrelabelJob = Schemas['PrelabelJob'];
 
 /** A dataset's pre-labelling (`GET datasets/{id}/prelabel`): its newest job and how many items have a suggestion. */
-interface IPrelabelStatus {
-  job: IPrelabelJob | null;
-  suggestions: number;
-}
+type IPrelabelStatus = Schemas['PrelabelStatus'];
 
 /** The model's suggestion for one item (`GET items/{id}/suggestion`). */
-export interface ISuggestion {
-  item_id: number;
-  label: string | null;
-  probabilities: Record<string, number> | null;
-  uncertainty: number;
-  has_mask: boolean;
-  model: string;
-  version: number;
-}
+export type ISuggestion = Schemas['Suggestion'];
 
 /** How often a running job's progress is fetched. */
 const POLL_MS = 1000;
@@ -64,7 +43,7 @@ export class PrelabelModel extends PolledModel {
     if (this._message) {
       return this._message;
     }
-    return this._job?.status === 'failed' ? `Pre-labelling failed: ${lastLine(this._job.error)}` : super.error;
+    return this._job?.status === 'failed' ? `Pre-labelling failed: ${lastLine(this._job.error ?? null)}` : super.error;
   }
 
   /** The suggestion for the item on show, or null when there is none. */

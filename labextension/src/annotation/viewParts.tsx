@@ -117,7 +117,8 @@ export function ItemSuggestion({ model, classes, names }: { model: AnnotationMod
     return item && model.prelabel.job ? <div className="mass-AnnotationSide-note">No suggestion for this item.</div> : null;
   }
   const from = `${suggestion.model} v${suggestion.version}`;
-  const unknown = !suggestion.has_mask && suggestion.label !== null && !classes.includes(suggestion.label);
+  const label = suggestion.label ?? null;
+  const unknown = !suggestion.has_mask && label !== null && !classes.includes(label);
   const accepted = !suggestion.has_mask && item.annotation?.label === suggestion.label;
   let action = 'Accept';
   if (suggestion.has_mask) {

@@ -1,6 +1,6 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
-import { apiURL, IUpload, requestAPI, uploadAPI } from '../api';
+import { apiURL, IUpload, requestAPI, Schemas, uploadAPI } from '../api';
 import {
   IDataset,
   IDeidOptions,
@@ -60,7 +60,7 @@ export async function addSampleData(projectId: string): Promise<IDataset[]> {
 
 /** Open an upload folder for the files of a folder dropped in the browser; its token. */
 export async function openUploadFolder(projectId: string): Promise<string> {
-  return (await requestAPI<{ id: string }>(projectUploadsPath(projectId), { method: 'POST' })).id;
+  return (await requestAPI<Schemas['UploadFolder']>(projectUploadsPath(projectId), { method: 'POST' })).id;
 }
 
 /** Send one file of a folder upload, with its path inside the dropped folder. */
@@ -130,7 +130,7 @@ export function listItems(
 
 /** A dataset's frozen versions, newest first. */
 export async function listVersions(datasetId: number): Promise<IVersion[]> {
-  return (await requestAPI<{ versions: IVersion[] }>(datasetPath(datasetId, '/versions'))).versions;
+  return (await requestAPI<Schemas['VersionList']>(datasetPath(datasetId, '/versions'))).versions;
 }
 
 /** Freeze the dataset and its labels as a new immutable version. */
@@ -171,7 +171,7 @@ export function applyRecipe(datasetId: number): Promise<IDataset> {
 
 /** Write the dataset as a Medical Segmentation Decathlon folder (images and masks). */
 export function exportDecathlon(datasetId: number): Promise<{ folder: string | null; cases: number }> {
-  return requestAPI<{ folder: string | null; cases: number }>(datasetPath(datasetId, '/exports/msd'), {
+  return requestAPI<Schemas['ExportResult']>(datasetPath(datasetId, '/exports/msd'), {
     method: 'POST'
   });
 }

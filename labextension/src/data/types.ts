@@ -1,26 +1,28 @@
+import type { Refines, Schemas } from '../api';
+
 /*
- * The shapes of the dataset routes of the Mass IDE REST API
- * (`GET mass-ide/api/openapi.json` describes them).
+ * The shapes of the dataset routes of the Mass IDE REST API: aliases of the
+ * types generated from `GET mass-ide/api/openapi.json` (src/apiTypes.ts), and
+ * hand-written refinements where the schema leaves an object free-form.
  */
 
 /** What a dataset holds. */
-export type DatasetKind = 'tabular' | 'image' | 'volume';
+export type DatasetKind = Schemas['Dataset']['kind'];
+
+/**
+ * The de-identification options of one import (DICOM PS3.15 Annex E options on top of the Basic
+ * Profile), every option set: `clean_descriptors` keeps descriptions cleaned to imaging words,
+ * `dates: 'shift'` is the Retain Longitudinal Temporal Information with Modified Dates Option.
+ */
+export type IDeidOptions = Required<NonNullable<Schemas['NewDataset']['deidentification']>>;
 
 /** How dates are de-identified: removed (the Basic Profile), or shifted by one offset per patient. */
-export type DeidDates = 'remove' | 'shift';
-
-/** The de-identification options of one import (DICOM PS3.15 Annex E options on top of the Basic Profile). */
-export interface IDeidOptions {
-  /** Clean Descriptors Option: keep descriptions cleaned to imaging words, instead of removing them. */
-  clean_descriptors: boolean;
-  /** `shift`: Retain Longitudinal Temporal Information with Modified Dates Option. */
-  dates: DeidDates;
-}
+export type DeidDates = IDeidOptions['dates'];
 
 /** The Basic Profile alone: descriptions and dates removed. */
 export const BASIC_PROFILE: IDeidOptions = { clean_descriptors: false, dates: 'remove' };
 
-/** What DICOM de-identification removed and replaced, as an import reports it. */
+/** What DICOM de-identification removed and replaced, as an import reports it (free-form in the schema). */
 export interface IDeidentification {
   profile?: string;
   method?: string;
@@ -39,7 +41,7 @@ export interface IDeidentification {
   files?: number;
 }
 
-/** What an import read, converted, warned about and de-identified. */
+/** What an import read, converted, warned about and de-identified (the schema's free-form `report`). */
 export interface IImportReport {
   kind?: DatasetKind;
   source_name?: string;
@@ -52,60 +54,22 @@ export interface IImportReport {
 }
 
 /** A dataset, as `GET datasets/{did}` returns it. */
-export interface IDataset {
-  id: number;
-  project_id: string;
-  name: string;
-  kind: DatasetKind;
-  source_name?: string;
-  created_at: string;
-  created_by: string;
-  item_count: number;
-  report: IImportReport;
-}
+export type IDataset = Omit<Schemas['Dataset'], 'report'> & { report: IImportReport };
 
-/** An item's label or mask. */
-export interface IAnnotation {
-  item_id: number;
-  kind: 'label' | 'mask' | null;
-  label: string | null;
-  has_mask: boolean;
-  version: number;
-  updated_at: string | null;
-  updated_by: string | null;
-}
+/** An item's label or mask (`version` 0: never annotated). */
+export type IAnnotation = Schemas['Annotation'];
 
 /** A record's values by column, or an image's or volume's metadata. */
-export type ItemMeta = Record<string, unknown>;
+export type ItemMeta = Schemas['Item']['meta'];
 
 /** One record, image or volume. */
-export interface IItem {
-  id: number;
-  dataset_id: number;
-  key: string;
-  kind: 'record' | 'image' | 'volume';
-  meta: ItemMeta;
-  sha256: string;
-  annotation?: IAnnotation;
-}
+export type IItem = Schemas['Item'];
 
 /** A page of items, as `GET datasets/{did}/items` returns it. */
-export interface IItemPage {
-  items: IItem[];
-  /** Items matching the filter, in all pages. */
-  total: number;
-  /** Items of the dataset with a label or mask. */
-  labelled: number;
-}
+export type IItemPage = Schemas['ItemPage'];
 
 /** A frozen version of a dataset. */
-export interface IVersion {
-  dataset_id?: number;
-  number: number;
-  digest: string;
-  created_at: string;
-  created_by: string;
-}
+export type IVersion = Schemas['Version'];
 
 /** Bin edges (one more than the counts) and counts. */
 export interface IHistogram {
@@ -155,7 +119,7 @@ export interface IVolumeQuality {
   histogram: IHistogram;
 }
 
-/** Data quality, as `GET datasets/{did}/quality` returns it. */
+/** Data quality, as `GET datasets/{did}/quality` returns it (the schema has no shape for it). */
 export type Quality = ITabularQuality | IImageQuality | IVolumeQuality;
 
 /** A JSON value, as parameters of a recipe step hold them. */
@@ -168,7 +132,7 @@ export interface IRecipeStep {
 }
 
 /** The part of JSON Schema that recipe parameters use. */
-export interface IParamSchema {
+export type IParamSchema = {
   type?: string | string[];
   enum?: JSONValue[];
   const?: JSONValue;
@@ -182,20 +146,13 @@ export interface IParamSchema {
   items?: IParamSchema;
   properties?: Record<string, IParamSchema>;
   required?: string[];
-}
+};
 
 /** An operation a recipe step can use, with the JSON schema of a step. */
-export interface IOperation {
-  op: string;
-  title: string;
-  params: IParamSchema;
-}
+export type IOperation = Refines<{ op: string; title: string; params: IParamSchema }, Schemas['Recipe']['operations'][number]>;
 
-/** A dataset's saved recipe and the operations its kind allows. */
-export interface IRecipe {
-  steps: IRecipeStep[];
-  operations: IOperation[];
-}
+/** A dataset's saved recipe and the operations its kind allows (the schema leaves steps free-form). */
+export type IRecipe = Refines<{ steps: IRecipeStep[]; operations: IOperation[] }, Schemas['Recipe']>;
 
 /** The first rows of a table, for a preview. */
 export interface ITablePreview {
@@ -218,7 +175,7 @@ export interface IPreviewPicture {
   slice?: { axis: string; index: number; count: number };
 }
 
-/** What a recipe would do, as `POST datasets/{did}/recipe/preview` answers. */
+/** What a recipe would do, as `POST datasets/{did}/recipe/preview` answers (the schema has no shape for it). */
 export interface IRecipePreview {
   before: ITablePreview | ItemSummary;
   after: ITablePreview | ItemSummary;

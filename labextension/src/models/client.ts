@@ -1,6 +1,6 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
-import { apiURL, requestAPI } from '../api';
+import { apiURL, requestAPI, Schemas } from '../api';
 import {
   EvaluationItems,
   EvaluationReport,
@@ -36,7 +36,7 @@ function send(method: string, body?: unknown): RequestInit {
 /** The registered models of a project. */
 export async function listModels(projectId: string): Promise<IModel[]> {
   const query = URLExt.objectToQueryString({ project: projectId });
-  return (await requestAPI<{ models: IModel[] }>(`models${query}`)).models;
+  return (await requestAPI<Schemas['ModelList']>(`models${query}`)).models;
 }
 
 /** A model with every version, deleted ones included. */

@@ -92,7 +92,8 @@ function useLineage(deployment: IDeployment): ILineage | null | undefined {
 
 /** Evaluate: run the deployment over a labelled dataset version and show accuracy, AUC or Dice. */
 function Evaluate({ model, deployment }: { model: DeploymentModel; deployment: IDeployment }): JSX.Element {
-  const datasets = useList<IDataset>(() => listDatasets(deployment.project_id), deployment.project_id);
+  const projectId = deployment.project_id;
+  const datasets = useList<IDataset>(projectId === undefined ? null : () => listDatasets(projectId), projectId);
   const [datasetId, setDatasetId] = useState<number | null>(null);
   const versions = useList<IVersion>(datasetId === null ? null : () => listVersions(datasetId), datasetId);
   const [version, setVersion] = useState<number | null>(null);

@@ -1,11 +1,12 @@
-import { JSONObject } from '@lumino/coreutils';
-
+import type { Refines, Schemas } from '../api';
 import { Report } from '../training/types';
 
 /*
- * The shapes of the registry and serving routes (see
- * `GET mass-ide/api/openapi.json`): models, versions, deployments,
- * predictions, evaluations and exports.
+ * The shapes of the registry and serving routes (models, versions,
+ * deployments, predictions, evaluations and exports): aliases of the types
+ * generated from `GET mass-ide/api/openapi.json` (src/apiTypes.ts), and
+ * hand-written refinements where the schema leaves an object free-form
+ * (a signature, a prediction).
  */
 
 /** One column of a table model's input: a lab value, its unit and the training data's range. */
@@ -32,92 +33,35 @@ export type SignatureOutputs =
     }
   | { kind: 'mask'; classes: Record<string, string> };
 
-/** A model version's input signature, from which the test page is built. */
-export interface ISignature {
-  task: string;
-  inputs: SignatureInputs;
-  outputs: SignatureOutputs;
-}
+/** A model version's input signature, from which the test page is built (free-form in the schema). */
+export type ISignature = Refines<
+  { task: string; inputs: SignatureInputs; outputs: SignatureOutputs },
+  Schemas['ModelVersion']['signature']
+>;
 
-/** A registered model, as `GET models` lists it. */
-export interface IModel {
-  name: string;
-  project_id: string;
-  task: string;
-  /** The newest live version's number, or null when every version is deleted. */
-  latest_version: number | null;
-  /** Version numbers by alias, e.g. `{"production": 2}`. */
-  aliases: Record<string, number>;
-  version_count: number;
-}
+/** A registered model, as `GET models` lists it (`latest_version` null when every version is deleted). */
+export type IModel = Schemas['Model'];
 
 /** Metric values by name, e.g. `{"val/auc": 0.91}`. */
-export type Metrics = Record<string, number | null>;
+export type Metrics = Schemas['ModelVersionSummary']['metrics'];
 
 /** Where a version comes from. */
-export interface ILineage {
-  run_id: number | null;
-  dataset_id: number | null;
-  dataset_version: number | null;
-  dataset_digest: string | null;
-  config: JSONObject | null;
-  package_version: string | null;
-  created_by: string;
-  created_at: string;
-}
+export type ILineage = Schemas['ModelVersion']['lineage'];
 
 /** A model version as the versions list gives it. */
-export interface IVersionSummary {
-  number: number;
-  run_id: number | null;
-  metrics: Metrics;
-  aliases: string[];
-  created_at: string;
-  created_by: string;
-  deleted_at: string | null;
-}
+export type IVersionSummary = Schemas['ModelVersionSummary'];
 
 /** A model with its versions (`GET models/{name}`), deleted ones included. */
-export interface IModelDetail extends IModel {
-  versions: IVersionSummary[];
-}
+export type IModelDetail = Schemas['ModelDetail'];
 
-/** One model version (`GET models/{name}/versions/{v}`). */
-export interface IVersion extends IVersionSummary {
-  model: string;
-  lineage: ILineage;
-  signature: ISignature;
-  /** The model card, in Markdown. */
-  card: string;
-  /** The bundle's files, relative to its folder. */
-  artifacts: string[];
-  /** The last export report, null before the version was exported. */
-  export: IExportReport | null;
-}
+/** One model version (`GET models/{name}/versions/{v}`); `export` is null before an export. */
+export type IVersion = Omit<Schemas['ModelVersion'], 'signature'> & { signature: ISignature };
 
 /** Where a deployment is in its life. */
-export type DeploymentStatus = 'starting' | 'running' | 'failed' | 'stopped';
+export type DeploymentStatus = Schemas['Deployment']['status'];
 
-/** A deployed model version serving predictions. */
-export interface IDeployment {
-  id: number;
-  model: string;
-  version: number;
-  project_id: string;
-  status: DeploymentStatus;
-  /** The predict URL path, under the Jupyter server. */
-  url: string;
-  requests: number;
-  errors: number;
-  latency_ms_p50: number | null;
-  runtime: string;
-  signature: ISignature;
-  created_at: string;
-  created_by: string;
-  stopped_at: string | null;
-  /** Why it failed (the worker's log tail), or null. */
-  error: string | null;
-}
+/** A deployed model version serving predictions (`url`: the predict path, under the Jupyter server). */
+export type IDeployment = Omit<Schemas['Deployment'], 'signature'> & { signature: ISignature };
 
 /** An encoded mask: gzip-compressed bytes in base64. */
 export interface IEncodedMask {
@@ -150,14 +94,8 @@ export interface IMaskPrediction {
 
 export type Prediction = IClassPrediction | IMaskPrediction;
 
-/** The answer of `POST deployments/{dep}/predict`. */
-export interface IPredictAnswer {
-  model: string;
-  version: number;
-  predictions: Prediction[];
-  /** Masks only: the id under which the server keeps the mask (`GET deployments/{dep}/predictions/{id}/slice`). */
-  prediction_id?: string;
-}
+/** The answer of `POST deployments/{dep}/predict` (`prediction_id`: masks only, for the slice route). */
+export type IPredictAnswer = Omit<Schemas['PredictionAnswer'], 'predictions'> & { predictions: Prediction[] };
 
 /** Whether a prediction is a classifier's. */
 export function isClassPrediction(prediction: Prediction): prediction is IClassPrediction {
@@ -165,73 +103,33 @@ export function isClassPrediction(prediction: Prediction): prediction is IClassP
 }
 
 /** Which labelled items an evaluation scores: those the model never trained on (default), or all. */
-export type EvaluationItems = 'unseen' | 'all';
+export type EvaluationItems = NonNullable<Schemas['NewEvaluation']['items']>;
 
-/** What an evaluation scored. */
-export interface IScored {
-  items: number;
-  /** Which items, in words ("the run's validation split (version 2)"). */
-  which: string;
-  /** How many of them the model trained on (null: its training data is not recorded). */
-  training_items_included: number | null;
-  keys?: string[];
-}
+/** What an evaluation scored (`which` in words; `training_items_included` null: not recorded). */
+export type IScored = Schemas['Scored'];
 
 /** An evaluation of a deployment on a labelled dataset version (the shape of a training report). */
-export type EvaluationReport = Report & {
-  dataset_id: number;
-  dataset_version: number;
-  scored?: IScored | null;
-  /** Set when training items were scored: the scores are optimistic. */
-  warning?: string | null;
-  evaluated_at: string;
-  evaluated_by: string;
-};
+export type EvaluationReport = Schemas['EvaluationReport'] &
+  Report & {
+    /** Sent by the server but not listed in the schema's EvaluationReport. */
+    evaluated_at: string;
+    evaluated_by: string;
+  };
 
 /** One input of the parity check and how the exported file did on it. */
-export interface IParityCase {
-  name: string;
-  max_abs_diff: number | null;
-  /** Masks: the mean Dice per class of the argmax masks. */
-  dice?: number;
-}
+export type IParityCase = Schemas['ParityCase'];
+
+/** One exported format and its parity with the registered model (`passed` absent: exported before verdicts). */
+export type IExportedFile = Schemas['ExportedFile'];
 
 /** The bounds an exported format must keep to pass its parity check. */
-export interface IParityTolerance {
-  max_abs_diff: number;
-  /** Masks only (null for classifiers). */
-  dice: number | null;
-}
-
-/** One exported format and its parity with the registered model. */
-export interface IExportedFile {
-  file: string;
-  /** The largest absolute difference of its class probabilities from the torch model's, over the cases. */
-  max_abs_diff: number | null;
-  /** Masks: the smallest mean Dice of the argmax masks over the cases. */
-  dice?: number | null;
-  tolerance?: IParityTolerance;
-  /** The verdict (null: not exported; absent: exported before verdicts existed). */
-  passed?: boolean | null;
-  cases?: IParityCase[];
-  error?: string | null;
-}
+export type IParityTolerance = NonNullable<IExportedFile['tolerance']>;
 
 /** What the parity check compared, on which inputs. */
-export interface IParityInputs {
-  compared: string;
-  input_shape: number[];
-  cases: string[];
-}
+export type IParityInputs = NonNullable<Schemas['ExportReport']['parity']>;
 
 /** The answer of `POST models/{name}/versions/{v}/export`. */
-export interface IExportReport {
-  torchscript: IExportedFile;
-  onnx: IExportedFile;
-  /** The MONAI Bundle folder, relative to the workspace. */
-  bundle: string;
-  parity?: IParityInputs;
-}
+export type IExportReport = Schemas['ExportReport'];
 
 /** How a deployment runs its model. */
-export type Runtime = 'torch' | 'onnx';
+export type Runtime = Schemas['Deployment']['runtime'];

@@ -54,10 +54,10 @@ async function confirmDelete(version: IVersion): Promise<boolean> {
 /** A format's tolerance in words: "max abs ≤ 1e-3, Dice ≥ 0.99". */
 function toleranceText(file: IExportedFile): string {
   const tolerance = file.tolerance;
-  if (!tolerance) {
+  if (tolerance?.max_abs_diff === undefined) {
     return '';
   }
-  const dice = tolerance.dice === null ? '' : `, Dice ≥ ${tolerance.dice}`;
+  const dice = tolerance.dice == null ? '' : `, Dice ≥ ${tolerance.dice}`;
   return `max abs ≤ ${tolerance.max_abs_diff.toExponential(0)}${dice}`;
 }
 
@@ -353,9 +353,10 @@ function ExportRow(props: { format: string; file: IExportedFile | undefined; mas
 function ExportReport({ report }: { report: IExportReport }): JSX.Element {
   const masks = typeof report.onnx.dice === 'number' || typeof report.torchscript.dice === 'number';
   const parity = report.parity;
-  const inputs = parity
-    ? `${parity.cases.length} inputs of ${parity.input_shape.join('×')} (${parity.cases.join(', ')})`
-    : 'the example input';
+  const inputs =
+    parity?.cases && parity.input_shape
+      ? `${parity.cases.length} inputs of ${parity.input_shape.join('×')} (${parity.cases.join(', ')})`
+      : 'the example input';
   return (
     <section className="mass-RunSection mass-ExportReport">
       <h2 className="mass-RunSection-title">

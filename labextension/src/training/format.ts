@@ -11,7 +11,7 @@ export function formatBest(best: IBestMetric | null | undefined, withEpoch = tru
 
 /** A run's title: "Run 12", or "Run 12 · trial 3" for a tuning trial. */
 export function runTitle(run: Pick<IRun, 'id' | 'trial_number' | 'study_id'>): string {
-  return run.study_id !== null && run.trial_number !== null
+  return run.study_id != null && run.trial_number != null
     ? `Run ${run.id} · trial ${run.trial_number + 1}`
     : `Run ${run.id}`;
 }

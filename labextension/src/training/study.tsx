@@ -148,9 +148,9 @@ export function StudyView(props: {
           )}
           <button
             className="jp-mod-styled jp-mod-accept mass-PromoteButton"
-            disabled={busy || study.best_run_id === null}
+            disabled={busy || study.best_run_id == null}
             title={
-              study.best_run_id === null
+              study.best_run_id == null
                 ? 'Available once the study has finished or was stopped, with a completed trial'
                 : `Train a normal run with the configuration of run ${study.best_run_id}`
             }

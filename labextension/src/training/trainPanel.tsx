@@ -80,7 +80,7 @@ function TrainView({ projectId, projects, commands }: IViewProps): JSX.Element {
     let live = true;
     listRuns(projectId).then(
       async runs => {
-        const trial = runs.find(run => run.study_id !== null);
+        const trial = runs.find(run => run.study_id != null);
         if (live && trial?.study_id) {
           const latest = await getStudy(trial.study_id);
           if (live) {

@@ -223,7 +223,7 @@ function TrainingView({ model, projects, commands }: IViewProps): JSX.Element {
           </h1>
           <div className="mass-RunHeader-sub">
             {project?.name ?? run.project_id} · dataset {run.dataset_id}, version {run.dataset_version} ·{' '}
-            {run.processes > 1 ? `${run.processes} processes (torchrun)` : '1 process'} ·{' '}
+            {(run.processes ?? 1) > 1 ? `${run.processes} processes (torchrun)` : '1 process'} ·{' '}
             {run.started_at ? 'started' : 'queued'} {formatDate(run.started_at ?? run.created_at, 'time')} by {run.created_by}
           </div>
         </div>

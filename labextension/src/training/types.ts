@@ -1,20 +1,16 @@
 import { JSONObject } from '@lumino/coreutils';
 
+import type { Refines, Schemas } from '../api';
+
 /*
- * The shapes of the training routes, as mass_ide/server/run_handlers.py
- * answers them (see `GET mass-ide/api/openapi.json`).
+ * The shapes of the training routes: aliases of the types generated from
+ * `GET mass-ide/api/openapi.json` (src/apiTypes.ts), and hand-written
+ * refinements where the schema leaves an object free-form (a run's config
+ * and result, the reports).
  */
 
 /** Where a run is in its life. */
-export type RunStatus =
-  | 'queued'
-  | 'running'
-  | 'cancelling'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'interrupted'
-  | 'pruned';
+export type RunStatus = Schemas['Run']['status'];
 
 /** The statuses of a run that has not ended yet. */
 const ACTIVE: ReadonlySet<string> = new Set(['queued', 'running', 'cancelling']);
@@ -113,51 +109,28 @@ export interface IRunResult {
   report: Report | Record<string, never>;
 }
 
-/** A training run. */
-export interface IRun {
-  id: number;
-  project_id: string;
-  dataset_id: number;
-  dataset_version: number;
+/** A training run; `config` and `result` refine the schema's free-form objects. */
+export type IRun = Omit<Schemas['Run'], 'config' | 'result'> & {
   config: TrainingConfig;
-  processes: number;
-  status: RunStatus;
+  result?: IRunResult | null;
+  /** Sent by the server (`GET runs/{id}`, run lists) but not listed in the schema's Run. */
   created_at: string;
   created_by: string;
   started_at: string | null;
   finished_at: string | null;
-  epochs_done: number | null;
-  epochs_total: number | null;
-  /** The traceback or reason when it failed or stopped. */
-  error: string | null;
-  /** The error in one sentence (the last exception, `InvalidInput: …`), shown before the traceback. */
-  error_summary: string | null;
-  result: IRunResult | null;
-  study_id: number | null;
-  trial_number: number | null;
-  /** The last lines of the run's log (`GET runs/{id}` only). */
-  log?: string[];
-}
+};
 
 /** The run fields the websocket sends whenever they change. */
 export type RunState = Pick<IRun, 'status' | 'epochs_done' | 'epochs_total' | 'error' | 'error_summary'>;
 
-/** One logged metric; `id` is the catch-up cursor. */
-export interface IMetric {
-  id: number;
-  name: string;
-  step: number | null;
-  epoch: number | null;
-  value: number;
-  /** Seconds since the epoch. */
-  at: number;
-}
+/**
+ * One logged metric; `id` is the catch-up cursor, `at` seconds since the epoch. The server sends
+ * every field, though the schema does not list them as required.
+ */
+export type IMetric = Required<Schemas['MetricPage']['metrics'][number]>;
 
 /** A page of metrics: `last` is the cursor to pass as `?since=`. */
-export interface IMetricPage {
-  metrics: IMetric[];
-  last: number;
-}
+export type IMetricPage = Refines<{ metrics: IMetric[]; last: number }, Schemas['MetricPage']>;
 
 /** A websocket message of `runs/{id}/stream`. */
 export interface IStreamMessage {
@@ -165,86 +138,34 @@ export interface IStreamMessage {
   run: RunState;
 }
 
-/** An automatic tuning study, whose trials are runs. */
-export interface IStudy {
-  id: number;
-  project_id: string;
-  dataset_id: number;
-  dataset_version: number;
-  /** The validation metric maximised, e.g. "val/auc". */
-  objective: string;
-  n_trials: number;
-  /** The fixed overrides of every trial. */
+/** An automatic tuning study, whose trials are runs (`stopped`: ended early on request). */
+export type IStudy = Omit<Schemas['Study'], 'trials'> & {
+  trials: IRun[];
+  /** Sent by the server but not listed in the schema's Study: the fixed overrides of every trial. */
   overrides: TrainingConfig;
-  /** `stopped`: ended early on request; its finished trials stay. */
-  status: 'running' | 'completed' | 'stopped';
   created_at: string;
   created_by: string;
-  /** The best completed trial's run, once the study completed or was stopped. */
-  best_run_id: number | null;
-  trials: IRun[];
-}
+};
 
 /** A training preset: quick finishes in minutes on a CPU, full is the project's config.json as it is. */
-export type Preset = 'quick' | 'full';
+export type Preset = NonNullable<Schemas['NewRun']['preset']>;
 
 /** A dataset the Train form offers, with how many of its items the task can learn from. */
-export interface IDatasetOption {
-  id: number;
-  name: string;
-  kind: string;
-  item_count: number;
-  /** Items the task can learn from: with a label, a mask, or a class in the table's class column. */
-  labelled: number;
-}
+export type IDatasetOption = Schemas['RunOptions']['datasets'][number];
 
-/** What the Train form starts from (`GET projects/{pid}/runs/options`). */
-export interface IRunOptions {
-  datasets: IDatasetOption[];
-  /** The default: the most labelled dataset (null: none yet). */
-  dataset_id: number | null;
+/** What the Train form starts from (`GET projects/{pid}/runs/options`); `changes` as configs. */
+export type IRunOptions = Omit<Schemas['RunOptions'], 'presets'> & {
   presets: { name: Preset; changes: TrainingConfig }[];
-  /** The default: full on a CUDA GPU, quick on a CPU. */
-  preset: Preset;
-  device: 'cpu' | 'cuda';
-}
+};
 
 /** The body of `POST projects/{pid}/runs/estimate`. */
-export interface IEstimateRequest {
-  dataset_id: number;
-  version?: number;
-  preset: Preset;
-  config: TrainingConfig;
-}
+export type IEstimateRequest = Schemas['RunEstimateRequest'];
 
 /** How long a run would take, and what the estimate rests on. */
-export interface IRunEstimate {
-  seconds: number;
-  /** For people: "about 4 min". */
-  duration: string;
-  samples: number;
-  epochs: number;
-  device: 'cpu' | 'cuda';
-  runs_learnt_from: number;
-  basis: string;
-  summary: string;
-}
+export type IRunEstimate = Schemas['RunEstimate'];
 
-/** The body of `POST projects/{pid}/runs`. */
-export interface INewRun {
-  dataset_id: number;
-  /** Omitted: freeze a new version now. */
-  version?: number;
-  preset: Preset;
-  config: TrainingConfig;
-  processes: number;
-}
+/** The body of `POST projects/{pid}/runs` (no version: freeze a new one now). */
+export type INewRun = Schemas['NewRun'];
 
 /** The body of `POST projects/{pid}/studies`. */
-export interface INewStudy {
-  dataset_id: number;
-  version?: number;
-  preset: Preset;
-  trials: number;
-  config: TrainingConfig;
-}
+export type INewStudy = Schemas['NewStudy'];
