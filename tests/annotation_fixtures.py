@@ -12,7 +12,7 @@ import numpy as np
 
 from mass_ide.core import projects
 from mass_ide.core.data import datasets
-from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.import_report import ImportedItem, ImportReport
 from mass_ide.core.workspace import Workspace
 
 SPACING = (1.5, 1.5, 2.0)

@@ -10,7 +10,7 @@ from hostile_files import png_declaring
 from PIL import Image
 
 from mass_ide.core import audit
-from mass_ide.core.annotation import exports
+from mass_ide.core.annotation import label_files as exports
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, render
 from mass_ide.core.errors import Conflict, InvalidInput

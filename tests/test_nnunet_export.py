@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from mass_ide.core import projects
-from mass_ide.core.annotation import exports
+from mass_ide.core.annotation import label_files as exports
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets
-from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.import_report import ImportedItem, ImportReport
 from mass_ide.core.samples.writers import save_phantom
 
 SHAPE = (32, 32, 16)  # tiny phantoms: nnU-Net's checks and planning take seconds on them

@@ -21,7 +21,7 @@ from PIL import Image
 from mass_ide.core import projects
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, orientation, render
-from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.import_report import ImportedItem, ImportReport
 from mass_ide.core.data.volumes import volume_meta
 from mass_ide.core.errors import InvalidInput
 

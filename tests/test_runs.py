@@ -10,7 +10,7 @@ from annotation_fixtures import _sha, image_dataset
 from mass_ide.core import projects, runs
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets
-from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.import_report import ImportedItem, ImportReport
 from mass_ide.core.errors import Conflict, InvalidInput
 from mass_ide.core.runs.scheduler import RunScheduler, pid_alive, worker_command
 

@@ -21,7 +21,7 @@ import types
 MOVED = {
     "datasets": "data.datasets", "uploads": "data.uploads", "quality": "data.quality",
     "render": "data.render", "orientation": "data.orientation",
-    "annotations": "annotation.labels", "prelabel": "annotation.prelabel", "exports": "annotation.exports",
+    "annotations": "annotation.labels", "prelabel": "annotation.prelabel", "exports": "annotation.label_files",
     "classes": "data.classes", "volumes": "data.geometry",
     "scheduler": "runs.scheduler", "worker": "runs.worker", "tuning": "runs.tuning", "planning": "runs.planning",
     "presets": "runs.presets", "sample_data": "samples.sample_data", "demo": "samples.demo",

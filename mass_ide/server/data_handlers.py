@@ -10,7 +10,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from mass_ide.core import projects
-from mass_ide.core.annotation import cleaning, exports, prelabel
+from mass_ide.core.annotation import cleaning, label_files, prelabel
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, files, quality, recipes, render, uploads
 from mass_ide.core.data.deidentify import DeidOptions
@@ -376,7 +376,7 @@ class LabelsCSVHandler(MassHandler):
     @authorized
     def get(self, dataset_id: str) -> None:
         """Download every item's class as CSV: key, label, labelled_by, labelled_at."""
-        text = exports.labels_csv(self.workspace, int(dataset_id))
+        text = label_files.labels_csv(self.workspace, int(dataset_id))
         self.set_header("Content-Disposition", f'attachment; filename="dataset-{int(dataset_id)}-labels.csv"')
         self.finish(text, set_content_type="text/csv; charset=utf-8")
 
@@ -390,7 +390,7 @@ class DecathlonExportHandler(MassHandler):
     @authorized
     async def post(self, dataset_id: str) -> None:
         """Write images and masks as NIfTI with a dataset.json that MONAI and nnU-Net read."""
-        folder = await asyncio.to_thread(exports.export_msd, self.workspace, int(dataset_id), user=self.user_name)
+        folder = await asyncio.to_thread(label_files.export_msd, self.workspace, int(dataset_id), user=self.user_name)
         self.write_json({"folder": relative_to_root(folder, self.root_dir), "cases": len(list(
             (folder / "labelsTr").iterdir()))}, status=HTTPStatus.CREATED)
 

@@ -25,8 +25,8 @@ from mass_ide.core.data.datasets import (
     get_dataset,
 )
 from mass_ide.core.data.geometry import item_grid
+from mass_ide.core.data.import_report import ImportReport
 from mass_ide.core.data.recipes import clean_items, get_recipe, run_image, run_volume
-from mass_ide.core.data.report import ImportReport
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.workspace import Workspace
 

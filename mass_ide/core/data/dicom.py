@@ -30,7 +30,7 @@ from mass_ide.core.data.deidentify import (
     deidentify_dataset,
 )
 from mass_ide.core.data.files import check_size, file_sha256
-from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.import_report import ImportedItem, ImportReport
 from mass_ide.core.data.volumes import volume_meta
 from mass_ide.core.errors import InvalidInput
 

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image, UnidentifiedImageError
 
 from mass_ide.core.data.files import file_sha256, place_file
-from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.import_report import ImportedItem, ImportReport
 from mass_ide.core.errors import InvalidInput
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}

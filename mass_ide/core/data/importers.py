@@ -15,7 +15,7 @@ from mass_ide.core.data.deidentify import DeidOptions
 from mass_ide.core.data.dicom import DICOM_SUFFIXES, has_dicom_preamble, import_series
 from mass_ide.core.data.files import check_size, list_files
 from mass_ide.core.data.images import IMAGE_SUFFIXES, import_images
-from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.import_report import ImportedItem, ImportReport
 from mass_ide.core.data.tabular import TABLE_SUFFIXES, import_table
 from mass_ide.core.data.volumes import import_volumes, is_nifti
 from mass_ide.core.errors import InvalidInput

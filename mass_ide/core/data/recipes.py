@@ -26,7 +26,7 @@ from mass_ide.core.data.datasets import (
     get_dataset,
     list_items,
 )
-from mass_ide.core.data.report import ImportedItem
+from mass_ide.core.data.import_report import ImportedItem
 from mass_ide.core.data.tables import Table, as_number, read_table, write_table
 from mass_ide.core.data.tabular import record_sha256
 from mass_ide.core.errors import InvalidInput

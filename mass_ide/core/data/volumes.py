@@ -21,7 +21,7 @@ from mass_ide.core.data.files import (
     file_sha256,
     human_size,
 )
-from mass_ide.core.data.report import ImportedItem, ImportReport
+from mass_ide.core.data.import_report import ImportedItem, ImportReport
 from mass_ide.core.errors import InvalidInput
 
 HEADER_CLASSES = {348: Nifti1Header, 540: Nifti2Header}

@@ -59,7 +59,7 @@ def _table_cases(predictor, generator) -> list[tuple[str, object]]:
     import numpy as np
     import torch
 
-    from mass_ide.core.training.tabular import apply_preprocessing
+    from mass_ide.core.training.preprocessing import apply_preprocessing
 
     pre = predictor.meta["preprocessing"]
     count = len(pre["features"])

@@ -32,7 +32,7 @@ from mass_ide.core.registry.model_file import (
     read_model_file,
 )
 from mass_ide.core.training.api import IMAGE, SEGMENTATION, TABULAR
-from mass_ide.core.training.tabular import apply_preprocessing
+from mass_ide.core.training.preprocessing import apply_preprocessing
 from mass_ide.core.training.tasks import network_for
 
 

@@ -12,12 +12,12 @@ from monai.inferers import SimpleInferer, SlidingWindowInferer
 from mass_ide.core.errors import InvalidInput
 from mass_ide.core.training.api import IMAGE, SEGMENTATION, TABULAR, TrainingData
 from mass_ide.core.training.metrics import ClassificationMetrics, SegmentationMetrics
-from mass_ide.core.training.split import Split, split_samples
-from mass_ide.core.training.tabular import (
+from mass_ide.core.training.preprocessing import (
     apply_preprocessing,
     fit_preprocessing,
     input_width,
 )
+from mass_ide.core.training.split import Split, split_samples
 from mass_ide.core.training.transforms import (
     classification_transforms,
     segmentation_transforms,
