@@ -329,7 +329,7 @@ def fresh_report(config: dict, data, best: Path, folder: Path) -> dict:
     from monai.data import DataLoader
 
     from mass_ide.core.training.engine import evaluate
-    from mass_ide.core.training.handlers import load_checkpoint
+    from mass_ide.core.training.handlers.checkpoints import load_checkpoint
     from mass_ide.core.training.tasks import make_task
 
     task = make_task(config, data)

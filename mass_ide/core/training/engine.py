@@ -29,17 +29,10 @@ from mass_ide.core.training.api import (
     TrainingData,
     TrainingResult,
 )
-from mass_ide.core.training.handlers import (
-    BEST,
-    LAST,
-    CheckpointHandler,
-    CosineLrHandler,
-    LogHandler,
-    MetricsHandler,
-    ResumeHandler,
-    StopHandler,
-    load_checkpoint,
-)
+from mass_ide.core.training.handlers.checkpoints import BEST, LAST, CheckpointHandler, ResumeHandler, load_checkpoint
+from mass_ide.core.training.handlers.progress import LogHandler, MetricsHandler
+from mass_ide.core.training.handlers.schedule import attach_cosine_schedule
+from mass_ide.core.training.handlers.stopping import StopHandler
 from mass_ide.core.training.losses import loss_name
 from mass_ide.core.training.report import (
     BestEpochOutputs,
@@ -199,8 +192,7 @@ def _attach_handlers(run: Run, *, run_dir: Path, sink: RunCallbacks, resume_from
         _carry_best(resume_from, run_dir / "checkpoints")
         ResumeHandler(resume_from, network=run.network, optimizer=run.optimizer, scaler=trainer.scaler).attach(trainer)
     if config.get("lr_schedule", "constant") == "cosine":
-        CosineLrHandler(run.optimizer, base_lr=float(config.get("learning_rate", 1e-3)),
-                        epochs=trainer.state.max_epochs).attach(trainer)
+        attach_cosine_schedule(trainer, run.optimizer, epochs=trainer.state.max_epochs)
     ValidationHandler(interval=1, validator=run.evaluator, epoch_level=True).attach(trainer)
     stopper = StopHandler(should_stop, distributed=run.world > 1, device=run.device)
     stopper.attach(trainer)

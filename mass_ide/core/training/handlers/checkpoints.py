@@ -1,12 +1,4 @@
-"""Ignite handlers for everything a training run does besides training: each has ``attach(engine)``.
-
-The loop (MONAI's ``SupervisedTrainer``) knows nothing about where metrics go,
-where checkpoints live or how a run is stopped; these handlers do, and the
-caller's :class:`~mass_ide.core.training.api.RunCallbacks` are only ever called
-from here. Attach them in this order after the ``ValidationHandler``:
-:class:`ResumeHandler`, :class:`StopHandler`, :class:`MetricsHandler`,
-:class:`CheckpointHandler`, :class:`LogHandler`.
-"""
+"""Checkpoints of a run: ``last.pt`` to resume from, ``best.pt`` to register, written atomically; resuming."""
 
 import math
 import os
@@ -79,78 +71,6 @@ def load_checkpoint(path: Path, *, map_location="cpu") -> dict:
     return torch.load(Path(path), map_location=map_location, weights_only=True)
 
 
-class MetricsHandler:
-    """Report train/loss every iteration, train/lr when it changes, and the epoch's figures after validation.
-
-    The learning rate is reported at the first step of every epoch and whenever it
-    changes, not repeated every step. On a GPU the losses stay tensors until
-    ``LOSS_BATCH`` steps (or the epoch) are done and are then read in one transfer,
-    so the loop does not wait for the device every step. After each epoch
-    ``engine.state.metrics`` holds the epoch's mean ``train/loss`` and the
-    evaluator's ``val/…`` figures, for the handlers attached after this one.
-    """
-
-    LOSS_BATCH = 32
-
-    def __init__(self, callbacks: RunCallbacks, *, evaluator: Engine | None = None, device: torch.device | str = "cpu"):
-        self.callbacks = callbacks
-        self.evaluator = evaluator
-        self.every = 1 if torch.device(device).type == "cpu" else self.LOSS_BATCH
-        self.losses: list[float] = []
-        self.pending: list[tuple[int, int, torch.Tensor, float | None]] = []
-        self.lr: float | None = None
-
-    def attach(self, engine: Engine) -> None:
-        engine.add_event_handler(Events.EPOCH_STARTED, self.epoch_started)
-        engine.add_event_handler(Events.ITERATION_COMPLETED, self.iteration_completed)
-        engine.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
-        engine.add_event_handler(Events.TERMINATE, self.report_losses)
-
-    def epoch_started(self, engine: Engine) -> None:
-        self.losses = []
-        self.lr = None
-
-    def iteration_completed(self, engine: Engine) -> None:
-        state = engine.state
-        lr = float(engine.optimizer.param_groups[0]["lr"])
-        changed = lr if lr != self.lr else None
-        self.lr = lr
-        self.pending.append((state.iteration, state.epoch, state.output["loss"].detach(), changed))
-        if len(self.pending) >= self.every:
-            self.report_losses()
-
-    def report_losses(self, engine: Engine | None = None) -> None:
-        """Read the pending losses (one transfer) and report them with the learning rates that changed."""
-        if not self.pending:
-            return
-        losses = [loss for _, _, loss, _ in self.pending]
-        values = [float(losses[0])] if len(losses) == 1 else torch.stack(losses).float().tolist()
-        for (step, epoch, _, lr), loss in zip(self.pending, values):
-            self.losses.append(loss)
-            self.callbacks.on_metric("train/loss", loss, step=step, epoch=epoch)
-            if lr is not None:
-                self.callbacks.on_metric("train/lr", lr, step=step, epoch=epoch)
-        self.pending = []
-
-    def validation_metrics(self) -> dict:
-        """The evaluator's last scalar ``val/…`` figures."""
-        if self.evaluator is None:
-            return {}
-        return {name: float(value) for name, value in self.evaluator.state.metrics.items()
-                if name.startswith("val/") and isinstance(value, int | float)}
-
-    def epoch_completed(self, engine: Engine) -> None:
-        self.report_losses()
-        state = engine.state
-        metrics = {"train/loss": sum(self.losses) / len(self.losses)} if self.losses else {}
-        metrics.update(self.validation_metrics())
-        state.metrics.update(metrics)
-        for name, value in metrics.items():
-            if name.startswith("val/"):
-                self.callbacks.on_metric(name, value, step=state.iteration, epoch=state.epoch)
-        self.callbacks.on_epoch(state.epoch, state.max_epochs, dict(metrics))
-
-
 class ResumeHandler:
     """Load a checkpoint at the start: weights, optimizer, AMP scaler, epoch counter and best metric."""
 
@@ -179,37 +99,6 @@ class ResumeHandler:
         best = checkpoint.get("best") or {}
         engine.state.best_metric = best.get("value", -1)
         engine.state.best_metric_epoch = best.get("epoch", -1)
-
-
-class StopHandler:
-    """Poll ``should_stop`` every iteration; when it says so (on any rank), terminate the run.
-
-    Under DDP every rank polls and the flags are combined, so all ranks stop at the same iteration.
-    """
-
-    def __init__(self, should_stop, *, distributed: bool = False, device: torch.device | str = "cpu"):
-        self.should_stop = should_stop
-        self.distributed = distributed
-        self.device = device
-        self.stopped = False
-
-    def attach(self, engine: Engine) -> None:
-        engine.add_event_handler(Events.ITERATION_COMPLETED, self)
-
-    def __call__(self, engine: Engine) -> None:
-        flag = bool(self.should_stop())
-        if self.distributed:
-            flag_tensor = torch.tensor([int(flag)], device=self.device)
-            torch.distributed.all_reduce(flag_tensor, op=torch.distributed.ReduceOp.MAX)
-            flag = bool(flag_tensor.item())
-        if flag:
-            self.stopped = True
-            engine.terminate()
-
-    @property
-    def status(self) -> str:
-        """"cancelled" once a stop was asked for, else "completed"."""
-        return "cancelled" if self.stopped else "completed"
 
 
 class CheckpointHandler:
@@ -299,54 +188,3 @@ class CheckpointHandler:
         self.save(engine, epoch=done)
         self.callbacks.on_log(f"stopped during epoch {engine.state.epoch} after {done} complete epochs; "
                               f"saved {LAST}")
-
-
-class LogHandler:
-    """Human-readable progress lines: the start, each epoch's figures, the end."""
-
-    def __init__(self, callbacks: RunCallbacks, *, intro: str = ""):
-        self.callbacks = callbacks
-        self.intro = intro
-
-    def attach(self, engine: Engine) -> None:
-        engine.add_event_handler(Events.STARTED, self.started)
-        engine.add_event_handler(Events.EPOCH_COMPLETED, self.epoch_completed)
-        engine.add_event_handler(Events.COMPLETED, self.completed)
-
-    def started(self, engine: Engine) -> None:
-        if self.intro:
-            self.callbacks.on_log(self.intro)
-        if engine.state.epoch:
-            self.callbacks.on_log(f"resuming after epoch {engine.state.epoch} of {engine.state.max_epochs}")
-
-    def epoch_completed(self, engine: Engine) -> None:
-        figures = ", ".join(f"{name} {value:.4f}" for name, value in sorted(engine.state.metrics.items())
-                            if isinstance(value, int | float))
-        self.callbacks.on_log(f"epoch {engine.state.epoch}/{engine.state.max_epochs}: {figures}")
-
-    def completed(self, engine: Engine) -> None:
-        if not engine.should_terminate:
-            self.callbacks.on_log(f"finished {engine.state.epoch} epochs")
-
-
-class CosineLrHandler:
-    """Set the learning rate each epoch on a cosine from ``base_lr`` down to ``base_lr * floor``.
-
-    It keeps no state (the rate follows from the epoch), so a resumed run continues the same curve.
-    """
-
-    def __init__(self, optimizer, *, base_lr: float, epochs: int, floor: float = 0.01):
-        self.optimizer = optimizer
-        self.base_lr, self.epochs, self.floor = base_lr, epochs, floor
-
-    def attach(self, engine: Engine) -> None:
-        engine.add_event_handler(Events.EPOCH_STARTED, self)
-
-    def rate(self, epoch: int) -> float:
-        """The learning rate of ``epoch`` (1-based)."""
-        progress = (epoch - 1) / max(1, self.epochs - 1)
-        return self.base_lr * (self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-    def __call__(self, engine: Engine) -> None:
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.rate(engine.state.epoch)

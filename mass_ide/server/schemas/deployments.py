@@ -1,0 +1,100 @@
+"""Schemas of deployments, predictions and evaluations."""
+
+from mass_ide.server.schemas.common import ROW_ID
+
+DEPLOYMENT = {
+    "type": "object",
+    "required": ["id", "model", "version", "status", "url", "requests", "errors", "latency_ms_p50", "runtime",
+                 "signature", "created_at", "created_by"],
+    "properties": {
+        "id": {"type": "integer"},
+        "model": {"type": "string"},
+        "version": {"type": "integer"},
+        "project_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["starting", "running", "failed", "stopped"]},
+        "url": {"type": "string", "description": "The predict URL, relative to mass-ide/api/."},
+        "requests": {"type": "integer", "description": "Answered predictions."},
+        "errors": {"type": "integer", "description": "Refused predictions (bad input)."},
+        "latency_ms_p50": {"type": ["number", "null"], "description": "Median latency of recent predictions."},
+        "runtime": {"type": "string", "enum": ["torch", "onnx"]},
+        "signature": {"type": "object", "description": "What the model takes and gives (builds the test page)."},
+        "created_at": {"type": "string", "format": "date-time"},
+        "created_by": {"type": "string"},
+        "stopped_at": {"type": ["string", "null"]},
+        "error": {"type": ["string", "null"], "description": "Why the worker failed, with its log's last lines."},
+    },
+}
+
+DEPLOYMENT_LIST = {
+    "type": "object",
+    "required": ["deployments"],
+    "properties": {"deployments": {"type": "array", "items": {"$ref": "#/components/schemas/Deployment"}}},
+}
+
+NEW_DEPLOYMENT = {
+    "type": "object",
+    "properties": {"runtime": {"type": "string", "enum": ["torch", "onnx"], "default": "torch"},
+                   "override_parity": {"type": "boolean", "default": False,
+                                       "description": "Deploy on ONNX although its export failed the parity "
+                                                      "check (recorded in the audit log)."}},
+    "additionalProperties": False,
+}
+
+PREDICTION_ANSWER = {
+    "type": "object",
+    "required": ["model", "version", "predictions"],
+    "properties": {
+        "model": {"type": "string"},
+        "version": {"type": "integer"},
+        "predictions": {"type": "array", "items": {"type": "object"},
+                        "description": "One result per input: {class, probabilities, uncertainty} for classifiers; "
+                        "{mask: {shape, dtype: uint8, encoding: base64-gzip, data}, slices, classes, voxels, affine, "
+                        "uncertainty} for segmentation."},
+        "prediction_id": {"type": "string", "description": "Masks only: the id for the slice PNG route."},
+    },
+}
+
+NEW_EVALUATION = {
+    "type": "object",
+    "required": ["dataset_id"],
+    "properties": {"dataset_id": ROW_ID,
+                   "version": {"type": "integer", "minimum": 1, "description": "Default: the newest frozen version."},
+                   "items": {"type": "string", "enum": ["unseen", "all"], "default": "unseen",
+                             "description": "unseen: only items the model did not train on; all: every labelled "
+                                            "item, training items included."}},
+    "additionalProperties": False,
+}
+
+SCORED = {
+    "type": "object",
+    "required": ["items", "which", "training_items_included"],
+    "properties": {
+        "items": {"type": "integer", "description": "How many items were scored."},
+        "which": {"type": "string", "description": "Which items, in words."},
+        "training_items_included": {"type": ["integer", "null"],
+                                    "description": "How many of them the model trained on (null: not recorded)."},
+        "keys": {"type": "array", "items": {"type": "string"}, "description": "The keys of the items scored."},
+    },
+}
+
+EVALUATION_REPORT = {
+    "type": "object",
+    "required": ["kind", "case_count", "deployment", "model", "version", "dataset_id", "dataset_version"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["classification", "segmentation"]},
+        "case_count": {"type": "integer"},
+        "accuracy": {"type": ["number", "null"]},
+        "roc_auc": {"type": ["number", "null"]},
+        "mean_dice": {"type": ["number", "null"]},
+        "dice": {"type": "object"},
+        "deployment": {"type": "integer"},
+        "model": {"type": "string"},
+        "version": {"type": "integer"},
+        "dataset_id": {"type": "integer"},
+        "dataset_version": {"type": "integer"},
+        "scored": {"oneOf": [{"$ref": "#/components/schemas/Scored"}, {"type": "null"}]},
+        "warning": {"type": ["string", "null"], "description": "Set when training items were scored."},
+        "requests": {"type": "integer", "description": "Requests the deployment answered for this evaluation; "
+                                                       "they count in its request count."},
+    },
+}
