@@ -2,27 +2,29 @@
 
 from jupyter_server.utils import url_path_join
 
-from mass_ide.server.base import API_PREFIX
-from mass_ide.server.data_handlers import (
+from mass_ide.server.annotation_handlers import (
     AnnotationHandler,
-    DatasetHandler,
-    DatasetsHandler,
     DecathlonExportHandler,
-    ItemHandler,
-    ItemsHandler,
     LabelsCSVHandler,
     MaskHandler,
     MaskVolumesHandler,
     PrelabelHandler,
+    SuggestionAcceptHandler,
+    SuggestionHandler,
+    SuggestionMaskHandler,
+)
+from mass_ide.server.base import API_PREFIX
+from mass_ide.server.data_handlers import (
+    DatasetHandler,
+    DatasetsHandler,
+    ItemHandler,
+    ItemsHandler,
     QualityHandler,
     RecipeApplyHandler,
     RecipeHandler,
     RecipePreviewHandler,
     SampleDataHandler,
     SliceHandler,
-    SuggestionAcceptHandler,
-    SuggestionHandler,
-    SuggestionMaskHandler,
     UploadFileHandler,
     UploadFolderHandler,
     UploadFoldersHandler,
