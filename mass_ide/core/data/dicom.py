@@ -1,7 +1,7 @@
 """DICOM series into de-identified NIfTI volumes, one ``volumes/<series>.nii.gz`` per series.
 
 Two passes: the first reads every header (pixels deferred), de-identifies it and
-groups the images by series; the second allocates each volume once and fills
+groups the images by series; the second (:mod:`~mass_ide.core.data.dicom_volume`) allocates each volume once and fills
 it slice by slice, in Hounsfield units for CT (RescaleSlope/Intercept applied).
 The affine comes from ImagePositionPatient, ImageOrientationPatient and
 PixelSpacing, with slices sorted along the slice normal, and DICOM's LPS turned
@@ -14,20 +14,26 @@ numbers parsed out of the geometry: an error never quotes a header's text.
 """
 
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nibabel
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
-from pydicom.pixels import iter_pixels
 
 from mass_ide.core.data.deidentify import (
     METHOD,
     PROFILE,
     DeidOptions,
     deidentify_dataset,
+)
+from mass_ide.core.data.dicom_volume import (
+    Frame,
+    Series,
+    fill_volume,
+    header_value,
+    series_affine,
+    sorted_frames,
 )
 from mass_ide.core.data.files import check_size, file_sha256
 from mass_ide.core.data.import_report import ImportedItem, ImportReport
@@ -51,7 +57,6 @@ DESCRIPTORS = {  # cleaned descriptor (Clean Descriptors Option only) -> meta["d
     "StudyDescription": "study_description", "SeriesDescription": "series_description",
     "ProtocolName": "protocol_name",
 }
-LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 SUMMARY = {  # de-identified header attribute -> meta["dicom"] key
     "SOPClassUID": "sop_class", "SeriesNumber": "series_number",
     "BodyPartExamined": "body_part", "Manufacturer": "manufacturer", "ManufacturerModelName": "model",
@@ -67,49 +72,6 @@ def has_dicom_preamble(path: Path) -> bool:
     """Whether the file carries the ``DICM`` marker after its 128-byte preamble."""
     with path.open("rb") as stream:
         return stream.read(132)[128:] == b"DICM"
-
-
-@dataclass
-class Frame:
-    """One 2D image of a series: which file and frame holds its pixels, where it lies, its rescale."""
-
-    name: str
-    path: Path
-    index: int
-    position: np.ndarray | None
-    slope: float
-    intercept: float
-
-
-@dataclass
-class Series:
-    """The images of one series, gathered from the headers, and its de-identified first header.
-
-    ``descriptions``: the cleaned descriptors all its files agree on (Clean Descriptors Option).
-    """
-
-    uid: str
-    label: str
-    header: Dataset
-    grid: tuple
-    descriptions: dict[str, str]
-    frames: list[Frame] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    burned_in: bool = False
-
-
-def _find(ds: Dataset, keyword: str, frame_item: Dataset | None = None):
-    """``keyword`` at the top level, else in this frame's or the shared functional groups (enhanced objects)."""
-    if keyword in ds:
-        return ds[keyword].value
-    groups = [frame_item] if frame_item is not None else []
-    groups += list(ds.get("SharedFunctionalGroupsSequence", []))[:1]
-    for group in groups:
-        for element in group:
-            for item in element.value if element.VR == "SQ" else []:
-                if keyword in item:
-                    return item[keyword].value
-    return None
 
 
 def _read_header(path: Path, *, name: str) -> Dataset:
@@ -131,15 +93,15 @@ def _frames(ds: Dataset, *, name: str, path: Path) -> list[Frame]:
     frames = []
     for index in range(count):
         item = items[index] if items else None
-        position = _find(ds, "ImagePositionPatient", item)
+        position = header_value(ds, "ImagePositionPatient", item)
         if position is not None and len(position) != 3:
             raise InvalidInput(f"{name}: its ImagePositionPatient has {len(position)} values, not 3; copy or "
                                "export the file again")
         frames.append(Frame(
             name=name, path=path, index=index,
             position=None if position is None else np.array([float(v) for v in position]),
-            slope=float(_find(ds, "RescaleSlope", item) or 1.0),
-            intercept=float(_find(ds, "RescaleIntercept", item) or 0.0),
+            slope=float(header_value(ds, "RescaleSlope", item) or 1.0),
+            intercept=float(header_value(ds, "RescaleIntercept", item) or 0.0),
         ))
     return frames
 
@@ -151,8 +113,8 @@ def _grid(ds: Dataset, *, name: str) -> tuple:
         mode = photometric if photometric in COLOUR_MODES else "colour"
         raise InvalidInput(f"{name} is a colour image ({mode}); Mass IDE imports "
                            "greyscale DICOM volumes: export colour images as PNG or JPEG instead")
-    orientation = _find(ds, "ImageOrientationPatient")
-    spacing = _find(ds, "PixelSpacing") or _find(ds, "ImagerPixelSpacing")
+    orientation = header_value(ds, "ImageOrientationPatient")
+    spacing = header_value(ds, "PixelSpacing") or header_value(ds, "ImagerPixelSpacing")
     for keyword, values, length in (("ImageOrientationPatient", orientation, 6), ("PixelSpacing", spacing, 2)):
         if values is not None and len(values) != length:
             raise InvalidInput(f"{name}: its {keyword} has {len(values)} values, not {length}; copy or export "
@@ -314,100 +276,6 @@ def _descriptions(ds: Dataset) -> dict[str, str]:
     return {keyword: str(ds[keyword].value) for keyword in DESCRIPTORS if ds.get(keyword)}
 
 
-def _sorted_frames(series: Series, *, warnings: list[str], key: str) -> tuple[list[Frame], np.ndarray, np.ndarray]:
-    """The frames in order along the slice normal, the slice step vector and the orientation (LPS)."""
-    frames, (_, _, orientation, _) = series.frames, series.grid
-    if orientation is None or any(frame.position is None for frame in frames):
-        if len(frames) > 1:
-            missing = next(f.name for f in frames if f.position is None) if orientation else frames[0].name
-            raise InvalidInput(f"{missing} lacks ImagePositionPatient or ImageOrientationPatient, so its slices "
-                               "cannot be placed in space; export the series again with its geometry")
-        warnings.append(f"{key}: the image has no position or orientation; it is placed at the origin, axial")
-        orientation = orientation or (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
-        frames[0].position = np.zeros(3) if frames[0].position is None else frames[0].position
-    cosines = np.array(orientation, dtype=float).reshape(2, 3)
-    lengths = np.linalg.norm(cosines, axis=1, keepdims=True)
-    if lengths.min() < 0.5:
-        raise InvalidInput(f"{frames[0].name} has an invalid ImageOrientationPatient {orientation}; "
-                           "export the series again")
-    cosines /= lengths  # IOP is often written rounded
-    normal = np.cross(cosines[0], cosines[1])
-    frames = sorted(frames, key=lambda frame: float(frame.position @ normal))
-    if len(frames) == 1:
-        thickness = _find(series.header, "SpacingBetweenSlices") or _find(series.header, "SliceThickness")
-        return frames, normal * float(thickness or 1.0), cosines
-    gaps = np.diff([float(frame.position @ normal) for frame in frames])
-    if gaps.min() < 1e-3:
-        at = int(np.argmin(gaps))
-        raise InvalidInput(f"{frames[at].name} and {frames[at + 1].name} lie at the same slice position: the series "
-                           "holds several acquisitions (time points, echoes or phases); export them as separate series")
-    if gaps.max() - gaps.min() > 0.01 * float(np.median(gaps)) + 1e-3:
-        warnings.append(f"{key}: the slice spacing varies from {gaps.min():.3g} to {gaps.max():.3g} mm (missing "
-                        "slices?); the volume assumes even spacing between its first and last slice")
-    return frames, (frames[-1].position - frames[0].position) / (len(frames) - 1), cosines
-
-
-def _affine(*, cosines: np.ndarray, pixel_spacing: tuple, step: np.ndarray, origin: np.ndarray) -> np.ndarray:
-    """The NIfTI (RAS) affine of voxel ``(column, row, slice)`` from the DICOM geometry (LPS)."""
-    lps = np.eye(4)
-    lps[:3, 0] = cosines[0] * pixel_spacing[1]  # along a row: column index, PixelSpacing[1]
-    lps[:3, 1] = cosines[1] * pixel_spacing[0]  # down a column: row index, PixelSpacing[0]
-    lps[:3, 2] = step
-    lps[:3, 3] = origin
-    return LPS_TO_RAS @ lps
-
-
-def _pixels(frame: Frame, *, shape: tuple, encoding: str) -> np.ndarray:
-    """One frame's stored values, read from its file on its own."""
-    try:
-        pixels = next(iter_pixels(frame.path, indices=[frame.index]))
-    except Exception as error:  # noqa: BLE001 - decoders fail in many ways on damaged or unsupported data
-        # the decoder's own message may quote header values: only the kind of failure is said
-        raise InvalidInput(f"{frame.name}: its pixel data ({encoding}) cannot be decoded here "
-                           f"({type(error).__name__}); copy or export it again, uncompressed if it is compressed "
-                           "(e.g. 'gdcmconv --raw')") from None
-    if pixels.shape != shape:
-        raise InvalidInput(f"{frame.name}: the pixel data has shape {pixels.shape}, not the {shape} its header says; "
-                           "copy or export the file again")
-    return pixels
-
-
-def _values(pixels: np.ndarray, frame: Frame, *, floating: bool, rescaled: bool) -> np.ndarray:
-    """Stored values turned into real-world ones (Hounsfield units for CT)."""
-    if floating:
-        return pixels.astype(np.float32) * np.float32(frame.slope) + np.float32(frame.intercept)
-    if rescaled:
-        return pixels.astype(np.int64) * int(frame.slope) + int(frame.intercept)
-    return pixels
-
-
-def _widened(volume: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``volume``, converted to a wider type only when ``values`` do not fit in its own."""
-    if np.can_cast(values.dtype, volume.dtype):
-        return volume
-    low, high = values.min(), values.max()
-    limits = np.iinfo(volume.dtype)
-    if limits.min <= low and high <= limits.max:
-        return volume
-    return volume.astype(np.result_type(volume.dtype, np.min_scalar_type(low), np.min_scalar_type(high)))
-
-
-def _volume(frames: list[Frame], *, rows: int, columns: int, encoding: str) -> np.ndarray:
-    """The series' voxels as ``(column, row, slice)``, allocated once and filled frame by frame."""
-    floating = any(not (frame.slope.is_integer() and frame.intercept.is_integer()) for frame in frames)
-    rescaled = any(frame.slope != 1 or frame.intercept != 0 for frame in frames)
-    volume = None
-    for index, frame in enumerate(frames):
-        pixels = _pixels(frame, shape=(rows, columns), encoding=encoding)
-        values = _values(pixels, frame, floating=floating, rescaled=rescaled)
-        if volume is None:
-            dtype = np.float32 if floating else np.int16 if rescaled else values.dtype
-            volume = np.zeros((columns, rows, len(frames)), dtype=dtype)
-        volume = _widened(volume, values)
-        volume[:, :, index] = values.T
-    return volume
-
-
 def _series_name(series: Series) -> str:
     """A stable, non-identifying file name: modality and a hash of the replaced series UID."""
     modality = (_modality(series.header) or "series").lower()
@@ -424,11 +292,11 @@ def _write_series(series: Series, *, dest: Path, max_bytes: int) -> tuple[Import
     if pixel_spacing is None:
         warnings.append(f"{key}: the images have no PixelSpacing; 1 mm is assumed")
         pixel_spacing = (1.0, 1.0)
-    frames, step, cosines = _sorted_frames(series, warnings=warnings, key=key)
-    affine = _affine(cosines=cosines, pixel_spacing=pixel_spacing, step=step, origin=frames[0].position)
+    frames, step, cosines = sorted_frames(series, warnings=warnings, key=key)
+    affine = series_affine(cosines=cosines, pixel_spacing=pixel_spacing, step=step, origin=frames[0].position)
     encoding = getattr(series.header, "file_meta", Dataset()).get("TransferSyntaxUID")
     known = getattr(encoding, "is_transfer_syntax", False) and encoding.name != str(encoding)
-    volume = _volume(frames, rows=rows, columns=columns, encoding=encoding.name if known else "an unknown encoding")
+    volume = fill_volume(frames, rows=rows, columns=columns, encoding=encoding.name if known else "an unknown encoding")
     image = nibabel.Nifti1Image(volume, affine)
     image.header.set_xyzt_units("mm")
     image.set_qform(affine, code=1)
