@@ -367,8 +367,8 @@ def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_period():
     import subprocess
     import sys
 
-    from mass_ide.core.runs.scheduler import pid_alive
-    from mass_ide.core.serving.deployments import end_workers
+    from mass_ide.core.processes import pid_alive
+    from mass_ide.core.processes import stop_pids as end_workers
 
     ignoring = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(600)"
     stubborn = subprocess.Popen([sys.executable, "-c", ignoring], stdout=subprocess.PIPE, start_new_session=True)

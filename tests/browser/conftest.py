@@ -86,7 +86,7 @@ def undeploy_after_module(lab):
 
 def stop_deployment_workers(workspace_root) -> None:
     """Stop the prediction workers the lab started (they outlive a server on purpose, to be adopted on restart)."""
-    from mass_ide.core.serving.deployments import stop_worker
+    from mass_ide.core.processes import terminate as stop_worker
 
     if not (workspace_root / "mass.db").is_file():
         return

@@ -7,31 +7,31 @@ and stores one suggestion per item: the class with its probabilities, or a mask
 file on the item's own grid. Each suggestion keeps the model's uncertainty
 (normalised entropy), so unlabelled items can be ordered most uncertain first
 (active learning). The annotator accepts a suggestion (it becomes their label,
-recorded in the audit log) or corrects it.
+recorded in the audit log) or corrects it. The worker is started, watched and
+stopped through :mod:`mass_ide.core.processes`; a job whose worker died is marked failed.
 """
 
 import argparse
 import json
 import os
-import subprocess
 import sys
 import traceback
 from pathlib import Path
 
 import numpy as np
 
-from mass_ide.core import audit
+from mass_ide.core import audit, processes
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data.datasets import Item, get_dataset, get_item, list_items
 from mass_ide.core.data.geometry import item_grid
 from mass_ide.core.errors import Conflict, InvalidInput, NotFound
-from mass_ide.core.runs.scheduler import pid_alive
 from mass_ide.core.workspace import Workspace, run_in_workspace
 
 INPUT_KINDS = {"record": "table", "image": "image", "volume": "volume"}  # item kind → model input kind
 KIND_WORDS = {"table": "table records", "image": "images", "volume": "volumes"}
 ACTIVE = ("queued", "running")
 TABLE_CHUNK = 256
+WORKERS = processes.Workers()  # the pre-label workers this process started, by (workspace folder, job id)
 
 
 def suitable_version(ws: Workspace, dataset_id: int) -> dict:
@@ -79,15 +79,26 @@ def prelabel_status(ws: Workspace, dataset_id: int) -> dict:
 def latest_job(ws: Workspace, dataset_id: int) -> dict | None:
     """The dataset's newest pre-label job; one whose worker died is marked failed first."""
     get_dataset(ws, dataset_id)
+    ended = dict(WORKERS.ended())  # every pre-label worker of this process that exited is reaped here
     rows = list(ws.db["prelabel_jobs"].rows_where("dataset_id = ?", [dataset_id], order_by="id desc", limit=1))
     if not rows:
         return None
     job = rows[0]
-    if job["status"] in ACTIVE and job["pid"] and not pid_alive(job["pid"]):
+    if job["status"] in ACTIVE and job["pid"] and not _worker_running(ws, job, ended):
         _update(ws, job["id"], status="failed", error="the pre-label worker stopped before it finished",
                 finished_at=audit.now_iso())
         job = ws.db["prelabel_jobs"].get(job["id"])
     return job_json(ws, job)
+
+
+def _worker_running(ws: Workspace, job: dict, ended: dict) -> bool:
+    """Whether the job's worker still runs: the one started here (``ended``: those that just exited), else by its
+    pid (a worker a previous server started)."""
+    key = (str(ws.root), job["id"])
+    worker = ended.get(key) or WORKERS.children.get(key)
+    if worker is not None and worker.pid == job["pid"]:
+        return worker.running
+    return processes.pid_alive(job["pid"])
 
 
 def start(ws: Workspace, dataset_id: int, *, user: str, launch: bool = True) -> dict:
@@ -105,9 +116,26 @@ def start(ws: Workspace, dataset_id: int, *, user: str, launch: bool = True) -> 
         audit.record(ws.db, user=user, action="prelabel.start", target=f"dataset:{dataset_id}",
                      detail={"job": job_id, "model": version["model"], "version": version["number"]})
     if launch:
-        process = subprocess.Popen([sys.executable, "-m", "mass_ide.core.annotation.prelabel", str(ws.root), str(job_id)],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
-        _update(ws, job_id, pid=process.pid)
+        command = [sys.executable, "-m", "mass_ide.core.annotation.prelabel", str(ws.root), str(job_id)]
+        _update(ws, job_id, pid=WORKERS.start((str(ws.root), job_id), command).pid)
+    return job_json(ws, ws.db["prelabel_jobs"].get(job_id))
+
+
+def stop(ws: Workspace, job_id: int, *, user: str, grace_s: float = processes.STOP_GRACE_S) -> dict:
+    """Stop a queued or running job's worker (SIGTERM, SIGKILL after ``grace_s``) and mark the job failed."""
+    found = list(ws.db["prelabel_jobs"].rows_where("id = ?", [job_id]))
+    if not found:
+        raise NotFound(f"no pre-label job with id {job_id}")
+    if found[0]["status"] not in ACTIVE:
+        raise Conflict(f"pre-label job {job_id} is already {found[0]['status']}")
+    worker = WORKERS.children.pop((str(ws.root), job_id), None) or processes.adopt(found[0]["pid"])
+    if worker is not None:
+        worker.stop(grace_s=grace_s)
+    with ws.db.atomic():  # unless it finished meanwhile
+        ws.db.execute("UPDATE prelabel_jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND "
+                      "status IN (?, ?)", [f"stopped by {user}", audit.now_iso(), job_id, *ACTIVE])
+        audit.record(ws.db, user=user, action="prelabel.stop", target=f"dataset:{found[0]['dataset_id']}",
+                     detail={"job": job_id})
     return job_json(ws, ws.db["prelabel_jobs"].get(job_id))
 
 

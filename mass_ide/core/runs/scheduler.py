@@ -5,30 +5,12 @@ that dies is marked ``interrupted`` (killed) or ``failed`` (crashed); workers
 left running by a stopped server are adopted and watched by their pid.
 """
 
-import os
-import subprocess
 import sys
 
-from mass_ide.core import audit, runs
+from mass_ide.core import audit, processes, runs
+from mass_ide.core.processes import pid_alive  # noqa: F401  (its old home: notebooks and tests import it from here)
 from mass_ide.core.runs import tuning
 from mass_ide.core.workspace import Workspace
-
-
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process with this pid exists (and is not a zombie we could reap)."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return True
 
 
 def worker_command(ws: Workspace, run: dict) -> list[str]:
@@ -40,20 +22,21 @@ def worker_command(ws: Workspace, run: dict) -> list[str]:
     return [sys.executable, *worker]
 
 
-class RunScheduler:
-    """Keeps at most ``max_running`` workers busy with the queue; call :meth:`tick` periodically."""
+class RunScheduler(processes.Supervising):
+    """Keeps at most ``max_running`` workers busy with the queue; call :meth:`tick` periodically.
+
+    Its :attr:`workers` are keyed by run id: ``children`` started here, ``adopted`` pids left running by a
+    previous server.
+    """
 
     def __init__(self, ws: Workspace, *, max_running: int = 1):
+        super().__init__()
         self.ws, self.max_running = ws, max_running
-        self.children: dict[int, subprocess.Popen] = {}
-        self.adopted: dict[int, int] = {}
 
     def recover(self) -> None:
         """At start: adopt runs whose workers still live, mark the others interrupted."""
         for run in runs.runs_with_status(self.ws, "running", "cancelling"):
-            if pid_alive(run["pid"]):
-                self.adopted[run["id"]] = run["pid"]
-            else:
+            if not self.workers.adopt(run["id"], run["pid"]):
                 self._finish(run, "interrupted", "the worker stopped while the server was down")
 
     def _finish(self, run: dict, status: str, error: str) -> None:
@@ -63,40 +46,31 @@ class RunScheduler:
 
     def _reap(self) -> None:
         """Notice workers that exited or vanished."""
-        for run_id, child in list(self.children.items()):
-            code = child.poll()
-            if code is None:
-                continue
-            del self.children[run_id]
+        for run_id, worker in self.workers.ended():
             run = runs.get_run(self.ws, run_id)
-            if run["pid"] != child.pid:  # the run was resumed meanwhile and belongs to a newer worker
+            code = worker.returncode
+            if worker.adopted:
+                self._finish(run, "interrupted", "the worker stopped")
+            elif run["pid"] != worker.pid:  # the run was resumed meanwhile and belongs to a newer worker
                 continue
-            if run["status"] == "cancelling":
+            elif run["status"] == "cancelling":
                 self._finish(run, "cancelled", "cancelled")
             elif code < 0:
                 self._finish(run, "interrupted", f"the worker was killed (signal {-code}); resume it to continue")
             else:
                 self._finish(run, "failed", f"the worker exited with code {code}")
-        for run_id, pid in list(self.adopted.items()):
-            if not pid_alive(pid):
-                del self.adopted[run_id]
-                self._finish(runs.get_run(self.ws, run_id), "interrupted", "the worker stopped")
 
     def start(self, run: dict) -> None:
         """Launch the worker of a queued run."""
-        folder = runs.run_dir(self.ws, run)
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / "worker.log").open("ab") as log:
-            child = subprocess.Popen(worker_command(self.ws, run), stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        self.children[run["id"]] = child
-        runs.update_run(self.ws, run["id"], status="running", pid=child.pid, started_at=audit.now_iso())
+        log = runs.run_dir(self.ws, run) / "worker.log"
+        worker = self.workers.start(run["id"], worker_command(self.ws, run), log=log)
+        runs.update_run(self.ws, run["id"], status="running", pid=worker.pid, started_at=audit.now_iso())
 
     def tick(self) -> None:
         """Reap finished workers, then start queued runs while there is room."""
         self._reap()
         tuning.advance_all(self.ws)
         for run in runs.runs_with_status(self.ws, "queued"):
-            if len(self.children) + len(self.adopted) >= self.max_running:
+            if len(self.workers) >= self.max_running:
                 break
             self.start(run)

@@ -3,28 +3,23 @@
 starting → running (the worker listens) → stopped (undeployed), or failed (the worker
 died). Each worker is ``python -m mass_ide.serve`` on 127.0.0.1 with a random port and
 a per-deployment key; the IDE server forwards predictions to it. This module records
-deployments, requests and the audit trail, and supervises the workers like the run
-scheduler does: a server that restarts adopts live workers and marks the others stopped.
+deployments, requests and the audit trail, and supervises the workers through
+:mod:`mass_ide.core.processes`: a server that restarts adopts live workers and marks the others stopped.
 A server that stops on purpose stops its workers (SIGTERM, SIGKILL after a grace period)
 and marks their deployments to start again with the next server, which says so in its log.
 """
 
 import json
-import os
 import secrets
-import signal
 import socket
 import statistics
-import subprocess
 import sys
-import time
 from collections import deque
 from http import HTTPStatus
 from pathlib import Path
 
-from mass_ide.core import audit
+from mass_ide.core import audit, processes
 from mass_ide.core.errors import Conflict, NotFound
-from mass_ide.core.runs.scheduler import pid_alive
 from mass_ide.core.serving.inputs import REQUEST_MAX_BYTES
 from mass_ide.core.serving.runtime import check_runtime
 from mass_ide.core.workspace import Workspace
@@ -33,7 +28,6 @@ LIVE = ("starting", "running")
 KEY_ENV = "MASS_IDE_SERVE_KEY"  # the variable mass_ide.serve reads its key from
 LATENCY_WINDOW = 1000
 LOG_LINES = 20
-STOP_GRACE_S = 10
 USER_ERRORS = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)  # a worker's answers the user can fix
 SUSPENDED = "stopped with the IDE server; its worker starts again when the server does"
 UNCHECKED_OVERRIDE = "not exported yet: the ONNX export its worker makes is served whatever its parity check finds"
@@ -153,41 +147,12 @@ def update_deployment(ws: Workspace, deployment_id: int, **fields) -> None:
         ws.db["deployments"].update(deployment_id, fields)
 
 
-def stop_worker(pid: int | None) -> None:
-    """Ask a worker (and its process group) to stop."""
-    if pid_alive(pid):
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def wait_gone(pids: list[int], *, seconds: float) -> None:
-    """Wait until none of ``pids`` is alive, or ``seconds`` have passed."""
-    deadline = time.monotonic() + seconds
-    while any(map(pid_alive, pids)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def end_workers(pids: list[int], *, grace_s: float = STOP_GRACE_S) -> None:
-    """Stop workers and their process groups: SIGTERM, then SIGKILL to those still alive after ``grace_s``."""
-    for pid in pids:
-        stop_worker(pid)
-    wait_gone(pids, seconds=grace_s)
-    for pid in filter(pid_alive, pids):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    wait_gone(pids, seconds=grace_s)  # SIGKILL cannot be refused: gone in a moment
-
-
 def undeploy(ws: Workspace, deployment_id: int, *, user: str) -> dict:
     """Stop a deployment's worker and mark it stopped (409 when it already is)."""
     deployment = get_deployment(ws, deployment_id)
     if deployment["status"] == "stopped":
         raise Conflict(f"deployment {deployment_id} is already stopped")
-    stop_worker(deployment["pid"])
+    processes.terminate(deployment["pid"])  # the supervisor reaps its worker at its next tick
     with ws.db.atomic():
         ws.db["deployments"].update(deployment_id, {"status": "stopped", "stopped_at": audit.now_iso()})
         audit.record(ws.db, user=user, action="deployment.stop", target=f"deployment:{deployment_id}",
@@ -263,16 +228,15 @@ def observe_latency(windows: dict[int, deque], deployment_id: int, latency_ms: f
     return round(statistics.median(window), 3)
 
 
-class DeploymentSupervisor:
+class DeploymentSupervisor(processes.Supervising):
     """Starts workers of new deployments and notices the ones that listen or die; call :meth:`tick` often.
 
     ``max_body_bytes``: the largest prediction request a worker reads (larger ones get 413).
     """
 
     def __init__(self, ws: Workspace, *, max_body_bytes: int = REQUEST_MAX_BYTES):
+        super().__init__()  # its workers, by deployment id
         self.ws, self.max_body_bytes = ws, max_body_bytes
-        self.children: dict[int, subprocess.Popen] = {}
-        self.adopted: dict[int, int] = {}
         self.resumed: list[int] = []  # deployments whose workers :meth:`recover` found handed over, to start again
         self.latencies: dict[int, deque] = {}
 
@@ -280,9 +244,9 @@ class DeploymentSupervisor:
         """At start: adopt live workers, leave deployments waiting for a worker to :meth:`tick`, mark those
         whose worker is gone stopped; :attr:`resumed` lists those the last server stopped with itself."""
         for row in self.ws.db["deployments"].rows_where("status IN (?, ?)", list(LIVE)):
-            if row["pid"] and pid_alive(row["pid"]):
-                self.adopted[row["id"]] = row["pid"]
-            elif row["status"] == "starting" and not row["pid"]:  # deployed from a notebook, or handed over
+            if row["pid"] and self.workers.adopt(row["id"], row["pid"]):
+                continue
+            if row["status"] == "starting" and not row["pid"]:  # deployed from a notebook, or handed over
                 self.resumed += [row["id"]] if row["error"] == SUSPENDED else []
             else:
                 update_deployment(self.ws, row["id"], status="stopped", stopped_at=audit.now_iso(),
@@ -294,13 +258,10 @@ class DeploymentSupervisor:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "ready.json").unlink(missing_ok=True)
         port = free_port()
-        with (folder / "worker.log").open("ab") as log:
-            command = worker_command(deployment, port=port, folder=folder, max_body_bytes=self.max_body_bytes)
-            child = subprocess.Popen(command, stdout=log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                                     env={**os.environ, KEY_ENV: deployment["secret"]})
-        self.children[deployment["id"]] = child
-        update_deployment(self.ws, deployment["id"], pid=child.pid, port=port, error=None)
+        command = worker_command(deployment, port=port, folder=folder, max_body_bytes=self.max_body_bytes)
+        worker = self.workers.start(deployment["id"], command, log=folder / "worker.log",
+                                    env={KEY_ENV: deployment["secret"]})
+        update_deployment(self.ws, deployment["id"], pid=worker.pid, port=port, error=None)
 
     def _failed(self, deployment_id: int, reason: str) -> None:
         """Mark a deployment failed (unless it was undeployed), with the end of its log."""
@@ -311,15 +272,9 @@ class DeploymentSupervisor:
 
     def _reap(self) -> None:
         """Notice workers that exited or vanished."""
-        for deployment_id, child in list(self.children.items()):
-            code = child.poll()
-            if code is not None:
-                del self.children[deployment_id]
-                self._failed(deployment_id, f"the worker exited with code {code}")
-        for deployment_id, pid in list(self.adopted.items()):
-            if not pid_alive(pid):
-                del self.adopted[deployment_id]
-                self._failed(deployment_id, "the worker stopped")
+        for deployment_id, worker in self.workers.ended():
+            self._failed(deployment_id, "the worker stopped" if worker.adopted
+                         else f"the worker exited with code {worker.returncode}")
 
     def tick(self) -> None:
         """Reap dead workers, start new deployments, mark listening ones running."""
@@ -336,20 +291,12 @@ class DeploymentSupervisor:
 
     def stop_all(self) -> None:
         """Stop the workers this supervisor started, leaving their deployments' state as it is (tests)."""
-        end_workers([child.pid for child in self.children.values()])
-        for child in self.children.values():
-            child.wait()  # reaped
-        self.children.clear()
+        self.workers.stop_all(adopted=False)
 
-    def shut_down(self, *, grace_s: float = STOP_GRACE_S) -> list[int]:
+    def shut_down(self, *, grace_s: float = processes.STOP_GRACE_S) -> list[int]:
         """Stop every worker this supervisor watches, started or adopted, and mark their deployments to start
         again with the next server (:meth:`recover`); their ids."""
-        watched = {**self.adopted, **{deployment_id: child.pid for deployment_id, child in self.children.items()}}
-        end_workers(list(watched.values()), grace_s=grace_s)
-        for child in self.children.values():
-            child.wait()
-        self.children.clear()
-        self.adopted.clear()
+        watched = self.workers.stop_all(grace_s=grace_s)
         handed_over = [deployment_id for deployment_id in watched if _row(self.ws, deployment_id)["status"] in LIVE]
         for deployment_id in handed_over:
             update_deployment(self.ws, deployment_id, status="starting", pid=None, port=None, error=SUSPENDED)
