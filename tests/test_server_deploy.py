@@ -22,7 +22,7 @@ from mass_ide.core.runs.scheduler import pid_alive
 from mass_ide.core.runs.worker import train_in_process
 from mass_ide.core.samples.sample_data import add_sample_data
 from mass_ide.core.serving import deployments, evaluate
-from mass_ide.server.deploy_handlers import SUPERVISOR_SETTING
+from mass_ide.server.base import SUPERVISOR_SETTING
 from tests.test_training import SEGMENTATION_FAST
 
 API = "mass-ide/api"

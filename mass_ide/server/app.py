@@ -9,18 +9,20 @@ from traitlets import Integer, Unicode
 
 from mass_ide.core import audit
 from mass_ide.core.runs.scheduler import RunScheduler
+from mass_ide.core.serving.deployments import DeploymentSupervisor
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.base import (
     LIMITS_SETTING,
     SCHEDULER_SETTING,
+    SUPERVISOR_SETTING,
     USER_SETTING,
     WORKSPACE_SETTING,
 )
-from mass_ide.server.deploy_handlers import SUPERVISOR_SETTING, supervisor
 from mass_ide.server.openapi import openapi_document
 from mass_ide.server.routes import url_handlers
 
 SCHEDULER_TICK_MS = 500
+SUPERVISOR_TICK_MS = 500
 GiB, MiB = 2**30, 2**20
 BODY_LIMITS = ("max_request_bytes", "max_import_bytes", "max_model_bytes", "max_predict_bytes")
 
@@ -83,7 +85,8 @@ class MassIDEApp(ExtensionApp):
         return path if path.is_absolute() else Path(self.serverapp.root_dir) / path
 
     def initialize_settings(self) -> None:
-        """Open the workspace (creating it and migrating its database) once at start."""
+        """Open the workspace (creating it and migrating its database) once at start; build the run scheduler
+        and the deployment supervisor, which adopt the workers a previous server left, and tick them."""
         workspace = Workspace.open(self.resolved_workspace_dir(), db_path=self.db_path or None)
         workspace.clear_uploads()  # what a killed server was receiving is incomplete
         self.settings[WORKSPACE_SETTING] = workspace
@@ -94,7 +97,13 @@ class MassIDEApp(ExtensionApp):
         self.settings[SCHEDULER_SETTING] = scheduler
         self.scheduler_tick = ioloop.PeriodicCallback(scheduler.tick, SCHEDULER_TICK_MS)
         self.scheduler_tick.start()
-        watching = supervisor(self.settings, workspace)  # adopts live workers, starts ones deployed from notebooks
+        # its workers read prediction bodies up to the server's own limit; it adopts live workers and starts the
+        # ones deployed from notebooks
+        watching = DeploymentSupervisor(workspace, max_body_bytes=self.max_predict_bytes)
+        watching.recover()
+        self.settings[SUPERVISOR_SETTING] = watching
+        self.supervisor_tick = ioloop.PeriodicCallback(watching.tick, SUPERVISOR_TICK_MS)
+        self.supervisor_tick.start()
         atexit.register(self.stop_deployments)  # a Ctrl-C without a terminal ends the server without stop_extension
         if watching.resumed:
             self.log.info("Mass IDE: starting the workers of deployments %s again; they were running when the server "
@@ -115,7 +124,7 @@ class MassIDEApp(ExtensionApp):
         watching = self.settings.get(SUPERVISOR_SETTING)
         if watching is None:
             return
-        watching.ticker.stop()
+        self.supervisor_tick.stop()
         stopped = watching.shut_down()
         if stopped:
             self.log.info("Mass IDE: stopped the workers of deployments %s; they start again with the server",

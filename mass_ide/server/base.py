@@ -22,6 +22,8 @@ from tornado.web import HTTPError
 
 from mass_ide.core.data.files import human_size
 from mass_ide.core.errors import Conflict, InvalidInput, MassError, NotFound
+from mass_ide.core.runs.scheduler import RunScheduler
+from mass_ide.core.serving.deployments import DeploymentSupervisor
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.views import without_server_folders
 
@@ -30,6 +32,7 @@ ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, NotFound: HTTPStatus.NOT_F
 API_PREFIX = "mass-ide/api"  # every route lives under <base_url>/mass-ide/api/
 WORKSPACE_SETTING = "mass_ide_workspace"
 SCHEDULER_SETTING = "mass_ide_scheduler"
+SUPERVISOR_SETTING = "mass_ide_deployments"
 LIMITS_SETTING = "mass_ide_body_limits"
 USER_SETTING = "mass_ide_user_name"
 LARGEST_ROW_ID = 2**63 - 1  # SQLite's integer keys
@@ -100,6 +103,16 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
     def workspace(self) -> Workspace:
         """The workspace opened by the extension app."""
         return self.settings[WORKSPACE_SETTING]
+
+    @property
+    def scheduler(self) -> RunScheduler:
+        """The run scheduler the extension app started (it recovered the workers a previous server left)."""
+        return self.settings[SCHEDULER_SETTING]
+
+    @property
+    def supervisor(self) -> DeploymentSupervisor:
+        """The deployment supervisor the extension app started (it recovered the workers a previous server left)."""
+        return self.settings[SUPERVISOR_SETTING]
 
     @property
     def root_dir(self) -> str:

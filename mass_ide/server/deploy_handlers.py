@@ -13,31 +13,16 @@ from http import HTTPStatus
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
-from tornado import httpclient, ioloop, web
+from tornado import httpclient, web
 
 from mass_ide.core import registry
 from mass_ide.core.serving import deployments, predictions
 from mass_ide.core.serving.inputs import input_sha256
-from mass_ide.server.base import API_PREFIX, LIMITS_SETTING, MassHandler, int_argument
+from mass_ide.server.base import API_PREFIX, MassHandler, int_argument
 
-SUPERVISOR_SETTING = "mass_ide_deployments"
 CLIENT_SETTING = "mass_ide_forwarding_client"
-SUPERVISOR_TICK_MS = 500
 FORWARD_TIMEOUT_S = 600
 MAX_BODY_BYTES = 2 * 1024**3
-
-
-def supervisor(settings: dict, workspace) -> deployments.DeploymentSupervisor:
-    """The server's deployment supervisor: made on first use, recovering workers, then ticking; its workers
-    read prediction bodies up to the server's own limit (``MassIDEApp.max_predict_bytes``)."""
-    found = settings.get(SUPERVISOR_SETTING)
-    if found is None:
-        limit = settings[LIMITS_SETTING]["max_predict_bytes"]
-        found = settings[SUPERVISOR_SETTING] = deployments.DeploymentSupervisor(workspace, max_body_bytes=limit)
-        found.recover()
-        found.ticker = ioloop.PeriodicCallback(found.tick, SUPERVISOR_TICK_MS)
-        found.ticker.start()
-    return found
 
 
 def forwarding_client(settings: dict) -> httpclient.AsyncHTTPClient:
@@ -49,13 +34,13 @@ def forwarding_client(settings: dict) -> httpclient.AsyncHTTPClient:
 
 
 class DeploymentBase(MassHandler):
-    """Base of the deployment handlers: the supervisor, ticked before answers about deployments' state."""
+    """Base of the deployment handlers: the supervisor (:attr:`MassHandler.supervisor`) is ticked before answers
+    about deployments' state."""
 
     fresh_status = True  # tick first, so a status is never older than this request
 
     async def prepare(self) -> None:
         await super().prepare()
-        self.supervisor = supervisor(self.settings, self.workspace)
         if self.fresh_status:
             self.supervisor.tick()
 

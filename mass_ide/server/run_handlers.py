@@ -16,7 +16,6 @@ from mass_ide.core.runs import planning, tuning
 from mass_ide.server.base import (
     API_PREFIX,
     LARGEST_ROW_ID,
-    SCHEDULER_SETTING,
     WORKSPACE_SETTING,
     MassHandler,
     int_argument,
@@ -96,7 +95,7 @@ class RunsHandler(MassHandler):
         run = runs.create_run(self.workspace, project_id, dataset_id=body["dataset_id"], user=self.user_name,
                               version=body.get("version"), overrides=body.get("config"),
                               processes=body.get("processes", 1), preset=body.get("preset"))
-        self.settings[SCHEDULER_SETTING].tick()
+        self.scheduler.tick()
         self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "runs", str(run["id"])))
         self.write_json(run_json(runs.get_run(self.workspace, run["id"])), status=HTTPStatus.CREATED)
 
@@ -149,7 +148,7 @@ class RunResumeHandler(MassHandler):
     def post(self, run_id: str) -> None:
         """Queue an interrupted, failed or cancelled run again from its last checkpoint."""
         run = runs.resume_run(self.workspace, int(run_id), user=self.user_name)
-        self.settings[SCHEDULER_SETTING].tick()
+        self.scheduler.tick()
         self.write_json(run_json(runs.get_run(self.workspace, run["id"])))
 
 
@@ -248,7 +247,7 @@ class StudiesHandler(MassHandler):
         study = tuning.start_study(self.workspace, project_id, dataset_id=body["dataset_id"], trials=body["trials"],
                                    version=body.get("version"), overrides=body.get("config"),
                                    preset=body.get("preset"), user=self.user_name)
-        self.settings[SCHEDULER_SETTING].tick()
+        self.scheduler.tick()
         self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "studies", str(study["id"])))
         self.write_json(study_json(tuning.get_study(self.workspace, study["id"])), status=HTTPStatus.CREATED)
 
@@ -275,7 +274,7 @@ class StudyPromoteHandler(MassHandler):
     def post(self, study_id: str) -> None:
         """Queue a normal run with the best trial's configuration."""
         run = tuning.promote(self.workspace, int(study_id), user=self.user_name)
-        self.settings[SCHEDULER_SETTING].tick()
+        self.scheduler.tick()
         self.write_json(run_json(runs.get_run(self.workspace, run["id"])), status=HTTPStatus.CREATED)
 
 
