@@ -129,3 +129,28 @@ def test_a_pre_label_worker_is_started_watched_and_stoppable_through_the_supervi
     stopped = prelabel.stop(ws, second["id"], user="ana", grace_s=30)
     assert stopped["status"] == "failed" and stopped["error"] == "stopped by ana"
     assert not processes.pid_alive(second["pid"]) and (str(ws.root), second["id"]) not in prelabel.WORKERS.children
+
+
+def test_the_command_lines_torchrun_is_started_and_waited_for_through_the_supervisor(workspace, monkeypatch, capsys):
+    from mass_ide import cli
+    from mass_ide.cli import run_commands
+    from mass_ide.core import runs
+    from tests.test_runs import labelled_images
+
+    dataset = labelled_images(workspace)
+    started = []
+    real_start = processes.start
+
+    def start(command, **options):
+        started.append(real_start(command, **options))
+        return started[-1]
+
+    quick = [sys.executable, "-c", "import os, sys; sys.exit(5 if os.getpgid(0) == os.getpid() else 1)"]
+    monkeypatch.setattr(run_commands, "worker_command", lambda ws, run: quick)  # stands in for torchrun
+    monkeypatch.setattr(processes, "start", start)
+    code = cli.main(["train", "--workspace", str(workspace.root), dataset.project_id, "--dataset", str(dataset.id),
+                     "--nproc", "2"])
+    [run] = runs.list_runs(workspace, dataset.project_id)
+    assert code == 1 and run["status"] == "failed" and run["error"] == "torchrun exited with code 5"
+    assert started[0].report()["returncode"] == 5  # in its own process group, reaped
+    assert "failed" in capsys.readouterr().out
