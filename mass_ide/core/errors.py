@@ -1,6 +1,6 @@
 """Errors the core raises for things a user can fix.
 
-The server maps each class to an HTTP status (400, 404, 409); the command line
+The server maps each class to an HTTP status (400, 404, 409, 502); the command line
 prints the message. Anything else escaping the core is a bug.
 """
 
@@ -19,3 +19,7 @@ class NotFound(MassError):
 
 class Conflict(MassError):
     """The request clashes with the current state (a name already taken)."""
+
+
+class WorkerUnavailable(MassError):
+    """A worker process the request needs failed on it; the message says where its log is."""

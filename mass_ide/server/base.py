@@ -21,13 +21,20 @@ from tornado import web
 from tornado.web import HTTPError
 
 from mass_ide.core.data.files import human_size
-from mass_ide.core.errors import Conflict, InvalidInput, MassError, NotFound
+from mass_ide.core.errors import (
+    Conflict,
+    InvalidInput,
+    MassError,
+    NotFound,
+    WorkerUnavailable,
+)
 from mass_ide.core.runs.scheduler import RunScheduler
 from mass_ide.core.serving.deployments import DeploymentSupervisor
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.views import without_server_folders
 
-ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, NotFound: HTTPStatus.NOT_FOUND, Conflict: HTTPStatus.CONFLICT}
+ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, NotFound: HTTPStatus.NOT_FOUND, Conflict: HTTPStatus.CONFLICT,
+                WorkerUnavailable: HTTPStatus.BAD_GATEWAY}
 
 API_PREFIX = "mass-ide/api"  # every route lives under <base_url>/mass-ide/api/
 WORKSPACE_SETTING = "mass_ide_workspace"

@@ -201,21 +201,12 @@ class EvaluateHandler(DeploymentBase):
         ROC AUC, sensitivity/specificity, confusion matrix and ROC curve for classifiers; per-case
         and mean Dice for segmentation.
         """
-        from mass_ide.core.serving import evaluate
+        from mass_ide.core.serving.evaluate import evaluate_deployment
 
         body = self.read_json()
-        dep = deployments.running_deployment(self.workspace, int(deployment_id))
-        version = body.get("version") or evaluate.newest_version(self.workspace, body["dataset_id"])
-        data, config, scored = evaluate.evaluation_data(self.workspace, dep, dataset_id=body["dataset_id"],
-                                                        version=version, items=body.get("items", "unseen"))
-        client = evaluate.WorkerClient(port=dep["port"], secret=dep["secret"])
-        try:
-            report = await asyncio.to_thread(evaluate.run_evaluation, client, data, config, classes=data.classes)
-        except evaluate.WorkerFailed as failed:
-            status, message = deployments.relayed_refusal(self.workspace, dep, code=failed.code, body=failed.body)
-            raise web.HTTPError(status, message) from None
-        self.write_json(evaluate.record_evaluation(self.workspace, dep, report, dataset_id=body["dataset_id"],
-                                                   version=version, user=self.user_name, scored=scored))
+        self.write_json(await asyncio.to_thread(
+            evaluate_deployment, self.workspace, int(deployment_id), dataset_id=body["dataset_id"],
+            version=body.get("version"), items=body.get("items", "unseen"), user=self.user_name))
 
 
 class ExportHandler(MassHandler):

@@ -21,7 +21,7 @@ from mass_ide.server.base import (
     int_argument,
 )
 from mass_ide.server.schemas import PNG
-from mass_ide.server.views import run_json, without_server_folders
+from mass_ide.server.views import run_json, study_json, without_server_folders
 
 STREAM_INTERVAL_MS = 200
 
@@ -224,13 +224,6 @@ class RunStreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocke
         """Stop polling when the browser goes away."""
         if hasattr(self, "poller"):
             self.poller.stop()
-
-
-def study_json(study: dict) -> dict:
-    """A tuning study as the API shows it, with its trials as runs."""
-    fields = ("id", "project_id", "dataset_id", "dataset_version", "objective", "n_trials", "overrides", "status",
-              "created_at", "created_by", "best_run_id")
-    return {**{field: study[field] for field in fields}, "trials": [run_json(run) for run in study["trials"]]}
 
 
 class StudiesHandler(MassHandler):

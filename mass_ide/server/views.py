@@ -117,6 +117,13 @@ def run_json(run: dict) -> dict:
     return {field: run[field] for field in fields}
 
 
+def study_json(study: dict) -> dict:
+    """A tuning study as the API shows it, with its trials as runs."""
+    fields = ("id", "project_id", "dataset_id", "dataset_version", "objective", "n_trials", "overrides", "status",
+              "created_at", "created_by", "best_run_id")
+    return {**{field: study[field] for field in fields}, "trials": [run_json(run) for run in study["trials"]]}
+
+
 MODEL_FIELDS = ("name", "project_id", "task", "description", "created_at", "created_by", "latest_version", "aliases",
                 "version_count")
 VERSION_FIELDS = ("model", "number", "run_id", "project_id", "task", "digest", "metrics", "lineage", "signature",

@@ -89,16 +89,6 @@ def evaluate(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int
     labelled one; the report's ``scored`` says which, and ``warning`` when training items are in.
     It is kept in the deployment's folder and audited, as ``POST deployments/{dep}/evaluate`` does.
     """
-    from mass_ide.core.serving.evaluate import (
-        evaluation_data,
-        newest_version,
-        record_evaluation,
-        run_evaluation,
-    )
+    from mass_ide.core.serving.evaluate import evaluate_deployment
 
-    found = deployments.running_deployment(ws, deployment_id)
-    version = version or newest_version(ws, dataset_id)
-    data, config, scored = evaluation_data(ws, found, dataset_id=dataset_id, version=version, items=items)
-    report = run_evaluation(WorkerClient(port=found["port"], secret=found["secret"]), data, config,
-                            classes=data.classes)
-    return record_evaluation(ws, found, report, dataset_id=dataset_id, version=version, user=user, scored=scored)
+    return evaluate_deployment(ws, deployment_id, dataset_id=dataset_id, version=version, items=items, user=user)

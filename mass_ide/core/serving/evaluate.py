@@ -22,8 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from mass_ide.core import audit
-from mass_ide.core.errors import InvalidInput
-from mass_ide.core.serving.deployments import USER_ERRORS, worker_message
+from mass_ide.core.errors import InvalidInput, WorkerUnavailable
+from mass_ide.core.serving.deployments import (
+    USER_ERRORS,
+    deployment_dir,
+    relayed_refusal,
+    running_deployment,
+    worker_message,
+)
 from mass_ide.core.serving.service import decode_mask
 from mass_ide.core.workspace import Workspace
 
@@ -262,8 +268,6 @@ def record_evaluation(ws: Workspace, deployment: dict, report: dict, *, dataset_
 
     The evaluation's requests count among the deployment's requests, as predictions made one by one do.
     """
-    from mass_ide.core.serving.deployments import deployment_dir
-
     scored = dict(scored or {})
     warning = scored.pop("warning", None)
     report = {**report, "id": uuid.uuid4().hex, "deployment": deployment["id"], "model": deployment["model"],
@@ -281,3 +285,24 @@ def record_evaluation(ws: Workspace, deployment: dict, report: dict, *, dataset_
                              "dataset_version": version, **summary, "scored": scored.get("which"),
                              "training_items_included": scored.get("training_items_included")})
     return report
+
+
+def evaluate_deployment(ws: Workspace, deployment_id: int, *, dataset_id: int, version: int | None = None,
+                        items: str = "unseen", user: str) -> dict:
+    """Score a running deployment on the labelled samples of a dataset version (default: its newest).
+
+    ``items="unseen"`` (default) scores only items the model did not train on, ``"all"`` every labelled one;
+    the report's ``scored`` says which, and ``warning`` when training items are in. The report is kept in the
+    deployment's folder and audited. A sample the worker refuses raises InvalidInput; a worker that fails,
+    WorkerUnavailable with where its log is. Blocks for as long as the samples take: call it off an event loop.
+    """
+    deployment = running_deployment(ws, deployment_id)
+    version = version or newest_version(ws, dataset_id)
+    data, config, scored = evaluation_data(ws, deployment, dataset_id=dataset_id, version=version, items=items)
+    client = WorkerClient(port=deployment["port"], secret=deployment["secret"])
+    try:
+        report = run_evaluation(client, data, config, classes=data.classes)
+    except WorkerFailed as failed:
+        raise WorkerUnavailable(relayed_refusal(ws, deployment, code=failed.code, body=failed.body)[1]) from None
+    return record_evaluation(ws, deployment, report, dataset_id=dataset_id, version=version, user=user,
+                             scored=scored)
