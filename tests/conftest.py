@@ -112,3 +112,13 @@ def served_patches(trained_patches, jp_root_dir) -> TrainedSample:
     """``trained_patches`` where the test's Jupyter server opens its workspace (as ``served_labs``)."""
     trained_patches.place(jp_root_dir / "mass-workspace")
     return trained_patches
+
+
+@pytest.fixture(scope="session")
+def orthanc(tmp_path_factory):
+    """A real Orthanc PACS (DICOMweb and DIMSE) on free loopback ports for the whole session, stopped at its end."""
+    from pacs_fixtures import start_orthanc
+
+    pacs = start_orthanc(tmp_path_factory.mktemp("orthanc"))
+    yield pacs
+    pacs.stop()

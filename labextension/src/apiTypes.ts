@@ -1028,6 +1028,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pacs/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every node of MassIDEApp.pacs_nodes, with its addresses and whether a login is set (never the login). */
+        get: operations["getPacsNodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pacs/nodes/{node}/echo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** QIDO-RS and/or C-ECHO, as the node has them; for each, whether it worked or what failed and why. */
+        post: operations["postPacsEcho"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pacs/nodes/{node}/studies/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The studies matching the filters, newest first (QIDO-RS or C-FIND); 502 when the PACS fails. */
+        post: operations["postPacsStudySearch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pacs/nodes/{node}/series/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The study's series with modality, number, description and instance count. */
+        post: operations["postPacsSeriesSearch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/retrievals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The retrievals this server started for the project, newest first. */
+        get: operations["getRetrievals"];
+        put?: never;
+        /**
+         * Start fetching the series and importing them, de-identified, as one new dataset; 202 + Location to
+         *     follow its progress. Instances an interrupted retrieval of the same series fetched are not fetched again.
+         */
+        post: operations["postRetrievals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retrievals/{retrieval_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the retrieval stands: instances done of total, instances/s, seconds left, the dataset once done. */
+        get: operations["getRetrieval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retrievals/{retrieval_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop after the instance being fetched; nothing is imported and the fetched instances are deleted. */
+        post: operations["postRetrievalCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1650,6 +1773,128 @@ export interface components {
                 input_shape?: number[];
                 cases?: string[];
             };
+        };
+        /** @description A PACS configured in MassIDEApp.pacs_nodes; its login is never shown. */
+        PacsNode: {
+            name: string;
+            /**
+             * @description How studies are searched and fetched: DICOMweb when the node has it.
+             * @enum {string}
+             */
+            protocol: "dicomweb" | "dimse";
+            dicomweb_url?: string | null;
+            ae_title?: string | null;
+            host?: string | null;
+            port?: number | null;
+            /** @description Our AE title towards this node. */
+            calling_ae_title?: string;
+            /** @description Seconds to wait for an answer. */
+            timeout?: number;
+            /** @description Whether an HTTP login is configured. */
+            authenticated: boolean;
+        };
+        PacsNodeList: {
+            nodes: components["schemas"]["PacsNode"][];
+        };
+        ConnectionCheck: {
+            node: string;
+            ok: boolean;
+            checks: {
+                /** @enum {string} */
+                protocol: "dicomweb" | "dimse";
+                ok: boolean;
+                /** @description What worked, or what failed and why. */
+                message: string;
+            }[];
+        };
+        /** @description What to search by (a POST, so that no patient data lands in a URL or an access log); a name matches from its start unless it holds * or ?. */
+        StudySearch: {
+            patient_id?: string;
+            patient_name?: string;
+            date_from?: string;
+            date_to?: string;
+            modality?: string;
+            accession_number?: string;
+            description?: string;
+            /** @default 100 */
+            limit?: number;
+        };
+        /** @description A study as the PACS answered; shown, never stored. */
+        PacsStudy: {
+            study_uid: string;
+            patient_id?: string | null;
+            patient_name?: string | null;
+            birth_date?: string | null;
+            sex?: string | null;
+            study_date?: string | null;
+            description?: string | null;
+            accession_number?: string | null;
+            modalities?: string[];
+            series_count?: number | null;
+            instance_count?: number | null;
+        };
+        PacsStudyList: {
+            studies: components["schemas"]["PacsStudy"][];
+        };
+        SeriesSearch: {
+            /** @description A DICOM UID. */
+            study_uid: string;
+        };
+        PacsSeries: {
+            series_uid: string;
+            modality?: string | null;
+            series_number?: number | null;
+            description?: string | null;
+            body_part?: string | null;
+            instances?: number | null;
+            /** @description False for reports, presentation states, key objects and other series without images to train on. */
+            images: boolean;
+        };
+        PacsSeriesList: {
+            series: components["schemas"]["PacsSeries"][];
+        };
+        NewRetrieval: {
+            node: string;
+            /** @description A DICOM UID. */
+            study_uid: string;
+            series_uids: string[];
+            /** @description The new dataset's name. */
+            name?: string;
+            /** @description DICOM de-identification options (DICOM PS3.15 Annex E, on top of the Basic Profile); an upload sends them as ?clean_descriptors=1&dates=shift. The import report lists those applied. */
+            deidentification?: {
+                /**
+                 * @description Clean Descriptors Option: keep study and series descriptions, protocol names and image comments cleaned to the imaging words of a fixed vocabulary (all else is dropped), instead of removing them.
+                 * @default false
+                 */
+                clean_descriptors?: boolean;
+                /**
+                 * @description remove: the Basic Profile's empty or removed dates and times. shift: Retain Longitudinal Temporal Information with Modified Dates Option, dates moved back by one number of days per patient (from the workspace's secret and the patient's identity), times of day kept.
+                 * @default remove
+                 * @enum {string}
+                 */
+                dates?: "remove" | "shift";
+            };
+        };
+        Retrieval: {
+            id: string;
+            project_id: string;
+            node: string;
+            series?: number;
+            /** @enum {string} */
+            state: "fetching" | "importing" | "done" | "failed" | "cancelled";
+            message?: string | null;
+            dataset_id?: number | null;
+            instances_total: number;
+            instances_done: number;
+            /** @description Found on disk from an interrupted try. */
+            instances_resumed?: number;
+            instances_per_second?: number | null;
+            seconds_left?: number | null;
+            /** @description Non-image objects left out. */
+            skipped?: string[];
+        };
+        RetrievalList: {
+            retrievals: components["schemas"]["Retrieval"][];
         };
     };
     responses: never;
@@ -5598,6 +5843,471 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPacsNodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PacsNodeList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postPacsEcho: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionCheck"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postPacsStudySearch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudySearch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PacsStudyList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postPacsSeriesSearch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesSearch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PacsSeriesList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRetrievals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrievalList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRetrievals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRetrieval"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retrieval"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRetrieval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                retrieval_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retrieval"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRetrievalCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                retrieval_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retrieval"];
                 };
             };
             /** @description Unauthorized */

@@ -21,5 +21,9 @@ class Conflict(MassError):
     """The request clashes with the current state (a name already taken)."""
 
 
+class RemoteUnavailable(MassError):
+    """A PACS or other node the request needs refused, failed or did not answer in time; the message says which."""
+
+
 class WorkerUnavailable(MassError):
     """A worker process the request needs failed on it; the message says where its log is."""

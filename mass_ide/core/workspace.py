@@ -60,9 +60,15 @@ class Workspace:
         return self.root / "trash"
 
     def clear_uploads(self) -> None:
-        """Delete unfinished uploads (only the server, at start, may call this)."""
-        shutil.rmtree(self.root / "uploads", ignore_errors=True)
-        (self.root / "uploads").mkdir()
+        """Delete unfinished uploads (only the server, at start, may call this).
+
+        ``uploads/pacs`` stays: what an interrupted PACS retrieval fetched, so that it resumes.
+        """
+        uploads = self.root / "uploads"
+        for found in uploads.iterdir() if uploads.exists() else ():
+            if found.name != "pacs":
+                shutil.rmtree(found) if found.is_dir() and not found.is_symlink() else found.unlink()
+        uploads.mkdir(exist_ok=True)
 
     @contextmanager
     def scratch(self, prefix: str = "scratch") -> Iterator[Path]:

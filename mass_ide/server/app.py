@@ -5,14 +5,18 @@ from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado import ioloop
-from traitlets import Integer, Unicode
+from traitlets import Dict, Integer, List, Unicode
 
 from mass_ide.core import audit
+from mass_ide.core.data.pacs.nodes import parse_nodes
+from mass_ide.core.data.pacs.retrievals import Retrievals
 from mass_ide.core.runs.scheduler import RunScheduler
 from mass_ide.core.serving.deployments import DeploymentSupervisor
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.base import (
     LIMITS_SETTING,
+    PACS_NODES_SETTING,
+    RETRIEVALS_SETTING,
     SCHEDULER_SETTING,
     SUPERVISOR_SETTING,
     USER_SETTING,
@@ -79,6 +83,15 @@ class MassIDEApp(ExtensionApp):
         "Behind JupyterHub the Hub's user names are used instead.",
     )
 
+    pacs_nodes = List(
+        Dict(),
+        config=True,
+        help="The hospital's PACS nodes, each a dict: name; dicomweb_url (QIDO-RS/WADO-RS/STOW-RS base URL) with "
+        "optional username and password (HTTP basic); and/or DIMSE ae_title, host and port; calling_ae_title (ours, "
+        "default MASSIDE) and timeout (seconds, default 10). DICOMweb is used when given. Logins stay in this "
+        "setting: they never reach the workspace, the logs, the audit log or an API answer.",
+    )
+
     def resolved_workspace_dir(self) -> Path:
         """The workspace folder, relative paths taken from the server root."""
         path = Path(self.workspace_dir).expanduser()
@@ -92,6 +105,8 @@ class MassIDEApp(ExtensionApp):
         self.settings[WORKSPACE_SETTING] = workspace
         self.settings[LIMITS_SETTING] = {name: getattr(self, name) for name in BODY_LIMITS}
         self.settings[USER_SETTING] = audit.set_local_user(workspace.db, self.user_name)
+        self.settings[PACS_NODES_SETTING] = nodes = parse_nodes(self.pacs_nodes)
+        self.settings[RETRIEVALS_SETTING] = Retrievals(workspace, nodes)
         scheduler = RunScheduler(workspace, max_running=self.max_concurrent_runs)
         scheduler.recover()
         self.settings[SCHEDULER_SETTING] = scheduler
@@ -134,6 +149,8 @@ class MassIDEApp(ExtensionApp):
         """Stop the deployment workers (they start again with the next server) and close the database."""
         if getattr(self, "scheduler_tick", None) is not None:
             self.scheduler_tick.stop()
+        if self.settings.get(RETRIEVALS_SETTING) is not None:
+            self.settings[RETRIEVALS_SETTING].shut_down()
         self.stop_deployments()
         workspace = self.settings.get(WORKSPACE_SETTING)
         if workspace is not None:

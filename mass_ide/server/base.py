@@ -21,11 +21,14 @@ from tornado import web
 from tornado.web import HTTPError
 
 from mass_ide.core.data.files import human_size
+from mass_ide.core.data.pacs.nodes import PacsNode
+from mass_ide.core.data.pacs.retrievals import Retrievals
 from mass_ide.core.errors import (
     Conflict,
     InvalidInput,
     MassError,
     NotFound,
+    RemoteUnavailable,
     WorkerUnavailable,
 )
 from mass_ide.core.runs.scheduler import RunScheduler
@@ -34,7 +37,7 @@ from mass_ide.core.workspace import Workspace
 from mass_ide.server.views import without_server_folders
 
 ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, NotFound: HTTPStatus.NOT_FOUND, Conflict: HTTPStatus.CONFLICT,
-                WorkerUnavailable: HTTPStatus.BAD_GATEWAY}
+                WorkerUnavailable: HTTPStatus.BAD_GATEWAY, RemoteUnavailable: HTTPStatus.BAD_GATEWAY}
 
 API_PREFIX = "mass-ide/api"  # every route lives under <base_url>/mass-ide/api/
 WORKSPACE_SETTING = "mass_ide_workspace"
@@ -42,6 +45,8 @@ SCHEDULER_SETTING = "mass_ide_scheduler"
 SUPERVISOR_SETTING = "mass_ide_deployments"
 LIMITS_SETTING = "mass_ide_body_limits"
 USER_SETTING = "mass_ide_user_name"
+PACS_NODES_SETTING = "mass_ide_pacs_nodes"
+RETRIEVALS_SETTING = "mass_ide_retrievals"
 LARGEST_ROW_ID = 2**63 - 1  # SQLite's integer keys
 SINGLE_USER_PROVIDERS = "jupyter_server."  # its own identity providers: whoever holds the token or password
 
@@ -120,6 +125,16 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
     def supervisor(self) -> DeploymentSupervisor:
         """The deployment supervisor the extension app started (it recovered the workers a previous server left)."""
         return self.settings[SUPERVISOR_SETTING]
+
+    @property
+    def pacs_nodes(self) -> dict[str, PacsNode]:
+        """The PACS nodes of MassIDEApp.pacs_nodes, by name."""
+        return self.settings[PACS_NODES_SETTING]
+
+    @property
+    def retrievals(self) -> Retrievals:
+        """The PACS retrievals this server started."""
+        return self.settings[RETRIEVALS_SETTING]
 
     @property
     def root_dir(self) -> str:

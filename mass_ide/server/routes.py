@@ -57,6 +57,15 @@ from mass_ide.server.model_handlers import (
     ModelVersionsHandler,
     RunRegisterHandler,
 )
+from mass_ide.server.pacs_handlers import (
+    PacsEchoHandler,
+    PacsNodesHandler,
+    PacsSeriesSearchHandler,
+    PacsStudySearchHandler,
+    RetrievalCancelHandler,
+    RetrievalHandler,
+    RetrievalsHandler,
+)
 from mass_ide.server.run_handlers import (
     ProjectConfigHandler,
     RunCancelHandler,
@@ -85,6 +94,8 @@ MODEL_VERSION = r"(?P<version>[^/]+)"  # a number, "latest" or "@alias"
 ALIAS = r"(?P<alias>[^/]+)"
 DEPLOYMENT_ID = r"(?P<deployment_id>\d+)"
 PREDICTION_ID = r"(?P<prediction_id>[^/]+)"
+PACS_NODE = r"(?P<node>[A-Za-z0-9][A-Za-z0-9_.-]*)"
+RETRIEVAL_ID = r"(?P<retrieval_id>[0-9a-f]{12})"
 
 ROUTES = [
     ("templates", TemplatesHandler),
@@ -143,6 +154,13 @@ ROUTES = [
     (f"deployments/{DEPLOYMENT_ID}/predict", PredictHandler),
     (f"deployments/{DEPLOYMENT_ID}/evaluate", EvaluateHandler),
     (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/slice", PredictionSliceHandler),
+    ("pacs/nodes", PacsNodesHandler),
+    (f"pacs/nodes/{PACS_NODE}/echo", PacsEchoHandler),
+    (f"pacs/nodes/{PACS_NODE}/studies/search", PacsStudySearchHandler),
+    (f"pacs/nodes/{PACS_NODE}/series/search", PacsSeriesSearchHandler),
+    (f"projects/{PROJECT_ID}/retrievals", RetrievalsHandler),
+    (f"retrievals/{RETRIEVAL_ID}", RetrievalHandler),
+    (f"retrievals/{RETRIEVAL_ID}/cancel", RetrievalCancelHandler),
     ("openapi.json", OpenAPIHandler),
 ]
 

@@ -137,8 +137,13 @@ def stage_import(ws: Workspace, project_id: str, *, source: Path, salt: str,
         raise
 
 
-def commit_import(ws: Workspace, staged: StagedImport, *, name: str | None = None, user: str) -> Dataset:
-    """Record a staged import and move its folder into place, in one transaction."""
+def commit_import(ws: Workspace, staged: StagedImport, *, name: str | None = None, user: str,
+                  origin: dict | None = None) -> Dataset:
+    """Record a staged import and move its folder into place, in one transaction.
+
+    ``origin``: where the data came from beyond the file name (a PACS retrieval's node
+    and hashed UIDs), kept in the import's audit row.
+    """
     report = staged.report
     project = get_project(ws, staged.project_id)
     try:
@@ -172,7 +177,8 @@ def commit_import(ws: Workspace, staged: StagedImport, *, name: str | None = Non
             audit.record(ws.db, user=user, action="dataset.import", target=f"dataset:{dataset_id}",
                          detail={"project": project.id, "source": report.source_name, "items": len(report.items),
                                  "deidentified": bool(report.deidentification),
-                                 "deidentification_options": report.deidentification.get("options")})
+                                 "deidentification_options": report.deidentification.get("options"),
+                                 **({"origin": origin} if origin else {})})
             staged.staging.rename(project.folder / folder)
     finally:
         shutil.rmtree(staged.staging, ignore_errors=True)

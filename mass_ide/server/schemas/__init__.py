@@ -1,7 +1,7 @@
 """JSON schemas of request bodies and responses, shared by validation and the OpenAPI document, one module
 per stage; :data:`COMPONENTS` names them for ``#/components/schemas/<name>`` references."""
 
-from mass_ide.server.schemas import common, data, deployments, models, projects, runs
+from mass_ide.server.schemas import common, data, deployments, models, pacs, projects, runs
 from mass_ide.server.schemas.common import BINARY, PNG, ZIP
 
 __all__ = ["BINARY", "COMPONENTS", "PNG", "ZIP"]
@@ -59,4 +59,5 @@ COMPONENTS = {
     "Scored": deployments.SCORED,
     "ExportedFile": models.EXPORTED_FILE,
     "ExportReport": models.EXPORT_REPORT,
+    **pacs.COMPONENTS,
 }
