@@ -1,3 +1,8 @@
+/**
+ * The annotation state model. Listing items (`itemList`), masks (`segmentation`) and suggestions (`prelabel`)
+ * live apart; the rest stays one piece because moving between items first saves the class, and a saved class
+ * replaces the item on show and its entry in the list: navigation and label saving share one state.
+ */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -5,11 +10,9 @@ import { errorMessage } from '../api';
 import { exportDecathlon, freezeVersion, getDataset, ItemOrder, labelsCSVURL, listItems } from '../data/client';
 import { IDataset, IVersion } from '../data/types';
 import { AnnotationScheme, getAnnotation, getItem, getScheme, IAnnotation, IItem, isConflict, saveLabel } from './api';
+import { fetchItemList, isAnnotated } from './itemList';
 import { PrelabelModel } from './prelabel';
 import { SaveState, SegmentationModel } from './segmentation';
-
-/** Items fetched per request while listing a dataset. */
-const PAGE_SIZE = 500;
 
 /** What the view does with the dataset: assign classes, paint masks, or explain why neither. */
 export type AnnotationMode = 'classify' | 'segment' | 'unsupported';
@@ -403,19 +406,11 @@ export class AnnotationModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  /** Fetch the list of items to walk through, a page at a time. */
+  /** Fetch the list of items to walk through. */
   private async _fetchItems(): Promise<void> {
-    const items: IItem[] = [];
-    const unlabelled = this._unlabelledOnly;
-    const order = this._order;
-    let page = await listItems(this.datasetId, { offset: 0, limit: PAGE_SIZE, unlabelled, order });
-    items.push(...page.items);
-    while (page.items.length > 0 && items.length < page.total) {
-      page = await listItems(this.datasetId, { offset: items.length, limit: PAGE_SIZE, unlabelled, order });
-      items.push(...page.items);
-    }
-    this._items = items;
-    this._labelled = page.labelled;
+    const list = await fetchItemList(this.datasetId, this._unlabelledOnly, this._order);
+    this._items = list.items;
+    this._labelled = list.labelled;
   }
 
   /** PUT the latest pending class from the version the item is at. True when saved. */
@@ -510,9 +505,4 @@ export class AnnotationModel implements IDisposable {
   private _segmentation: SegmentationModel | null = null;
   private _startItemId: number | null;
   private _unlabelledOnly = false;
-}
-
-/** Whether an item has a class or a mask. */
-function isAnnotated(item: IItem): boolean {
-  return item.annotation ? (item.annotation.label ?? null) !== null || item.annotation.has_mask === true : false;
 }

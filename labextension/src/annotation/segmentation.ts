@@ -1,53 +1,36 @@
+/**
+ * The segmentation state model. Undo/redo (`MaskHistory`) and saving (`MaskSaves`) live apart; the rest
+ * stays one piece because the slice on show, its mask, the tools and the history share one state.
+ */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { errorMessage } from '../api';
-import {
-  Axis,
-  getAnnotation,
-  IAnnotation,
-  IItem,
-  IMaskClass,
-  isConflict,
-  ISliceRef,
-  maskEndPoint,
-  requestBlob,
-  saveMaskSlice,
-  sliceEndPoint
-} from './api';
+import { Axis, getAnnotation, IAnnotation, IItem, IMaskClass, ISliceRef } from './api';
+import { ISnapshot, MaskHistory } from './maskHistory';
 import { floodFill, IMaskSlice, IPoint, IRegion, paintLine } from './masks';
-import { decodeGreyPNG, encodeGreyPNG } from './png';
-import { IMAGE_WINDOW, ISliceGeometry, IWindow, sliceGeometry, VOLUME_WINDOW, windowArgument } from './slices';
+import { MaskSaves, SaveState } from './maskSaves';
+import {
+  fetchMaskSlice,
+  fetchSliceImage,
+  IMAGE_WINDOW,
+  ISliceGeometry,
+  IWindow,
+  sliceGeometry,
+  VOLUME_WINDOW
+} from './slices';
+
+export type { SaveState };
 
 /** What a left-button drag or click does. */
 export type Tool = 'brush' | 'eraser' | 'fill';
-
-/** Where the page's strokes stand against the server. */
-export type SaveState = 'saved' | 'unsaved' | 'saving' | 'conflict' | 'error';
 
 /** Save this long after the last stroke ends. */
 const AUTOSAVE_DELAY_MS = 500;
 /** Re-render the slice this long after the window last changed (while dragging). */
 const WINDOW_DELAY_MS = 120;
-/** Undo steps kept per item. */
-const HISTORY_LIMIT = 50;
 export const MIN_BRUSH = 1;
 export const MAX_BRUSH = 64;
-
-/** A slice's local values that the server does not have yet. */
-interface IPendingSlice {
-  itemId: number;
-  slice: ISliceRef;
-  mask: IMaskSlice;
-  /** Bumped by every edit, so a save knows whether the slice changed while it ran. */
-  edits: number;
-}
-
-/** One undo or redo step: a slice and its values before the change. */
-interface ISnapshot {
-  slice: ISliceRef;
-  values: Uint8Array;
-}
 
 /**
  * The segmentation of one item at a time: the slice on show, its mask, the
@@ -57,10 +40,10 @@ interface ISnapshot {
  * change made on another slice or axis shows that slice first. Slices of two
  * axes cross, so the steps are undone strictly in reverse order.
  *
- * Strokes change the mask slice in place and land in a pending list; a save
- * PUTs each pending slice with the annotation version it started from. On a
- * 409 nothing local is dropped: the pending slices stay until the user picks
- * `reloadTheirs()` or `keepMine()`.
+ * Strokes change the mask slice in place and land in a pending list
+ * (`MaskSaves`); a save PUTs each pending slice with the annotation version
+ * it started from. On a 409 nothing local is dropped: the pending slices stay
+ * until the user picks `reloadTheirs()` or `keepMine()`.
  */
 export class SegmentationModel implements IDisposable {
   constructor(readonly classes: readonly IMaskClass[]) {
@@ -153,30 +136,30 @@ export class SegmentationModel implements IDisposable {
   }
 
   get saveState(): SaveState {
-    return this._saveState;
+    return this._saves.state;
   }
 
   /** The server's conflict or error message, or null. */
   get message(): string | null {
-    return this._message;
+    return this._saves.message;
   }
 
   /** Whether some strokes are not saved yet. */
   get hasUnsaved(): boolean {
-    return this._pending.size > 0;
+    return this._saves.hasUnsaved;
   }
 
   /** The annotation version the next save starts from. */
   get version(): number {
-    return this._version;
+    return this._saves.version;
   }
 
   get canUndo(): boolean {
-    return this._undo.length > 0;
+    return this._history.canUndo;
   }
 
   get canRedo(): boolean {
-    return this._redo.length > 0;
+    return this._history.canRedo;
   }
 
   get isDisposed(): boolean {
@@ -190,10 +173,10 @@ export class SegmentationModel implements IDisposable {
   async open(item: IItem): Promise<void> {
     const kindChanged = this._item?.kind !== item.kind;
     this._item = item;
-    this._version = item.annotation?.version ?? 0;
-    this._pending.clear();
-    this._clearHistory();
-    this._setSaveState('saved', null);
+    this._saves.version = item.annotation?.version ?? 0;
+    this._saves.clear();
+    this._history.clear();
+    this._saves.setState('saved', null);
     if (kindChanged) {
       this._window = item.kind === 'volume' ? VOLUME_WINDOW : IMAGE_WINDOW;
     }
@@ -227,8 +210,8 @@ export class SegmentationModel implements IDisposable {
       return;
     }
     this.endStroke();
-    if (this._pending.size > 0) {
-      this._scheduleSave(0);
+    if (this._saves.hasUnsaved) {
+      this._saves.schedule(0);
     }
     this._index = next;
     await this._load();
@@ -315,7 +298,7 @@ export class SegmentationModel implements IDisposable {
     if (changed) {
       this._edited();
     } else {
-      this._undo.pop();
+      this._history.undo.pop();
     }
   }
 
@@ -330,18 +313,18 @@ export class SegmentationModel implements IDisposable {
       this._maskChanged.emit(region);
       this._edited();
     } else {
-      this._undo.pop();
+      this._history.undo.pop();
     }
   }
 
   /** Undo the item's last change, showing its slice first. */
   undo(): Promise<void> {
-    return this._restore(this._undo, this._redo);
+    return this._restore(this._history.undo, this._history.redo);
   }
 
   /** Redo the last undone change, showing its slice first. */
   redo(): Promise<void> {
-    return this._restore(this._redo, this._undo);
+    return this._restore(this._history.redo, this._history.undo);
   }
 
   /**
@@ -349,9 +332,7 @@ export class SegmentationModel implements IDisposable {
    * them, false on a conflict or an error (the slices stay pending).
    */
   flush(): Promise<boolean> {
-    window.clearTimeout(this._saveTimer);
-    this._saves = this._saves.then(() => this._saveAll());
-    return this._saves;
+    return this._saves.flush();
   }
 
   /** After a conflict: drop the local strokes and show what the server has. */
@@ -359,12 +340,12 @@ export class SegmentationModel implements IDisposable {
     if (!this._item) {
       return;
     }
-    await this._saves;
+    await this._saves.settled();
     const annotation = await getAnnotation(this._item.id);
-    this._version = annotation.version;
-    this._pending.clear();
-    this._clearHistory();
-    this._setSaveState('saved', null);
+    this._saves.version = annotation.version;
+    this._saves.clear();
+    this._history.clear();
+    this._saves.setState('saved', null);
     await this._load();
   }
 
@@ -373,14 +354,14 @@ export class SegmentationModel implements IDisposable {
     if (!this._item) {
       return false;
     }
-    await this._saves;
+    await this._saves.settled();
     try {
-      this._version = (await getAnnotation(this._item.id)).version;
+      this._saves.version = (await getAnnotation(this._item.id)).version;
     } catch (error) {
-      this._setSaveState('error', errorMessage(error));
+      this._saves.setState('error', errorMessage(error));
       return false;
     }
-    this._setSaveState('unsaved', null);
+    this._saves.setState('unsaved', null);
     return this.flush();
   }
 
@@ -389,7 +370,7 @@ export class SegmentationModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    window.clearTimeout(this._saveTimer);
+    this._saves.dispose();
     window.clearTimeout(this._imageTimer);
     this._image?.close();
     Signal.clearData(this);
@@ -401,17 +382,9 @@ export class SegmentationModel implements IDisposable {
   }
 
   private _pushUndo(): void {
-    if (!this._mask) {
-      return;
+    if (this._mask) {
+      this._history.push({ axis: this._axis, index: this._index }, this._mask.values);
     }
-    this._undo.push({ slice: { axis: this._axis, index: this._index }, values: this._mask.values.slice() });
-    this._undo.splice(0, this._undo.length - HISTORY_LIMIT);
-    this._redo.length = 0;
-  }
-
-  private _clearHistory(): void {
-    this._undo.length = 0;
-    this._redo.length = 0;
   }
 
   /**
@@ -445,68 +418,8 @@ export class SegmentationModel implements IDisposable {
     if (!this._item || !this._mask) {
       return;
     }
-    const pending = this._pending.get(this._key);
-    if (pending) {
-      pending.edits++;
-    } else {
-      this._pending.set(this._key, {
-        itemId: this._item.id,
-        slice: { axis: this._axis, index: this._index },
-        mask: this._mask,
-        edits: 1
-      });
-    }
-    if (this._saveState === 'conflict') {
-      // Kept in the page until the user picks "Reload theirs" or "Keep mine".
-      this._changed.emit();
-      return;
-    }
-    this._setSaveState('unsaved', null);
-    this._scheduleSave(AUTOSAVE_DELAY_MS);
-  }
-
-  private _scheduleSave(delay: number): void {
-    window.clearTimeout(this._saveTimer);
-    this._saveTimer = window.setTimeout(() => void this.flush(), delay);
-  }
-
-  /** PUT the pending slices one by one, each from the version the last one returned. */
-  private async _saveAll(): Promise<boolean> {
-    if (this._saveState === 'conflict') {
-      return false;
-    }
-    for (const [key, pending] of this._pending) {
-      if (this._isDisposed) {
-        return false;
-      }
-      const edits = pending.edits;
-      this._setSaveState('saving', null);
-      try {
-        const { values, columns, rows } = pending.mask;
-        const png = await encodeGreyPNG(values, columns, rows);
-        const annotation = await saveMaskSlice(pending.itemId, pending.slice, png, this._version);
-        this._version = annotation.version;
-        if (pending.edits === edits) {
-          this._pending.delete(key);
-        }
-        this._saved.emit(annotation);
-      } catch (error) {
-        this._setSaveState(isConflict(error) ? 'conflict' : 'error', errorMessage(error));
-        return false;
-      }
-    }
-    if (this._pending.size > 0) {
-      // Painted on while saving: save those strokes too.
-      return this._saveAll();
-    }
-    this._setSaveState('saved', null);
-    return true;
-  }
-
-  private _setSaveState(state: SaveState, message: string | null): void {
-    this._saveState = state;
-    this._message = message;
-    this._changed.emit();
+    const slice = { axis: this._axis, index: this._index };
+    this._saves.edited(this._key, this._item.id, slice, this._mask, AUTOSAVE_DELAY_MS);
   }
 
   /** Fetch the slice on show and its mask (the local one when it has unsaved strokes). */
@@ -521,11 +434,11 @@ export class SegmentationModel implements IDisposable {
       return;
     }
     const slice = { axis: this._axis, index: this._index };
-    const pending = this._pending.get(this._key);
+    const pending = this._saves.pendingMask(this._key);
     try {
       const [image, mask] = await Promise.all([
         this._fetchImage(item.id, slice),
-        pending ? Promise.resolve(pending.mask) : this._fetchMask(item.id, slice)
+        pending ? Promise.resolve(pending) : fetchMaskSlice(item.id, slice)
       ]);
       if (request !== this._loads) {
         image.close();
@@ -582,14 +495,8 @@ export class SegmentationModel implements IDisposable {
     this._imageTimer = window.setTimeout(() => void this._loadImage(), WINDOW_DELAY_MS);
   }
 
-  private async _fetchImage(itemId: number, slice: ISliceRef): Promise<ImageBitmap> {
-    const png = await requestBlob(sliceEndPoint(itemId, slice, windowArgument(this._window)));
-    return createImageBitmap(png);
-  }
-
-  private async _fetchMask(itemId: number, slice: ISliceRef): Promise<IMaskSlice> {
-    const { values, columns, rows } = await decodeGreyPNG(await requestBlob(maskEndPoint(itemId, slice)));
-    return { values, columns, rows };
+  private _fetchImage(itemId: number, slice: ISliceRef): Promise<ImageBitmap> {
+    return fetchSliceImage(itemId, slice, this._window);
   }
 
   private _activeClass: number;
@@ -597,6 +504,7 @@ export class SegmentationModel implements IDisposable {
   private _brushSize = 4;
   private _changed = new Signal<this, void>(this);
   private _geometry: ISliceGeometry | null = null;
+  private _history = new MaskHistory();
   private _image: ImageBitmap | null = null;
   private _imageChanged = new Signal<this, void>(this);
   private _images = 0;
@@ -609,17 +517,10 @@ export class SegmentationModel implements IDisposable {
   private _loads = 0;
   private _mask: IMaskSlice | null = null;
   private _maskChanged = new Signal<this, IRegion | null>(this);
-  private _message: string | null = null;
   private _opacity = 0.5;
-  private _pending = new Map<string, IPendingSlice>();
-  private _redo: ISnapshot[] = [];
   private _saved = new Signal<this, IAnnotation>(this);
-  private _saves: Promise<boolean> = Promise.resolve(true);
-  private _saveState: SaveState = 'saved';
-  private _saveTimer = 0;
+  private _saves = new MaskSaves(() => this._changed.emit(), annotation => this._saved.emit(annotation));
   private _stroke: { changed: boolean } | null = null;
   private _tool: Tool = 'brush';
-  private _undo: ISnapshot[] = [];
-  private _version = 0;
   private _window: IWindow = VOLUME_WINDOW;
 }

@@ -1,4 +1,6 @@
-import { Axis, IItem } from './api';
+import { Axis, IItem, ISliceRef, maskEndPoint, requestBlob, sliceEndPoint } from './api';
+import { IMaskSlice } from './masks';
+import { decodeGreyPNG } from './png';
 
 /** The slice directions, in the order the view switch shows them. */
 export const AXES: readonly Axis[] = ['axial', 'coronal', 'sagittal'];
@@ -105,4 +107,16 @@ export function classColour(value: number): readonly [number, number, number] {
 /** The CSS colour of mask value `value`, for a swatch. */
 export function classCSSColour(value: number): string {
   return `rgb(${classColour(value).join(' ')})`;
+}
+
+/** The rendered slice of an item, in a display window. */
+export async function fetchSliceImage(itemId: number, slice: ISliceRef, window: IWindow): Promise<ImageBitmap> {
+  const png = await requestBlob(sliceEndPoint(itemId, slice, windowArgument(window)));
+  return createImageBitmap(png);
+}
+
+/** The saved mask of one slice of an item. */
+export async function fetchMaskSlice(itemId: number, slice: ISliceRef): Promise<IMaskSlice> {
+  const { values, columns, rows } = await decodeGreyPNG(await requestBlob(maskEndPoint(itemId, slice)));
+  return { values, columns, rows };
 }

@@ -7,10 +7,12 @@ import { CommandIDs } from '../commandIds';
 import { ProjectsModel } from '../model';
 import { ProgressBar } from './charts';
 import { AnnotateButton, SampleDataButton } from './datasetList';
+import { DeidentificationOptions } from './deidentificationOptions';
+import { droppedEntries, folderFiles, pickedFolders } from './droppedFiles';
 import { useRequest } from './hooks';
 import { IFolderFile, IImportEntry, ImportModel, isFinished } from './importModel';
 import { ImportReport } from './report';
-import { BASIC_PROFILE, DeidDates, formatBytes, IDeidOptions } from './types';
+import { BASIC_PROFILE, formatBytes, IDeidOptions } from './types';
 
 /** What Mass IDE imports, in words. */
 const SUPPORTED =
@@ -128,105 +130,6 @@ function SampleDataOffer({ model, projects }: { model: ImportModel; projects: Pr
       </span>
       <SampleDataButton projectId={model.projectId} onAdded={datasets => model.addFinished(SAMPLE_SOURCE, datasets)} />
     </div>
-  );
-}
-
-/** The files and folders of a drop; read them before the drop event ends. */
-function droppedEntries(transfer: DataTransfer): { files: File[]; folders: FileSystemDirectoryEntry[] } {
-  const files: File[] = [];
-  const folders: FileSystemDirectoryEntry[] = [];
-  for (const item of Array.from(transfer.items)) {
-    if (item.kind !== 'file') {
-      continue;
-    }
-    const entry = item.webkitGetAsEntry();
-    if (entry?.isDirectory) {
-      folders.push(entry as FileSystemDirectoryEntry);
-      continue;
-    }
-    const file = item.getAsFile();
-    if (file) {
-      files.push(file);
-    }
-  }
-  return { files, folders };
-}
-
-/** Every file under a dropped folder, with its path from the folder on ("series/IM0001.dcm"); hidden ones stay. */
-async function folderFiles(folder: FileSystemDirectoryEntry): Promise<IFolderFile[]> {
-  const found: IFolderFile[] = [];
-  const walk = async (directory: FileSystemDirectoryEntry, prefix: string): Promise<void> => {
-    const reader = directory.createReader();
-    for (;;) {
-      const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-      if (batch.length === 0) {
-        return;
-      }
-      for (const entry of batch.filter(child => !child.name.startsWith('.'))) {
-        const path = `${prefix}/${entry.name}`;
-        if (entry.isDirectory) {
-          await walk(entry as FileSystemDirectoryEntry, path);
-        } else {
-          const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-          found.push({ path, file });
-        }
-      }
-    }
-  };
-  await walk(folder, folder.name);
-  return found;
-}
-
-/** The files a folder picker chose, grouped by the folder they came from. */
-function pickedFolders(files: File[]): Map<string, IFolderFile[]> {
-  const folders = new Map<string, IFolderFile[]>();
-  for (const file of files) {
-    const path = file.webkitRelativePath || file.name;
-    if (path.split('/').some(part => part.startsWith('.'))) {
-      continue;
-    }
-    const top = path.split('/')[0];
-    folders.set(top, [...(folders.get(top) ?? []), { path, file }]);
-  }
-  return folders;
-}
-
-/** The two DICOM de-identification options (PS3.15 Annex E) the next imports use, each with what it does. */
-function DeidentificationOptions(props: {
-  options: IDeidOptions;
-  onChange: (options: IDeidOptions) => void;
-}): JSX.Element {
-  const { options, onChange } = props;
-  return (
-    <fieldset className="mass-DeidOptions">
-      <legend className="mass-Field-label">DICOM de-identification (PS3.15 Basic Profile) options</legend>
-      <label className="mass-Check mass-DeidOptions-option">
-        <input
-          type="checkbox"
-          checked={options.clean_descriptors}
-          onChange={event => onChange({ ...options, clean_descriptors: event.target.checked })}
-        />
-        Keep cleaned descriptions (Clean Descriptors Option)
-      </label>
-      <div className="mass-Field-hint">
-        Descriptions keep only imaging words (“ABDOMEN VENOUS 5mm”); names, wards and notes go.
-      </div>
-      <label className="mass-Check mass-DeidOptions-option">
-        Dates
-        <select
-          className="jp-mod-styled"
-          aria-label="Dates"
-          value={options.dates}
-          onChange={event => onChange({ ...options, dates: event.target.value as DeidDates })}
-        >
-          <option value="remove">Remove (Basic Profile)</option>
-          <option value="shift">Shift per patient (Modified Dates Option)</option>
-        </select>
-      </label>
-      <div className="mass-Field-hint">
-        Shift: a patient's dates move back by one secret number of days, so intervals between studies stay.
-      </div>
-    </fieldset>
   );
 }
 

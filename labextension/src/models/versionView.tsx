@@ -10,11 +10,12 @@ import { plural } from '../data/types';
 import { className, formatDate } from '../format';
 import { Tile } from '../shared/report';
 import { downloadURL } from './client';
+import { ExportReport, parityFound, toleranceText } from './exportReport';
 import { columnRange, formatMetric, keyMetrics } from './format';
 import { Markdown } from './markdown';
 import { Select } from './select';
 import { ModelsPanelModel } from './panelModel';
-import { IExportedFile, IExportReport, IParityCase, ISignature, IVersion, Runtime } from './types';
+import { IExportedFile, IExportReport, ISignature, IVersion, Runtime } from './types';
 
 /** The aliases a version can be given from the panel. */
 const ALIASES = ['production', 'staging'];
@@ -49,22 +50,6 @@ async function confirmDelete(version: IVersion): Promise<boolean> {
     defaultButton: 0
   });
   return answer.button.accept;
-}
-
-/** A format's tolerance in words: "max abs ≤ 1e-3, Dice ≥ 0.99". */
-function toleranceText(file: IExportedFile): string {
-  const tolerance = file.tolerance;
-  if (tolerance?.max_abs_diff === undefined) {
-    return '';
-  }
-  const dice = tolerance.dice == null ? '' : `, Dice ≥ ${tolerance.dice}`;
-  return `max abs ≤ ${tolerance.max_abs_diff.toExponential(0)}${dice}`;
-}
-
-/** What the parity check found for a format or one of its cases, in words: "max abs 2.1e-1, Dice 0.9312". */
-function parityFound(found: IExportedFile | IParityCase): string {
-  const diff = typeof found.max_abs_diff === 'number' ? found.max_abs_diff.toExponential(1) : 'not finite';
-  return `max abs ${diff}${typeof found.dice === 'number' ? `, Dice ${found.dice.toFixed(4)}` : ''}`;
 }
 
 /** Ask before deploying a format whose export failed its parity check; true to deploy anyway (audited). */
@@ -301,95 +286,6 @@ function SignatureSummary({ signature }: { signature: ISignature }): JSX.Element
     <p className="mass-Signature">
       Takes {takes}; gives {gives}.
     </p>
-  );
-}
-
-/** A format's verdict: Passed or Failed with its tolerance (nothing when it was not exported). */
-function ParityVerdict({ file }: { file: IExportedFile | undefined }): JSX.Element {
-  if (!file || file.error || file.passed === null) {
-    return <span>—</span>;
-  }
-  if (file.passed === undefined) {
-    return <span title="Exported before parity verdicts: export again to check it">not checked</span>;
-  }
-  const tolerance = toleranceText(file);
-  return (
-    <span className="mass-ParityVerdict" title={`Tolerance: ${tolerance}`}>
-      <span className="mass-StatusBadge" data-status={file.passed ? 'completed' : 'failed'}>
-        {file.passed ? 'Passed' : 'Failed'}
-      </span>{' '}
-      <span className="mass-ParityVerdict-tolerance">{tolerance}</span>
-    </span>
-  );
-}
-
-/** One exported format's row: file, parity figures and verdict. */
-function ExportRow(props: { format: string; file: IExportedFile | undefined; masks: boolean }): JSX.Element {
-  const { format, file, masks } = props;
-  const diff = file?.max_abs_diff;
-  const cases = (file?.cases ?? []).map(found => `${found.name}: ${parityFound(found)}`).join('\n');
-  return (
-    <tr data-format={format} data-passed={file?.passed === undefined ? undefined : String(file.passed)}>
-      <th scope="row">{format}</th>
-      <td className="mass-ExportReport-file" title={file?.file}>
-        {file?.error ? <span className="mass-mod-error">{file.error}</span> : <code>{file?.file ?? '—'}</code>}
-      </td>
-      <td className="mass-mod-number mass-ExportReport-diff" title={cases || undefined}>
-        {typeof diff === 'number' ? diff.toExponential(2) : '—'}
-      </td>
-      {masks && (
-        <td className="mass-mod-number mass-ExportReport-dice">
-          {typeof file?.dice === 'number' ? file.dice.toFixed(4) : '—'}
-        </td>
-      )}
-      <td className="mass-ExportReport-verdict">
-        <ParityVerdict file={file} />
-      </td>
-    </tr>
-  );
-}
-
-/** The export report: each file, its parity with the torch model on realistic inputs, and the verdict. */
-function ExportReport({ report }: { report: IExportReport }): JSX.Element {
-  const masks = typeof report.onnx.dice === 'number' || typeof report.torchscript.dice === 'number';
-  const parity = report.parity;
-  const inputs =
-    parity?.cases && parity.input_shape
-      ? `${parity.cases.length} inputs of ${parity.input_shape.join('×')} (${parity.cases.join(', ')})`
-      : 'the example input';
-  return (
-    <section className="mass-RunSection mass-ExportReport">
-      <h2 className="mass-RunSection-title">
-        Export
-        <span className="mass-RunSection-note" title={report.parity?.compared}>
-          parity with the torch model's class probabilities{masks ? ' and masks' : ''} on {inputs}
-        </span>
-      </h2>
-      <table className="mass-RunTable mass-KeyTable">
-        <thead>
-          <tr>
-            <th>Format</th>
-            <th>File</th>
-            <th className="mass-mod-number">Max abs difference</th>
-            {masks && <th className="mass-mod-number">Mask Dice</th>}
-            <th>Parity</th>
-          </tr>
-        </thead>
-        <tbody>
-          <ExportRow format="TorchScript" file={report.torchscript} masks={masks} />
-          <ExportRow format="ONNX" file={report.onnx} masks={masks} />
-          <tr data-format="bundle">
-            <th scope="row">MONAI Bundle</th>
-            <td className="mass-ExportReport-file" title={report.bundle}>
-              <code>{report.bundle}</code>
-            </td>
-            <td className="mass-mod-number">—</td>
-            {masks && <td className="mass-mod-number">—</td>}
-            <td>—</td>
-          </tr>
-        </tbody>
-      </table>
-    </section>
   );
 }
 
