@@ -1,8 +1,5 @@
-import { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
-
-import { errorMessage, IProject, IProjectDetail, ITemplate, requestAPI, Schemas } from './api';
+import { IProject, IProjectDetail, ITemplate, requestAPI, Schemas } from './api';
+import { PolledModel } from './shared/polledModel';
 
 /** How often the project list refreshes while the page is visible. */
 const REFRESH_INTERVAL_MS = 10_000;
@@ -10,23 +7,12 @@ const REFRESH_INTERVAL_MS = 10_000;
 /**
  * The workspace's projects and the project templates.
  *
- * A poll keeps the project list fresh: it backs off while the server fails
- * and stands by while the page is hidden. Every change to this UI calls
- * `refresh()` at once rather than waiting for the next tick.
+ * A poll keeps the project list fresh (see `PolledModel`). Every change to
+ * this UI calls `refresh()` at once rather than waiting for the next tick.
  */
-export class ProjectsModel implements IDisposable {
+export class ProjectsModel extends PolledModel {
   constructor() {
-    this._poll = new Poll({
-      factory: () => this._fetchProjects(),
-      frequency: { interval: REFRESH_INTERVAL_MS, backoff: true, max: 6 * REFRESH_INTERVAL_MS },
-      name: 'mass-ide:projects',
-      standby: 'when-hidden'
-    });
-  }
-
-  /** Emitted whenever the projects, the templates or the error change. */
-  get changed(): ISignal<this, void> {
-    return this._changed;
+    super({ name: 'mass-ide:projects', interval: REFRESH_INTERVAL_MS });
   }
 
   /** The live projects, newest first. */
@@ -44,21 +30,12 @@ export class ProjectsModel implements IDisposable {
     return this._loaded;
   }
 
-  /** The last error talking to the server, or null. */
-  get error(): string | null {
-    return this._error;
-  }
-
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
-  }
-
   /** Fetch the templates once; later calls answer from memory. */
   async loadTemplates(): Promise<readonly ITemplate[]> {
     if (this._templates.length === 0) {
       const body = await requestAPI<Schemas['TemplateList']>('templates');
       this._templates = body.templates;
-      this._changed.emit();
+      this.emitChanged();
     }
     return this._templates;
   }
@@ -71,15 +48,6 @@ export class ProjectsModel implements IDisposable {
   /** The project with this id, if it is in the last fetched list. */
   project(id: string): IProject | undefined {
     return this._projects.find(project => project.id === id);
-  }
-
-  /** Fetch the project list now; an error is kept in `error`, not thrown. */
-  async refresh(): Promise<void> {
-    try {
-      await this._fetchProjects();
-    } catch {
-      // Recorded in `error`, which the sidebar shows.
-    }
   }
 
   /** Create a project from a template; throws an `APIError` with the server's message. */
@@ -103,38 +71,20 @@ export class ProjectsModel implements IDisposable {
     return requestAPI<IProjectDetail>(`projects/${encodeURIComponent(id)}`);
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._poll.dispose();
-    Signal.clearData(this);
-  }
-
   /** Fetch the project list; an answer older than a later request is dropped. */
-  private async _fetchProjects(): Promise<void> {
+  protected async fetch(): Promise<void> {
     const request = ++this._requests;
     try {
       const body = await requestAPI<Schemas['ProjectList']>('projects');
       if (request === this._requests) {
         this._projects = body.projects;
-        this._error = null;
       }
-    } catch (error) {
-      if (request === this._requests) {
-        this._error = errorMessage(error);
-      }
-      throw error;
     } finally {
       this._loaded = true;
-      this._changed.emit();
     }
   }
 
-  private _changed = new Signal<this, void>(this);
-  private _error: string | null = null;
   private _loaded = false;
-  private _poll: Poll;
   private _projects: IProject[] = [];
   private _requests = 0;
   private _templates: ITemplate[] = [];

@@ -1,5 +1,5 @@
 import type { Refines, Schemas } from '../api';
-import { Report } from '../training/types';
+import { Report } from '../shared/reportTypes';
 
 /*
  * The shapes of the registry and serving routes (models, versions,

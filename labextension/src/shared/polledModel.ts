@@ -42,6 +42,20 @@ export abstract class PolledModel implements IDisposable {
     Signal.clearData(this);
   }
 
+  /** Fetch now, without waiting for the next tick; an error is kept in `error`, not thrown. */
+  async refresh(): Promise<void> {
+    try {
+      await this.fetch();
+      this._error = null;
+    } catch (error) {
+      this._error = errorMessage(error);
+    } finally {
+      if (!this.isDisposed) {
+        this._changed.emit();
+      }
+    }
+  }
+
   /** Fetch what the model shows; throwing makes the poll back off. */
   protected abstract fetch(): Promise<void>;
 
@@ -65,7 +79,9 @@ export abstract class PolledModel implements IDisposable {
       this._error = errorMessage(error);
       throw error;
     } finally {
-      this._changed.emit();
+      if (!this.isDisposed) {
+        this._changed.emit();
+      }
     }
   }
 

@@ -3,7 +3,8 @@ import React from 'react';
 import { apiURL } from '../api';
 import { className, formatScore, formatShare } from '../format';
 import { Chart, themeColours, themeVar, translucent } from './chart';
-import { IClassificationReport, IRunResult, ISegmentationReport, PerClass } from '../training/types';
+import { IRunResult } from '../training/types';
+import { IClassificationReport, ISegmentationReport, PerClass } from './reportTypes';
 
 /** One headline figure. */
 export function Tile({ label, value, note }: { label: string; value: string; note?: string }): JSX.Element {
