@@ -14,6 +14,11 @@ export namespace CommandIDs {
   export const showSidebar = 'mass-ide:show-sidebar';
   /** Open a project's Import panel; args `{projectId?: string}` (asks which when missing). */
   export const importData = 'mass-ide:import-data';
+  /**
+   * Open a project's PACS panel (search studies, retrieve series as a de-identified dataset);
+   * args `{projectId?: string}` (asks which when missing).
+   */
+  export const openPacs = 'mass-ide:open-pacs';
   /** Open a dataset's view; args `{datasetId: number}`. */
   export const openDataset = 'mass-ide:open-dataset';
   /** Open a dataset's annotation view; args `{datasetId: number, itemId?: number}`. */

@@ -10,6 +10,7 @@ import { PALETTE_CATEGORY, registerCommands } from './commands';
 import { setupDataPanels } from './data/commands';
 import { ProjectsModel } from './model';
 import { setupModels } from './models';
+import { setupPacs } from './pacs';
 import { ProjectPanel } from './projectPanel';
 import { ProjectsSidebar } from './sidebar';
 import { setupTraining } from './training';
@@ -59,7 +60,7 @@ async function addTemplateEntries(
 /**
  * Mass IDE in JupyterLab: the Mass sidebar, one panel per open project,
  * Launcher cards for the project templates and command-palette entries; the
- * data, annotation, training and model panels set themselves up.
+ * data, PACS, annotation, training and model panels set themselves up.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'mass-ide:plugin',
@@ -79,6 +80,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(sidebar, 'left', { rank: 200 });
     registerCommands({ app, model, sidebar, tracker });
     setupDataPanels({ app, model, restorer, palette, category: PALETTE_CATEGORY });
+    setupPacs({ app, model, restorer, palette, category: PALETTE_CATEGORY });
     registerAnnotation({ app, restorer });
     setupTraining({ app, model, restorer, palette, category: PALETTE_CATEGORY });
     setupModels({ app, model, restorer, palette, rendermime, category: PALETTE_CATEGORY });

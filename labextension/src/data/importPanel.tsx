@@ -338,6 +338,23 @@ function ImportView({ model, projects, commands, fileBrowserSelection }: IImport
           </ul>
         </section>
       )}
+
+      {/* After the imports, so that what is under way keeps its place on the page. */}
+      <section className="mass-PacsImport">
+        <h2 className="mass-SubTitle">From the PACS</h2>
+        <div className="mass-ServerImport-row">
+          <p className="mass-Hint mass-PacsImport-text">
+            Search the hospital's PACS by patient, date or accession number and retrieve series into this
+            project, de-identified.
+          </p>
+          <button
+            className="jp-mod-styled"
+            onClick={() => void commands.execute(CommandIDs.openPacs, { projectId: model.projectId })}
+          >
+            Search the PACS…
+          </button>
+        </div>
+      </section>
     </div>
   );
 }

@@ -1,0 +1,80 @@
+/** The PACS routes of the Mass IDE API: nodes, connection checks, study and series searches, retrievals. */
+import { requestAPI, Schemas } from '../api';
+
+/** A PACS node of `MassIDEApp.pacs_nodes` (its login is never sent). */
+export type IPacsNode = Schemas['PacsNode'];
+
+/** The answer of a connection test: one check per protocol the node has. */
+export type IConnectionCheck = Schemas['ConnectionCheck'];
+
+/** What a study search filters by; empty fields match everything. */
+export type IStudySearch = Schemas['StudySearch'];
+
+/** A study as the PACS answered it (patient details shown, never stored). */
+export type IPacsStudy = Schemas['PacsStudy'];
+
+/** A series of a study; `images` is false for reports, presentation states and the like. */
+export type IPacsSeries = Schemas['PacsSeries'];
+
+/** What a retrieval fetches and how its dataset is de-identified. */
+export type INewRetrieval = Schemas['NewRetrieval'];
+
+/** A retrieval's progress, as the server reports it. */
+export type IRetrieval = Schemas['Retrieval'];
+
+/** Where a retrieval stands. */
+export type RetrievalState = IRetrieval['state'];
+
+/** The path of a node's route. */
+function nodePath(node: string, rest: string): string {
+  return `pacs/nodes/${encodeURIComponent(node)}/${rest}`;
+}
+
+/** The path of a project's retrievals. */
+function retrievalsPath(projectId: string): string {
+  return `projects/${encodeURIComponent(projectId)}/retrievals`;
+}
+
+/** The configured PACS nodes. */
+export async function listNodes(): Promise<IPacsNode[]> {
+  return (await requestAPI<Schemas['PacsNodeList']>('pacs/nodes')).nodes;
+}
+
+/** Test the connection to a node: QIDO-RS and/or C-ECHO, each saying what worked or failed. */
+export function testConnection(node: string): Promise<IConnectionCheck> {
+  return requestAPI<IConnectionCheck>(nodePath(node, 'echo'), { method: 'POST', body: '{}' });
+}
+
+/** The node's studies matching `filters`, newest first (the filters travel in the body, never in a URL). */
+export async function searchStudies(node: string, filters: IStudySearch): Promise<IPacsStudy[]> {
+  const body = JSON.stringify(filters);
+  return (await requestAPI<Schemas['PacsStudyList']>(nodePath(node, 'studies/search'), { method: 'POST', body }))
+    .studies;
+}
+
+/** The series of one study on a node. */
+export async function searchSeries(node: string, studyUid: string): Promise<IPacsSeries[]> {
+  const body = JSON.stringify({ study_uid: studyUid });
+  return (await requestAPI<Schemas['PacsSeriesList']>(nodePath(node, 'series/search'), { method: 'POST', body }))
+    .series;
+}
+
+/** Start retrieving series into a new de-identified dataset of the project. */
+export function startRetrieval(projectId: string, retrieval: INewRetrieval): Promise<IRetrieval> {
+  return requestAPI<IRetrieval>(retrievalsPath(projectId), { method: 'POST', body: JSON.stringify(retrieval) });
+}
+
+/** The retrievals this server started for the project, newest first. */
+export async function listRetrievals(projectId: string): Promise<IRetrieval[]> {
+  return (await requestAPI<Schemas['RetrievalList']>(retrievalsPath(projectId))).retrievals;
+}
+
+/** Cancel a retrieval: it stops after the instance being fetched and imports nothing. */
+export function cancelRetrieval(retrievalId: string): Promise<IRetrieval> {
+  return requestAPI<IRetrieval>(`retrievals/${encodeURIComponent(retrievalId)}/cancel`, { method: 'POST' });
+}
+
+/** Whether a retrieval is still under way. */
+export function isActive(state: RetrievalState): boolean {
+  return state === 'fetching' || state === 'importing';
+}

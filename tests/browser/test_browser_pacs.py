@@ -1,0 +1,247 @@
+"""The PACS panel in a real JupyterLab against a real Orthanc, driven in Debian's Chromium.
+
+The lab of this module is its own Jupyter server with two PACS nodes configured (one
+DICOMweb, one DIMSE, both the session's Orthanc from ``tests/conftest.py``); the shared
+lab of ``conftest.py`` has none, and shows how to configure one.
+"""
+
+import json
+import re
+
+import pytest
+from dicom_fixtures import write_ct_series
+from pacs_fixtures import free_port, write_report
+from pages import LAST_RESORT_MS, OUTPUT, TOKEN, hide_toasts, switch_theme
+from playwright.sync_api import expect
+from pydicom import dcmread
+from servers import start_jupyter_server
+
+from mass_ide.core import projects
+from mass_ide.core.data import datasets
+from mass_ide.core.workspace import Workspace
+
+PROJECT = "PACS study"
+PATIENT = {"PatientName": "Browserby^Pacsworth", "PatientID": "PID-BROWSER-PACS", "AccessionNumber": "ACCBRW0001",
+           "StudyDescription": "CT ABDOMEN"}
+
+
+@pytest.fixture(scope="module")
+def pacs_study(orthanc, tmp_path_factory):
+    """A CT series and a report of one study, stored in Orthanc under a patient no other test uses."""
+    folder = tmp_path_factory.mktemp("pacs-browser")
+    series = write_ct_series(folder / "ct", count=6, description="ABDOMEN VENOUS", extra=PATIENT)
+    report = folder / "report.dcm"
+    write_report(report, study_uid=series.study_uid)
+    ds = dcmread(report)
+    for keyword, value in PATIENT.items():
+        setattr(ds, keyword, value)
+    ds.save_as(report, enforce_file_format=True)
+    orthanc.upload([*series.files, report])
+    return series
+
+
+@pytest.fixture(scope="module")
+def pacs_lab(orthanc, pacs_study, tmp_path_factory):
+    """A JupyterLab with Mass IDE whose MassIDEApp.pacs_nodes name the session's Orthanc, by DICOMweb and DIMSE."""
+    root = tmp_path_factory.mktemp("pacs-lab-root")
+    home = tmp_path_factory.mktemp("pacs-lab-home")
+    config = {"MassIDEApp": {"pacs_nodes": [orthanc.node("orthanc-web"), orthanc.node("orthanc-dimse",
+                                                                                      protocol="dimse")]}}
+    (home / "config").mkdir()
+    (home / "config" / "jupyter_server_config.json").write_text(json.dumps(config))
+    with pytest.MonkeyPatch.context() as patch:  # the lab's settings (the theme, say) stay out of the user's
+        patch.setenv("JUPYTERLAB_SETTINGS_DIR", str(home / "settings"))
+        patch.setenv("JUPYTERLAB_WORKSPACES_DIR", str(home / "workspaces"))
+        port = free_port()
+        server = start_jupyter_server(root, token=TOKEN, port=port, log=home / "server.log",
+                                      options=("--LabApp.expose_app_in_browser=True",))
+    try:
+        yield {"url": f"http://127.0.0.1:{port}", "root": root, "log": home / "server.log"}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def create_project(lab, name: str) -> str:
+    """A liver-segmentation project made through the core API in the lab's workspace; its id."""
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
+    try:
+        return projects.create_project(workspace, name=name, template="liver-segmentation", user="browser-test").id
+    finally:
+        workspace.close()
+
+
+def open_lab(browser, lab):
+    """A JupyterLab page of ``lab`` with a fresh layout, once Mass IDE's PACS command is there; page, context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{lab['url']}/lab?reset&token={TOKEN}")
+    page.wait_for_function("window.jupyterapp?.commands.hasCommand('mass-ide:open-pacs')", timeout=60_000)
+    hide_toasts(page)
+    return page, context
+
+
+def screenshots(page, name: str) -> None:
+    """``pacs-NAME.png`` in the light theme and ``pacs-NAME-dark.png`` in the dark one; back to light after."""
+    page.screenshot(path=OUTPUT / f"pacs-{name}.png")
+    switch_theme(page, "JupyterLab Dark")
+    page.screenshot(path=OUTPUT / f"pacs-{name}-dark.png")
+    switch_theme(page, "JupyterLab Light")
+
+
+def test_search_the_pacs_choose_a_series_and_retrieve_it_into_a_dataset(browser, pacs_lab):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    project_id = create_project(pacs_lab, PROJECT)
+    page, context = open_lab(browser, pacs_lab)
+    try:
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        # The Import panel's "From the PACS" opens the project's PACS panel.
+        page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:import-data', {projectId})",
+                      project_id)
+        from_pacs = page.locator(".mass-ImportPanel .mass-PacsImport")
+        from_pacs.scroll_into_view_if_needed()
+        screenshots(page, "import-panel")
+        from_pacs.get_by_role("button", name="Search the PACS…").click()
+        panel = page.locator(".mass-PacsPanel")
+        panel.wait_for()
+        expect(page.locator(f'.lm-TabBar-tab[data-id="mass-ide-pacs-{project_id}"]')).to_contain_text(
+            f"PACS · {PROJECT}")
+
+        node = panel.get_by_label("PACS node")
+        expect(node.locator("option")).to_have_text(["orthanc-web (DICOMweb)", "orthanc-dimse (DIMSE)"])
+        node.select_option("orthanc-dimse")
+        panel.get_by_role("button", name="Test connection").click()
+        expect(panel.locator(".mass-PacsCheck")).to_contain_text("Connection to orthanc-dimse succeeded")
+        expect(panel.locator(".mass-PacsCheck-item")).to_contain_text("C-ECHO to TESTPACS")
+        node.select_option("orthanc-web")
+        expect(panel.locator(".mass-PacsCheck")).to_have_count(0)  # the other node's check is forgotten
+        panel.get_by_role("button", name="Test connection").click()
+        expect(panel.locator(".mass-PacsCheck")).to_contain_text("Connection to orthanc-web succeeded")
+        expect(panel.locator('.mass-PacsCheck-item[data-ok="true"]')).to_contain_text("QIDO-RS at")
+
+        panel.get_by_label("Patient name").fill("Browserby")
+        panel.get_by_label("Patient name").press("Enter")
+        studies = panel.locator("tr.mass-PacsStudy")
+        expect(studies).to_have_count(1)
+        expect(studies).to_contain_text("Browserby, Pacsworth")
+        expect(studies).to_contain_text("PID-BROWSER-PACS")
+        expect(studies).to_contain_text("2024-02-29")
+        expect(panel.locator(".mass-PacsNote")).to_have_text(
+            "Patient details come from the PACS for this search and are not stored; "
+            "the retrieved dataset is de-identified.")
+
+        studies.click()
+        series = panel.locator(".mass-PacsSeries-item")
+        expect(series).to_have_count(2)
+        report = series.filter(has_text="SR")
+        expect(report.get_by_role("checkbox")).to_be_disabled()
+        expect(report).to_contain_text("cannot be retrieved")
+        retrieve = panel.get_by_role("button", name=re.compile(r"^Retrieve \d+ series into"))
+        expect(retrieve).to_be_disabled()
+        series.filter(has_text="ABDOMEN VENOUS").get_by_role("checkbox").check()
+        expect(retrieve).to_have_text(f"Retrieve 1 series into {PROJECT}")
+        expect(retrieve).to_be_enabled()
+        panel.get_by_label("Dataset name (optional)").fill("PACS abdomen")
+        screenshots(page, "search")
+
+        retrieve.click()
+        entry = panel.locator(".mass-PacsRetrieval").first
+        open_dataset = entry.get_by_role("button", name="Open dataset")
+        expect(open_dataset).to_be_visible(timeout=LAST_RESORT_MS)
+        expect(entry).to_have_attribute("data-state", "done")
+        expect(entry).to_contain_text("Imported 6 instances as a de-identified dataset")
+        expect(entry.get_by_role("button", name="Annotate")).to_be_visible()
+        entry.scroll_into_view_if_needed()
+        screenshots(page, "retrieved")
+
+        open_dataset.click()
+        view = page.locator(".mass-DatasetView")
+        expect(view.locator(".mass-DataHeader-title")).to_have_text("PACS abdomen")
+        expect(view.locator(".mass-DataHeader-sub")).to_contain_text("1 item ·")
+        # The project panel lists the new dataset: the project list was refreshed when the retrieval ended.
+        page.evaluate("id => window.jupyterapp.commands.execute('mass-ide:open-project', {id})", project_id)
+        project_panel = page.locator(".mass-ProjectPanel").filter(has_text=PROJECT)
+        expect(project_panel.locator(".mass-DatasetList-item", has_text="PACS abdomen")).to_contain_text("1 item")
+        assert errors == []
+    finally:
+        context.close()
+
+    workspace = Workspace.open(pacs_lab["root"] / "mass-workspace")
+    try:
+        [dataset] = datasets.list_datasets(workspace, project_id)
+        assert (dataset.name, dataset.kind, dataset.item_count) == ("PACS abdomen", "volume", 1)
+    finally:
+        workspace.close()
+
+
+def test_without_a_configured_node_the_panel_says_how_to_configure_one(browser, lab):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    project_id = create_project(lab, "No PACS here")
+    page, context = open_lab(browser, lab)
+    try:
+        page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-pacs', {projectId})",
+                      project_id)
+        panel = page.locator(".mass-PacsPanel")
+        expect(panel.locator(".mass-PacsSetup")).to_contain_text("c.MassIDEApp.pacs_nodes")
+        expect(panel.get_by_label("Patient name")).to_have_count(0)  # no form that could find nothing
+        screenshots(page, "no-nodes")
+    finally:
+        context.close()
+
+
+def retrieval(state: str, **fields) -> dict:
+    """A retrieval as ``GET projects/{id}/retrievals`` answers it."""
+    return {"id": f"r-{state}", "project_id": "p", "node": "orthanc-web", "series": 1, "state": state,
+            "message": None, "dataset_id": None, "instances_total": 120, "instances_done": 0, "instances_resumed": 0,
+            "instances_per_second": None, "seconds_left": None, "skipped": [], **fields}
+
+
+def test_retrievals_show_their_progress_cancel_and_why_one_failed(browser, pacs_lab):
+    """Each state of a retrieval as the panel shows it, from answers the page is given (a real retrieval of a
+    few instances is over before it could be seen fetching)."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    project_id = create_project(pacs_lab, "PACS progress")
+    answers = {
+        "fetching": retrieval("fetching", instances_done=40, instances_resumed=10, instances_per_second=12.5,
+                              seconds_left=6.4),
+        "importing": retrieval("importing", instances_done=120),
+        "failed": retrieval("failed", instances_done=35, message="the PACS closed the connection (C-GET aborted); "
+                            "35 instance(s) fetched are kept: retrieve again to resume"),
+        "done": retrieval("done", instances_done=120, dataset_id=1, skipped=["SR series 90 (Basic Text SR)"]),
+    }
+
+    def answer_list(route):
+        route.fulfill(json={"retrievals": list(answers.values())})
+
+    def answer_cancel(route):
+        answers["fetching"] = {**answers["fetching"], "state": "cancelled", "message": "cancelled; nothing was imported"}
+        route.fulfill(json=answers["fetching"])
+
+    page, context = open_lab(browser, pacs_lab)
+    try:
+        page.route(re.compile(rf".*/mass-ide/api/projects/{project_id}/retrievals(\?.*)?$"), answer_list)
+        page.route(re.compile(r".*/mass-ide/api/retrievals/r-fetching/cancel(\?.*)?$"), answer_cancel)
+        page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-pacs', {projectId})",
+                      project_id)
+        entries = page.locator(".mass-PacsRetrieval")
+        expect(entries).to_have_count(4)
+        fetching = entries.and_(page.locator('[data-state="fetching"]'))
+        expect(fetching.locator(".mass-Import-status")).to_have_text(
+            "40 of 120 instances · 12.5 instances/s · about 6 s left · 10 instances kept from an earlier try")
+        expect(fetching.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "40")
+        expect(entries.and_(page.locator('[data-state="importing"]'))).to_contain_text("de-identifying")
+        failed = entries.and_(page.locator('[data-state="failed"]'))
+        expect(failed.get_by_role("alert")).to_have_text(
+            "The PACS closed the connection (C-GET aborted); 35 instance(s) fetched are kept: retrieve again to resume.")
+        done = entries.and_(page.locator('[data-state="done"]'))
+        expect(done.locator(".mass-PacsSkipped")).to_contain_text("SR series 90 (Basic Text SR)")
+        expect(done.get_by_role("button", name="Open dataset")).to_be_visible()
+        screenshots(page, "progress")
+
+        fetching.get_by_role("button", name="Cancel").click()
+        cancelled = entries.and_(page.locator('[data-state="cancelled"]'))
+        expect(cancelled).to_contain_text("Cancelled — nothing was imported")
+        expect(cancelled.get_by_role("button", name="Cancel")).to_have_count(0)
+    finally:
+        context.close()
