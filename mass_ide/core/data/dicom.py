@@ -1,8 +1,9 @@
 """DICOM series into de-identified NIfTI volumes, one ``volumes/<series>.nii.gz`` per series.
 
 Two passes: the first reads every header (pixels deferred), de-identifies it and
-groups the images by series; the second (:mod:`~mass_ide.core.data.dicom_volume`) allocates each volume once and fills
-it slice by slice, in Hounsfield units for CT (RescaleSlope/Intercept applied).
+groups the images by series; the second (:mod:`~mass_ide.core.data.dicom_volume`) writes each volume to disk slice
+by slice (memory holds one slice whatever the series' size), in Hounsfield units for CT (RescaleSlope/Intercept
+applied).
 The affine comes from ImagePositionPatient, ImageOrientationPatient and
 PixelSpacing, with slices sorted along the slice normal, and DICOM's LPS turned
 into NIfTI's RAS. Nothing of a DICOM file is kept but the volume and a
@@ -16,7 +17,6 @@ numbers parsed out of the geometry: an error never quotes a header's text.
 import hashlib
 from pathlib import Path, PurePosixPath
 
-import nibabel
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
@@ -30,10 +30,10 @@ from mass_ide.core.data.deidentify import (
 from mass_ide.core.data.dicom_volume import (
     Frame,
     Series,
-    fill_volume,
     header_value,
     series_affine,
     sorted_frames,
+    write_volume,
 )
 from mass_ide.core.data.files import check_size, file_sha256
 from mass_ide.core.data.import_report import ImportedItem, ImportReport
@@ -296,18 +296,14 @@ def _write_series(series: Series, *, dest: Path, max_bytes: int) -> tuple[Import
     affine = series_affine(cosines=cosines, pixel_spacing=pixel_spacing, step=step, origin=frames[0].position)
     encoding = getattr(series.header, "file_meta", Dataset()).get("TransferSyntaxUID")
     known = getattr(encoding, "is_transfer_syntax", False) and encoding.name != str(encoding)
-    volume = fill_volume(frames, rows=rows, columns=columns, encoding=encoding.name if known else "an unknown encoding")
-    image = nibabel.Nifti1Image(volume, affine)
-    image.header.set_xyzt_units("mm")
-    image.set_qform(affine, code=1)
-    image.set_sform(affine, code=1)
     target = dest / stored
     target.parent.mkdir(parents=True, exist_ok=True)
-    nibabel.save(image, target)
+    shape, dtype = write_volume(frames, rows=rows, columns=columns, affine=affine, target=target,
+                                encoding=encoding.name if known else "an unknown encoding")
     if series.burned_in:
         warnings.append(f"{key}: BurnedInAnnotation is YES in its headers: the pixels themselves may show "
                         "patient data; look at the images before sharing them")
-    meta = volume_meta(affine=affine, shape=volume.shape, dtype=volume.dtype)
+    meta = volume_meta(affine=affine, shape=shape, dtype=dtype)
     meta["dicom"] = _header_summary(series)
     return ImportedItem(key=key, kind="volume", path=stored, meta=meta, sha256=file_sha256(target)), warnings
 

@@ -1,14 +1,19 @@
 """A DICOM series' images as one volume: frames sorted along the slice normal, the affine from their geometry
-(DICOM's LPS turned into NIfTI's RAS), the voxels filled slice by slice (RescaleSlope/Intercept applied).
+(DICOM's LPS turned into NIfTI's RAS), the voxels written to a gzipped NIfTI slice by slice (RescaleSlope/Intercept
+applied), so that memory holds one slice whatever the series' size.
 
 :mod:`mass_ide.core.data.dicom` gathers the series from de-identified headers; this module only reads numbers
 (positions, orientations, spacings, pixels), never a header's text.
 """
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nibabel
 import numpy as np
+from nibabel.openers import Opener
+from nibabel.volumeutils import array_to_file
 from pydicom.dataset import Dataset
 from pydicom.pixels import iter_pixels
 
@@ -113,31 +118,81 @@ def _values(pixels: np.ndarray, frame: Frame, *, floating: bool, rescaled: bool)
     return pixels
 
 
-def _widened(volume: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``volume``, converted to a wider type only when ``values`` do not fit in its own."""
-    if np.can_cast(values.dtype, volume.dtype):
-        return volume
+def _wider(dtype: np.dtype, values: np.ndarray) -> np.dtype | None:
+    """A type wider than ``dtype`` when ``values`` do not fit in it, else None."""
+    if np.can_cast(values.dtype, dtype):
+        return None
     low, high = values.min(), values.max()
-    limits = np.iinfo(volume.dtype)
+    limits = np.iinfo(dtype)
     if limits.min <= low and high <= limits.max:
-        return volume
-    return volume.astype(np.result_type(volume.dtype, np.min_scalar_type(low), np.min_scalar_type(high)))
+        return None
+    return np.result_type(dtype, np.min_scalar_type(low), np.min_scalar_type(high))
 
 
-def fill_volume(frames: list[Frame], *, rows: int, columns: int, encoding: str) -> np.ndarray:
-    """The series' voxels as ``(column, row, slice)``, allocated once and filled frame by frame."""
+class _Widen(Exception):
+    """A slice's values do not fit the volume's type: the volume is written again in ``dtype``."""
+
+    def __init__(self, dtype: np.dtype):
+        super().__init__(str(dtype))
+        self.dtype = dtype
+
+
+def _nifti_header(*, affine: np.ndarray, shape: tuple, dtype: np.dtype) -> nibabel.Nifti1Header:
+    """The header ``nibabel.save`` writes for a ``shape`` volume of ``dtype`` with this affine (qform and sform, mm).
+
+    Built on a stand-in array that takes no memory; slope 1 and intercept 0, as nibabel writes for voxels
+    already in the header's type (no scaling).
+    """
+    image = nibabel.Nifti1Image(np.broadcast_to(np.zeros((), dtype=dtype), shape), affine)
+    image.header.set_xyzt_units("mm")
+    image.set_qform(affine, code=1)
+    image.set_sform(affine, code=1)
+    image.update_header()
+    image.header.set_slope_inter(1.0, 0.0)
+    return image.header
+
+
+def _write_pass(frames: list[Frame], *, part: Path, affine: np.ndarray, shape: tuple, dtype: np.dtype | None,
+                encoding: str) -> np.dtype:
+    """Write every slice in ``dtype`` (None: the first slice's own type); :class:`_Widen` when one does not fit."""
     floating = any(not (frame.slope.is_integer() and frame.intercept.is_integer()) for frame in frames)
     rescaled = any(frame.slope != 1 or frame.intercept != 0 for frame in frames)
-    volume = None
-    for index, frame in enumerate(frames):
-        pixels = _pixels(frame, shape=(rows, columns), encoding=encoding)
-        values = _values(pixels, frame, floating=floating, rescaled=rescaled)
-        if volume is None:
-            dtype = np.float32 if floating else np.int16 if rescaled else values.dtype
-            volume = np.zeros((columns, rows, len(frames)), dtype=dtype)
-        volume = _widened(volume, values)
-        volume[:, :, index] = values.T
-    return volume
+    with Opener(str(part), "wb") as out:
+        for index, frame in enumerate(frames):
+            pixels = _pixels(frame, shape=(shape[1], shape[0]), encoding=encoding)
+            values = _values(pixels, frame, floating=floating, rescaled=rescaled)
+            if index == 0:
+                dtype = np.dtype(np.float32 if floating else np.int16 if rescaled else values.dtype) \
+                    if dtype is None else dtype
+                _nifti_header(affine=affine, shape=shape, dtype=dtype).write_to(out)
+            if (wider := _wider(dtype, values)) is not None:
+                raise _Widen(wider)
+            # voxel (column, row): the slice transposed, in NIfTI's Fortran order
+            array_to_file(values.T.astype(dtype, copy=False), out, dtype, offset=None, order="F")
+    return dtype
+
+
+def write_volume(frames: list[Frame], *, rows: int, columns: int, encoding: str, affine: np.ndarray,
+                 target: Path) -> tuple[tuple, np.dtype]:
+    """Write the series' voxels ``(column, row, slice)`` to ``target`` (.nii.gz), frame by frame; shape and type.
+
+    Integers rescaled are int16, fractional rescales float32, else the pixels' own type; a slice
+    whose values do not fit widens the type and the volume is written again. The file is written
+    beside ``target`` under a hidden name and renamed into place when complete, removed on failure.
+    """
+    shape, dtype = (columns, rows, len(frames)), None
+    part = target.with_name(f".{target.name.removesuffix('.nii.gz')}.part.nii.gz")
+    try:
+        while True:
+            try:
+                dtype = _write_pass(frames, part=part, affine=affine, shape=shape, dtype=dtype, encoding=encoding)
+                break
+            except _Widen as widen:
+                dtype = widen.dtype
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+    return shape, dtype
 
 
 def header_value(ds: Dataset, keyword: str, frame_item: Dataset | None = None):
