@@ -1151,6 +1151,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pacs/node": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the node listens (or why not), its AE title, port, allowed callers and project, and the series
+         *     received lately with their state (hashed UIDs only).
+         */
+        get: operations["getDicomNode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1895,6 +1915,43 @@ export interface components {
         };
         RetrievalList: {
             retrievals: components["schemas"]["Retrieval"][];
+        };
+        /** @description A series pushed to the DICOM node; named by a hash of its UID, never by patient data. */
+        ReceivedSeries: {
+            /** @description A hash of the Series Instance UID. */
+            series: string;
+            /**
+             * @description skipped: only objects without images (reports, presentation states) came.
+             * @enum {string}
+             */
+            state: "receiving" | "importing" | "imported" | "failed" | "skipped";
+            instances: number;
+            /** @description Non-image objects left out. */
+            skipped: string[];
+            /** @description Calling AE titles that sent it. */
+            callers: string[];
+            received_at?: string;
+            dataset_id?: number | null;
+            message?: string | null;
+        };
+        /** @description Mass IDE as a DICOM node (C-STORE and C-ECHO SCP), from the MassIDEApp.dicom_node_* settings. */
+        DicomNode: {
+            /** @description Whether a port is set (dicom_node_port; 0 is off). */
+            enabled: boolean;
+            listening: boolean;
+            /** @description Why it does not listen, or what it waits for. */
+            message?: string | null;
+            ae_title: string;
+            host?: string;
+            port: number;
+            /** @description Calling AE titles accepted; any other is refused. */
+            allowed_callers: string[];
+            project?: string | null;
+            /** @description The name of the project's dataset that receives. */
+            inbox?: string;
+            settle_seconds?: number;
+            /** @description Series receiving now, then the recent ones, newest first. */
+            series: components["schemas"]["ReceivedSeries"][];
         };
     };
     responses: never;
@@ -6330,6 +6387,44 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDicomNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DicomNode"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

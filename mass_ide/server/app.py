@@ -5,11 +5,13 @@ from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado import ioloop
-from traitlets import Dict, Integer, List, Unicode
+from traitlets import Dict, Float, Integer, List, Unicode
 
 from mass_ide.core import audit
 from mass_ide.core.data.pacs.nodes import parse_nodes
 from mass_ide.core.data.pacs.retrievals import Retrievals
+from mass_ide.core.data.pacs.store_scp import DicomNode
+from mass_ide.core.errors import MassError
 from mass_ide.core.runs.scheduler import RunScheduler
 from mass_ide.core.serving.deployments import DeploymentSupervisor
 from mass_ide.core.workspace import Workspace
@@ -22,6 +24,7 @@ from mass_ide.server.base import (
     USER_SETTING,
     WORKSPACE_SETTING,
 )
+from mass_ide.server.dicom_node_handlers import DICOM_NODE_SETTING
 from mass_ide.server.openapi import openapi_document
 from mass_ide.server.routes import url_handlers
 
@@ -92,6 +95,41 @@ class MassIDEApp(ExtensionApp):
         "setting: they never reach the workspace, the logs, the audit log or an API answer.",
     )
 
+    dicom_node_port = Integer(
+        0,
+        config=True,
+        help="The TCP port on which Mass IDE listens as a DICOM node (C-STORE and C-ECHO SCP), so that scanners, a "
+        "PACS or workstations can push series to it; 0 (the default) is off. Ports below 1024 need privileges.",
+    )
+    dicom_node_ae_title = Unicode("MASSIDE", config=True, help="The DICOM node's AE title (the called AE title).")
+    dicom_node_host = Unicode(
+        "127.0.0.1",
+        config=True,
+        help="The address the DICOM node listens on: 127.0.0.1 for this machine only, 0.0.0.0 for every interface.",
+    )
+    dicom_node_allowed_callers = List(
+        Unicode(),
+        config=True,
+        help="The calling AE titles the DICOM node accepts associations from; any other is rejected ('calling AE "
+        "title not recognised') and written to the audit log. Empty: every sender is refused.",
+    )
+    dicom_node_project = Unicode(
+        "",
+        config=True,
+        help="The id or name of the project whose inbox dataset receives the series pushed to the DICOM node.",
+    )
+    dicom_node_inbox = Unicode(
+        "PACS inbox",
+        config=True,
+        help="The name of the project's dataset that received series are added to (made on the first one).",
+    )
+    dicom_node_settle_seconds = Float(
+        10.0,
+        config=True,
+        help="A series pushed to the DICOM node is imported once nothing more of it has arrived for this many "
+        "seconds (a series may come in several associations).",
+    )
+
     def resolved_workspace_dir(self) -> Path:
         """The workspace folder, relative paths taken from the server root."""
         path = Path(self.workspace_dir).expanduser()
@@ -107,6 +145,7 @@ class MassIDEApp(ExtensionApp):
         self.settings[USER_SETTING] = audit.set_local_user(workspace.db, self.user_name)
         self.settings[PACS_NODES_SETTING] = nodes = parse_nodes(self.pacs_nodes)
         self.settings[RETRIEVALS_SETTING] = Retrievals(workspace, nodes)
+        self.settings[DICOM_NODE_SETTING] = self.start_dicom_node(workspace)
         scheduler = RunScheduler(workspace, max_running=self.max_concurrent_runs)
         scheduler.recover()
         self.settings[SCHEDULER_SETTING] = scheduler
@@ -124,6 +163,21 @@ class MassIDEApp(ExtensionApp):
             self.log.info("Mass IDE: starting the workers of deployments %s again; they were running when the server "
                           "stopped", ", ".join(map(str, watching.resumed)))
         self.log.info("Mass IDE workspace: %s", workspace.root)
+
+    def start_dicom_node(self, workspace: Workspace) -> DicomNode:
+        """The DICOM node of the dicom_node_* settings, listening when a port is set (else, or when its settings
+        are wrong, it says why not)."""
+        node = DicomNode(workspace, ae_title=self.dicom_node_ae_title, port=self.dicom_node_port,
+                         host=self.dicom_node_host, allowed_callers=self.dicom_node_allowed_callers,
+                         project=self.dicom_node_project, inbox=self.dicom_node_inbox,
+                         settle_seconds=self.dicom_node_settle_seconds)
+        if node.enabled:
+            try:
+                node.start()
+                self.log.info("Mass IDE DICOM node %s listening on %s:%s", node.ae_title, node.host, node.port)
+            except MassError as error:
+                self.log.error("Mass IDE: the DICOM node does not listen: %s", error)
+        return node
 
     def openapi_document(self, base_url: str) -> dict:
         """The OpenAPI document of the routes this app serves under ``base_url``."""
@@ -151,6 +205,8 @@ class MassIDEApp(ExtensionApp):
             self.scheduler_tick.stop()
         if self.settings.get(RETRIEVALS_SETTING) is not None:
             self.settings[RETRIEVALS_SETTING].shut_down()
+        if self.settings.get(DICOM_NODE_SETTING) is not None:
+            self.settings[DICOM_NODE_SETTING].stop()
         self.stop_deployments()
         workspace = self.settings.get(WORKSPACE_SETTING)
         if workspace is not None:

@@ -39,6 +39,7 @@ from mass_ide.server.deploy_handlers import (
     PredictHandler,
     PredictionSliceHandler,
 )
+from mass_ide.server.dicom_node_handlers import DicomNodeHandler
 from mass_ide.server.handlers import (
     OpenAPIHandler,
     ProjectHandler,
@@ -161,6 +162,7 @@ ROUTES = [
     (f"projects/{PROJECT_ID}/retrievals", RetrievalsHandler),
     (f"retrievals/{RETRIEVAL_ID}", RetrievalHandler),
     (f"retrievals/{RETRIEVAL_ID}/cancel", RetrievalCancelHandler),
+    ("pacs/node", DicomNodeHandler),
     ("openapi.json", OpenAPIHandler),
 ]
 

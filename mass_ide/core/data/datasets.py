@@ -185,6 +185,51 @@ def commit_import(ws: Workspace, staged: StagedImport, *, name: str | None = Non
     return get_dataset(ws, dataset_id)
 
 
+def _numbered(name: str, number: int) -> str:
+    """``name`` (number 1), or ``name`` with ``-2``, ``-3``… before its suffixes."""
+    stem, dot, suffixes = name.partition(".")
+    return name if number == 1 else f"{stem}-{number}{dot}{suffixes}"
+
+
+def add_import(ws: Workspace, staged: StagedImport, *, dataset_id: int, user: str,
+               origin: dict | None = None) -> Dataset:
+    """Add a staged import's images or volumes to an existing dataset of the same kind, in one transaction.
+
+    For an inbox that grows (the DICOM node's). A key the dataset holds already gets a
+    number added; frozen versions are untouched (they list their own items).
+    """
+    dataset, report = get_dataset(ws, dataset_id), staged.report
+    try:
+        if report.kind != dataset.kind or any(item.path is None for item in report.items):
+            raise InvalidInput(f"{report.kind} items cannot be added to the {dataset.kind} dataset {dataset.name!r}")
+        taken = {row["key"] for row in ws.db["items"].rows_where("dataset_id = ?", [dataset_id], select="key")}
+        placed = []
+        for item in report.items:
+            stored = PurePosixPath(item.path)
+            number = 1
+            while _numbered(item.key, number) in taken or (dataset.folder / stored.parent /
+                                                           _numbered(stored.name, number)).exists():
+                number += 1
+            key, path = _numbered(item.key, number), str(stored.parent / _numbered(stored.name, number))
+            taken.add(key)
+            placed.append((item, key, path))
+        with ws.db.atomic():
+            ws.db["items"].insert_all({"dataset_id": dataset_id, "key": key, "kind": item.kind, "path": path,
+                                       "meta": json.dumps(item.meta), "sha256": item.sha256}
+                                      for item, key, path in placed)
+            ws.db.execute("UPDATE datasets SET item_count = item_count + ? WHERE id = ?", [len(placed), dataset_id])
+            audit.record(ws.db, user=user, action="dataset.add", target=f"dataset:{dataset_id}",
+                         detail={"project": dataset.project_id, "source": report.source_name, "items": len(placed),
+                                 "deidentified": bool(report.deidentification), "warnings": report.warnings,
+                                 **({"origin": origin} if origin else {})})
+            for item, _, path in placed:
+                (dataset.folder / path).parent.mkdir(parents=True, exist_ok=True)
+                (staged.staging / item.path).rename(dataset.folder / path)
+    finally:
+        shutil.rmtree(staged.staging, ignore_errors=True)
+    return get_dataset(ws, dataset_id)
+
+
 def import_dataset(ws: Workspace, project_id: str, *, source: Path, name: str | None = None, user: str,
                    deid: "DeidOptions | None" = None) -> Dataset:
     """Import ``source`` (a file or folder already on disk) into the project, atomically (DICOM with ``deid``)."""

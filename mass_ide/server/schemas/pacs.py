@@ -141,9 +141,47 @@ RETRIEVAL_LIST = {
     "properties": {"retrievals": {"type": "array", "items": {"$ref": "#/components/schemas/Retrieval"}}},
 }
 
+RECEIVED_SERIES = {
+    "type": "object",
+    "required": ["series", "state", "instances", "skipped", "callers"],
+    "description": "A series pushed to the DICOM node; named by a hash of its UID, never by patient data.",
+    "properties": {
+        "series": {"type": "string", "description": "A hash of the Series Instance UID."},
+        "state": {"type": "string", "enum": ["receiving", "importing", "imported", "failed", "skipped"],
+                  "description": "skipped: only objects without images (reports, presentation states) came."},
+        "instances": {"type": "integer"},
+        "skipped": {"type": "array", "items": {"type": "string"}, "description": "Non-image objects left out."},
+        "callers": {"type": "array", "items": {"type": "string"}, "description": "Calling AE titles that sent it."},
+        "received_at": {"type": "string"},
+        "dataset_id": NULLABLE_INTEGER,
+        "message": NULLABLE_TEXT,
+    },
+}
+
+DICOM_NODE = {
+    "type": "object",
+    "required": ["enabled", "listening", "ae_title", "port", "allowed_callers", "series"],
+    "description": "Mass IDE as a DICOM node (C-STORE and C-ECHO SCP), from the MassIDEApp.dicom_node_* settings.",
+    "properties": {
+        "enabled": {"type": "boolean", "description": "Whether a port is set (dicom_node_port; 0 is off)."},
+        "listening": {"type": "boolean"},
+        "message": {"type": ["string", "null"], "description": "Why it does not listen, or what it waits for."},
+        "ae_title": {"type": "string"},
+        "host": {"type": "string"},
+        "port": {"type": "integer"},
+        "allowed_callers": {"type": "array", "items": {"type": "string"},
+                            "description": "Calling AE titles accepted; any other is refused."},
+        "project": NULLABLE_TEXT,
+        "inbox": {"type": "string", "description": "The name of the project's dataset that receives."},
+        "settle_seconds": {"type": "number"},
+        "series": {"type": "array", "items": {"$ref": "#/components/schemas/ReceivedSeries"},
+                   "description": "Series receiving now, then the recent ones, newest first."},
+    },
+}
+
 COMPONENTS = {
     "PacsNode": PACS_NODE, "PacsNodeList": PACS_NODE_LIST, "ConnectionCheck": CONNECTION_CHECK,
     "StudySearch": STUDY_SEARCH, "PacsStudy": STUDY, "PacsStudyList": STUDY_LIST, "SeriesSearch": SERIES_SEARCH,
     "PacsSeries": SERIES, "PacsSeriesList": SERIES_LIST, "NewRetrieval": NEW_RETRIEVAL, "Retrieval": RETRIEVAL,
-    "RetrievalList": RETRIEVAL_LIST,
+    "RetrievalList": RETRIEVAL_LIST, "ReceivedSeries": RECEIVED_SERIES, "DicomNode": DICOM_NODE,
 }
