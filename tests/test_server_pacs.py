@@ -1,13 +1,17 @@
 """The PACS routes against a real Orthanc: nodes without logins, checks, searches in bodies, retrievals."""
 
 import asyncio
+import io
 import json
 
+import pydicom
 import pytest
 from dicom_fixtures import PHI, write_ct_series
 from pacs_fixtures import PASSWORD, USER, free_port
 from pydicom.uid import generate_uid
 from tornado.httpclient import HTTPClientError
+
+from tests.test_server_deploy import deploy, undeploy, workspace  # noqa: F401 - workspace: the server's, workers stopped
 
 API = "mass-ide/api"
 
@@ -84,3 +88,30 @@ async def test_a_retrieval_is_followed_to_its_dataset_and_the_pacs_failing_is_a_
     with pytest.raises(HTTPClientError) as caught:
         await post(jp_fetch, "pacs", "nodes", "down", "studies", "search", body={})
     assert caught.value.code == 502 and "refused the connection" in json.loads(caught.value.response.body)["message"]
+
+
+async def test_a_classifier_answers_a_pacs_series_with_an_sr_to_download_and_send(served_patches, jp_fetch,
+                                                                                  workspace, orthanc, tmp_path):  # noqa: F811
+    _, version = served_patches.found_in(workspace)
+    deployment = await deploy(jp_fetch, version)
+    written = write_ct_series(tmp_path / "images", count=2, shape=(32, 32), study_uid=generate_uid(), seed=7)
+    orthanc.upload(written.files)
+    _, answer = await post(jp_fetch, "deployments", str(deployment["id"]), "pacs", "predict",
+                           body={"node": "main", "study_uid": written.study_uid, "series_uid": written.uid})
+    assert answer["result"]["kind"] == "SR" and len(answer["predictions"]) == 2
+    assert {p["class"] for p in answer["predictions"]} <= {"no tumour", "tumour"}
+    result = ("deployments", str(deployment["id"]), "predictions", answer["prediction_id"])
+    downloaded = await jp_fetch(API, *result, "dicom")
+    assert downloaded.headers["Content-Type"] == "application/dicom"
+    report = pydicom.dcmread(io.BytesIO(downloaded.body))
+    assert report.Modality == "SR" and report.StudyInstanceUID == written.study_uid
+    _, sent = await post(jp_fetch, *result, "send", body={"node": "modality"})
+    assert sent == {"node": "modality", "protocol": "dimse", "accepted": 1, "refused": []}
+    with pytest.raises(HTTPClientError) as unknown:
+        await post(jp_fetch, "deployments", str(deployment["id"]), "predictions", "f" * 32, "send",
+                   body={"node": "main"})
+    assert unknown.value.code == 404 and "predict again" in json.loads(unknown.value.response.body)["message"]
+    with pytest.raises(HTTPClientError) as down:
+        await post(jp_fetch, *result, "send", body={"node": "down"})
+    assert down.value.code == 502 and "refused the connection" in json.loads(down.value.response.body)["message"]
+    await undeploy(jp_fetch, workspace, deployment)

@@ -1028,6 +1028,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/deployments/{deployment_id}/pacs/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fetch the series (kept only until the answer), predict, and write the answer as DICOM: a SEG on the
+         *     source series for a segmentation model, an SR with the finding and its probability for a classifier.
+         *     The answer is the prediction's (as `predict` gives it) with `prediction_id` and `result`, the DICOM
+         *     object held in memory for `send` and `dicom`; the audit log keeps the prediction with hashed UIDs.
+         */
+        post: operations["postPacsPredict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/{deployment_id}/predictions/{prediction_id}/dicom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SEG or SR as a DICOM Part 10 file, to open in a DICOM viewer (it refers to the identified study). */
+        get: operations["getDicomResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/{deployment_id}/predictions/{prediction_id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store the SEG or SR on the node (STOW-RS, or C-STORE for a DIMSE-only node); what it accepted and, for
+         *     what it refused, why. Audited with hashed UIDs and the node.
+         */
+        post: operations["postDicomResultSend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/pacs/nodes": {
         parameters: {
             query?: never;
@@ -1724,6 +1783,51 @@ export interface components {
             predictions: Record<string, unknown>[];
             /** @description Masks only: the id for the slice PNG route. */
             prediction_id?: string;
+        };
+        PacsPrediction: {
+            /** @description A PACS node of MassIDEApp.pacs_nodes. */
+            node: string;
+            /** @description A DICOM UID. */
+            study_uid: string;
+            /** @description A DICOM UID. */
+            series_uid: string;
+        };
+        DicomPredictionAnswer: {
+            model: string;
+            version: number;
+            /** @description One result per input: {class, probabilities, uncertainty} for classifiers; {mask: {shape, dtype: uint8, encoding: base64-gzip, data}, slices, classes, voxels, affine, uncertainty} for segmentation. */
+            predictions: Record<string, unknown>[];
+            /** @description The id of the prediction and of its DICOM result. */
+            prediction_id: string;
+            /** @description The DICOM object written for the answer, held in memory (never on disk) for an hour. */
+            result: {
+                /**
+                 * @description SEG: a segmentation on the source series; SR: a measurement report with each image's finding and probability.
+                 * @enum {string}
+                 */
+                kind: "SEG" | "SR";
+                series_description: string;
+                /** @description SEG only. */
+                segments?: string[];
+            };
+        };
+        DicomSend: {
+            /** @description The PACS node to store the result on. */
+            node: string;
+        };
+        DicomSent: {
+            node: string;
+            /**
+             * @description STOW-RS or C-STORE.
+             * @enum {string}
+             */
+            protocol: "dicomweb" | "dimse";
+            /** @description Objects the PACS stored. */
+            accepted: number;
+            refused: {
+                sop_class: string;
+                reason: string;
+            }[];
         };
         NewEvaluation: {
             dataset_id: number;
@@ -5922,6 +6026,226 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postPacsPredict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deployment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PacsPrediction"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DicomPredictionAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDicomResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deployment_id: string;
+                prediction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/dicom": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postDicomResultSend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deployment_id: string;
+                prediction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DicomSend"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DicomSent"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

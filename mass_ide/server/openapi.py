@@ -10,7 +10,7 @@ from jupyter_server.utils import url_path_join
 from mass_ide import __version__
 from mass_ide.server.base import API_PREFIX
 from mass_ide.server.routes import ROUTES
-from mass_ide.server.schemas import BINARY, COMPONENTS, PNG, ZIP
+from mass_ide.server.schemas import BINARY, COMPONENTS, DICOM, PNG, ZIP
 
 HTTP_METHODS = ("get", "post", "put", "delete")
 _PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>([^)]*)\)")
@@ -41,6 +41,8 @@ def _content(name: str | None, status: int) -> dict | None:
         return {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
     if name == BINARY:
         return {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    if name == DICOM:
+        return {"application/dicom": {"schema": {"type": "string", "format": "binary"}}}
     if name is None:
         name = "Error" if status >= 400 else None
     schema = {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}

@@ -14,6 +14,7 @@ from mass_ide.server.annotation_handlers import (
     SuggestionMaskHandler,
 )
 from mass_ide.server.base import API_PREFIX
+from mass_ide.server.clinical_handlers import DicomResultHandler, DicomResultSendHandler, PacsPredictHandler
 from mass_ide.server.data_handlers import (
     DatasetHandler,
     DatasetsHandler,
@@ -155,6 +156,9 @@ ROUTES = [
     (f"deployments/{DEPLOYMENT_ID}/predict", PredictHandler),
     (f"deployments/{DEPLOYMENT_ID}/evaluate", EvaluateHandler),
     (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/slice", PredictionSliceHandler),
+    (f"deployments/{DEPLOYMENT_ID}/pacs/predict", PacsPredictHandler),
+    (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/dicom", DicomResultHandler),
+    (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/send", DicomResultSendHandler),
     ("pacs/nodes", PacsNodesHandler),
     (f"pacs/nodes/{PACS_NODE}/echo", PacsEchoHandler),
     (f"pacs/nodes/{PACS_NODE}/studies/search", PacsStudySearchHandler),

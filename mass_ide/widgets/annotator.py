@@ -12,11 +12,10 @@ import numpy as np
 from mass_ide.core import audit
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, orientation, render
+from mass_ide.core.data.classes import class_colour
 from mass_ide.core.data.geometry import item_orientation
 from mass_ide.core.errors import MassError
 from mass_ide.core.workspace import Workspace
-
-MASK_COLOURS = np.array([[0, 0, 0], [230, 60, 60], [60, 140, 230], [80, 200, 120], [240, 200, 60]], dtype=np.uint8)
 
 
 def overlay(grey_png: bytes, mask: np.ndarray, *, opacity: float = 0.45) -> bytes:
@@ -27,7 +26,8 @@ def overlay(grey_png: bytes, mask: np.ndarray, *, opacity: float = 0.45) -> byte
 
     grey = render.decode_png(grey_png).astype(np.float32)
     rgb = np.repeat(grey[:, :, None], 3, axis=2)
-    colours = MASK_COLOURS[np.minimum(mask, len(MASK_COLOURS) - 1)].astype(np.float32)
+    table = np.array([class_colour(value) for value in range(int(mask.max(initial=0)) + 1)], dtype=np.float32)
+    colours = table[mask]
     painted = mask > 0
     rgb[painted] = (1 - opacity) * rgb[painted] + opacity * colours[painted]
     buffer = io.BytesIO()

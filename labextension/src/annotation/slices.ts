@@ -84,7 +84,8 @@ export function sliceGeometry(item: IItem, axis: Axis): ISliceGeometry | null {
 /**
  * Label class colours, by mask value (ITK-SNAP's defaults, which annotators
  * know). They paint the data, not the page, so they are the same in the light
- * and dark themes.
+ * and dark themes. mass_ide/core/data/classes.py holds the same table for
+ * training reports and DICOM SEG colours (a test keeps the two equal).
  */
 const CLASS_COLOURS: readonly [number, number, number][] = [
   [0, 0, 0],

@@ -10,6 +10,20 @@ A table whose target is a ``positive_when`` condition trains on the classes
 from mass_ide.core.data.conditions import parse_condition
 from mass_ide.core.errors import InvalidInput
 
+# Mask class colours by value (ITK-SNAP's defaults, which annotators know): the annotation view
+# (labextension/src/annotation/slices.ts holds the same table), training reports, the notebook
+# annotator and the DICOM SEG's recommended display colours all paint a class the same way.
+CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (0, 0, 0), (230, 40, 40), (40, 200, 60), (50, 110, 240), (240, 220, 30),
+    (30, 220, 230), (220, 60, 220), (255, 160, 60), (150, 90, 255), (160, 110, 60),
+)
+
+
+def class_colour(value: int) -> tuple[int, int, int]:
+    """The RGB colour of mask value ``value`` (background black; the table repeats past its end)."""
+    value = int(value)
+    return CLASS_COLOURS[0] if value <= 0 else CLASS_COLOURS[(value - 1) % (len(CLASS_COLOURS) - 1) + 1]
+
 
 def class_names(config: dict) -> dict[str, str]:
     """Display names by stored class value (label classes and training classes alike)."""

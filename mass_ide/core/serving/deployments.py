@@ -161,16 +161,19 @@ def undeploy(ws: Workspace, deployment_id: int, *, user: str) -> dict:
 
 
 def record_prediction(ws: Workspace, deployment: dict, *, user: str, input_sha256: str, output: object,
-                      latency_ms_p50: float | None, ok: bool) -> None:
-    """Count one request and write it to the audit log: who, when, which version, the input's hash, the output."""
+                      latency_ms_p50: float | None, ok: bool, prediction_id: str | None = None,
+                      origin: dict | None = None) -> None:
+    """Count one request and write it to the audit log: who, when, which version, the input's hash, the output,
+    the kept prediction's id and, for a series from a PACS, where it came from (hashed UIDs)."""
     field = "requests" if ok else "errors"
+    detail = {"model": deployment["model"], "version": deployment["version"], "input_sha256": input_sha256,
+              "output": output, **({"prediction_id": prediction_id} if prediction_id else {}),
+              **({"origin": origin} if origin else {})}
     with ws.db.atomic():
         ws.db.execute(f"UPDATE deployments SET {field} = {field} + 1, latency_ms_p50 = coalesce(?, latency_ms_p50) "
                       "WHERE id = ?", [latency_ms_p50, deployment["id"]])
         audit.record(ws.db, user=user, action="prediction" if ok else "prediction.refused",
-                     target=f"deployment:{deployment['id']}",
-                     detail={"model": deployment["model"], "version": deployment["version"],
-                             "input_sha256": input_sha256, "output": output})
+                     target=f"deployment:{deployment['id']}", detail=detail)
 
 
 def free_port() -> int:

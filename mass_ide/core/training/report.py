@@ -17,6 +17,7 @@ import torch
 from ignite.engine import Engine, Events
 
 from mass_ide.core.data import orientation
+from mass_ide.core.data.classes import class_colour
 from mass_ide.core.training.evaluation import classification_report, predict
 from mass_ide.core.training.metrics import label_dice, nanmean_columns
 
@@ -24,7 +25,6 @@ OVERLAY_CASES = 3
 OVERLAY_SIZE = 256
 KEEP_BYTES = 512 * 2**20  # the most one epoch's kept outputs may take
 TRAINING_AXCODES = "LPS"  # how volume_loading's Orientationd turns every training volume
-COLOURS = [(0, 0, 0), (46, 204, 113), (231, 76, 60), (52, 152, 219), (241, 196, 15), (155, 89, 182)]
 
 
 def _keys(engine: Engine, count: int) -> list[str]:
@@ -138,7 +138,7 @@ def overlay_picture(image: np.ndarray, predicted: np.ndarray, truth: np.ndarray,
     grey = np.clip(image * 255.0, 0, 255).astype(np.float32)
     rgb = np.repeat(grey[..., None], 3, axis=2)
     for value in np.unique(predicted[predicted > 0]):
-        colour = np.asarray(COLOURS[int(value) % len(COLOURS)], dtype=np.float32)
+        colour = np.asarray(class_colour(value), dtype=np.float32)
         inside = predicted == value
         rgb[inside] = 0.6 * rgb[inside] + 0.4 * colour
         rgb[_boundary(inside)] = colour

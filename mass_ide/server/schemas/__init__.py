@@ -2,9 +2,9 @@
 per stage; :data:`COMPONENTS` names them for ``#/components/schemas/<name>`` references."""
 
 from mass_ide.server.schemas import common, data, deployments, models, pacs, projects, runs
-from mass_ide.server.schemas.common import BINARY, PNG, ZIP
+from mass_ide.server.schemas.common import BINARY, DICOM, PNG, ZIP
 
-__all__ = ["BINARY", "COMPONENTS", "PNG", "ZIP"]
+__all__ = ["BINARY", "COMPONENTS", "DICOM", "PNG", "ZIP"]
 
 COMPONENTS = {
     "Error": common.ERROR,
@@ -54,6 +54,10 @@ COMPONENTS = {
     "NewDeployment": deployments.NEW_DEPLOYMENT,
     "ParityCase": models.PARITY_CASE,
     "PredictionAnswer": deployments.PREDICTION_ANSWER,
+    "PacsPrediction": deployments.PACS_PREDICTION,
+    "DicomPredictionAnswer": deployments.DICOM_PREDICTION_ANSWER,
+    "DicomSend": deployments.DICOM_SEND,
+    "DicomSent": deployments.DICOM_SENT,
     "NewEvaluation": deployments.NEW_EVALUATION,
     "EvaluationReport": deployments.EVALUATION_REPORT,
     "Scored": deployments.SCORED,

@@ -6,6 +6,8 @@ ZIP = "ZIP"  # a schema name meaning "a zip archive", for downloads
 
 BINARY = "BINARY"  # a schema name meaning "a file's raw bytes", for uploads
 
+DICOM = "DICOM"  # a schema name meaning "a DICOM Part 10 file", for SEG and SR results
+
 ERROR = {
     "type": "object",
     "required": ["message"],

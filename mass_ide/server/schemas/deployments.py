@@ -54,6 +54,56 @@ PREDICTION_ANSWER = {
     },
 }
 
+UID = {"type": "string", "pattern": r"^[0-9.]{1,64}$", "description": "A DICOM UID."}
+
+PACS_PREDICTION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["node", "study_uid", "series_uid"],
+    "properties": {"node": {"type": "string", "description": "A PACS node of MassIDEApp.pacs_nodes."},
+                   "study_uid": UID, "series_uid": UID},
+}
+
+DICOM_PREDICTION_ANSWER = {
+    "type": "object",
+    "required": ["model", "version", "predictions", "prediction_id", "result"],
+    "properties": {
+        **PREDICTION_ANSWER["properties"],
+        "prediction_id": {"type": "string", "description": "The id of the prediction and of its DICOM result."},
+        "result": {
+            "type": "object", "required": ["kind", "series_description"],
+            "description": "The DICOM object written for the answer, held in memory (never on disk) for an hour.",
+            "properties": {
+                "kind": {"type": "string", "enum": ["SEG", "SR"],
+                         "description": "SEG: a segmentation on the source series; SR: a measurement report with "
+                                        "each image's finding and probability."},
+                "series_description": {"type": "string"},
+                "segments": {"type": "array", "items": {"type": "string"}, "description": "SEG only."},
+            },
+        },
+    },
+}
+
+DICOM_SEND = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["node"],
+    "properties": {"node": {"type": "string", "description": "The PACS node to store the result on."}},
+}
+
+DICOM_SENT = {
+    "type": "object",
+    "required": ["node", "protocol", "accepted", "refused"],
+    "properties": {
+        "node": {"type": "string"},
+        "protocol": {"type": "string", "enum": ["dicomweb", "dimse"], "description": "STOW-RS or C-STORE."},
+        "accepted": {"type": "integer", "description": "Objects the PACS stored."},
+        "refused": {"type": "array", "items": {
+            "type": "object", "required": ["sop_class", "reason"],
+            "properties": {"sop_class": {"type": "string"}, "reason": {"type": "string"}}}},
+    },
+}
+
 NEW_EVALUATION = {
     "type": "object",
     "required": ["dataset_id"],

@@ -1,0 +1,64 @@
+"""Handlers for clinical inference on PACS series: predict, download the DICOM result, send it to a PACS.
+
+Fetching from and sending to a PACS blocks, so the core calls run on a thread.
+"""
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from mass_ide.core.data.pacs.nodes import find_node
+from mass_ide.core.serving import clinical
+from mass_ide.server.deploy_handlers import DeploymentBase
+
+
+class PacsPredictHandler(DeploymentBase):
+    """Predicting on a series in a PACS."""
+
+    request_bodies = {"post": "PacsPrediction"}
+    responses = {"post": {200: "DicomPredictionAnswer", 400: None, 404: None, 409: None, 502: None}}
+
+    @web.authenticated
+    @authorized
+    async def post(self, deployment_id: str) -> None:
+        """Fetch the series (kept only until the answer), predict, and write the answer as DICOM: a SEG on the
+        source series for a segmentation model, an SR with the finding and its probability for a classifier.
+        The answer is the prediction's (as `predict` gives it) with `prediction_id` and `result`, the DICOM
+        object held in memory for `send` and `dicom`; the audit log keeps the prediction with hashed UIDs."""
+        body = self.read_json()
+        node = find_node(self.pacs_nodes, body["node"])
+        self.write_json(await asyncio.to_thread(
+            clinical.predict_series, self.workspace, int(deployment_id), node=node, study_uid=body["study_uid"],
+            series_uid=body["series_uid"], user=self.user_name))
+
+
+class DicomResultHandler(DeploymentBase):
+    """A prediction's DICOM result as a file."""
+
+    responses = {"get": {200: "DICOM", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, deployment_id: str, prediction_id: str) -> None:
+        """The SEG or SR as a DICOM Part 10 file, to open in a DICOM viewer (it refers to the identified study)."""
+        data = clinical.result_file(int(deployment_id), prediction_id)
+        self.set_header("Content-Disposition", f'attachment; filename="mass-ide-{prediction_id[:12]}.dcm"')
+        self.set_header("Cache-Control", "no-store")
+        self.finish(data, set_content_type="application/dicom")
+
+
+class DicomResultSendHandler(DeploymentBase):
+    """Sending a prediction's DICOM result to a PACS."""
+
+    request_bodies = {"post": "DicomSend"}
+    responses = {"post": {200: "DicomSent", 400: None, 404: None, 502: None}}
+
+    @web.authenticated
+    @authorized
+    async def post(self, deployment_id: str, prediction_id: str) -> None:
+        """Store the SEG or SR on the node (STOW-RS, or C-STORE for a DIMSE-only node); what it accepted and, for
+        what it refused, why. Audited with hashed UIDs and the node."""
+        node = find_node(self.pacs_nodes, self.read_json()["node"])
+        self.write_json(await asyncio.to_thread(clinical.send_result, self.workspace, int(deployment_id),
+                                                prediction_id, node=node, user=self.user_name))
