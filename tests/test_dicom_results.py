@@ -14,13 +14,15 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
 from mass_ide.core import audit
+from mass_ide.core.data import datasets
 from mass_ide.core.data.classes import CLASS_COLOURS, class_colour
 from mass_ide.core.data.importers import import_source
 from mass_ide.core.data.pacs import dicomweb
 from mass_ide.core.data.pacs.nodes import hashed_uid, parse_node
+from mass_ide.core.data.pacs.retrieve import Transfer, retrieve_into_dataset
 from mass_ide.core.data.pacs.send import send_objects
 from mass_ide.core.errors import InvalidInput, NotFound
-from mass_ide.core.serving import clinical, deployments, dicom_results
+from mass_ide.core.serving import clinical, deployments, dicom_results, trace
 from mass_ide.core.serving.service import decode_mask
 from tests.conftest import trained_version
 from tests.test_serving import wait_until
@@ -175,3 +177,19 @@ def test_a_pacs_series_is_segmented_sent_back_as_seg_and_nothing_of_it_stays(ser
     assert series.study_uid not in text and series.uid not in text and PHI["PatientID"] not in text
     left = [path for path in ws.root.rglob("*") if path.is_file() and b"PID-99887766" in path.read_bytes()]
     assert not left and not list((ws.root / "uploads").glob("clinical-*"))
+
+    chain = trace.trace_prediction(ws, deployment_id, answer["prediction_id"])  # which studies trained this SEG's model
+    [link] = chain["models"]
+    assert chain["dataset"]["name"] and chain["sources"][0]["action"] == "dataset.import"
+    assert link["dataset_version"]["digest"] and link["run"]["status"] == "completed"
+    [deployed] = link["deployments"]
+    [prediction] = deployed["predictions"]
+    assert prediction["origin"]["study"] == hashed_uid(series.study_uid)
+    assert [(d["action"], d["to"]) for d in prediction["dicom"]] == [("dicom.result", None), ("dicom.sent", "pacs")]
+
+    retrieved = retrieve_into_dataset(ws, chain["dataset"]["project_id"], node=node, study_uid=series.study_uid,
+                                      series_uids=[series.uid], user="ana", transfer=Transfer())
+    item = datasets.all_items(ws, retrieved.id)[0]
+    from_item = trace.trace_item(ws, item.id)
+    assert from_item["sources"][0]["origin"]["series"] == [hashed_uid(series.uid)]
+    assert from_item["item"]["in_versions"] == [] and from_item["models"] == []  # no model trained on it yet

@@ -107,6 +107,12 @@ async def test_a_classifier_answers_a_pacs_series_with_an_sr_to_download_and_sen
     assert report.Modality == "SR" and report.StudyInstanceUID == written.study_uid
     _, sent = await post(jp_fetch, *result, "send", body={"node": "modality"})
     assert sent == {"node": "modality", "protocol": "dimse", "accepted": 1, "refused": []}
+    chain = json.loads((await jp_fetch(API, *result, "trace")).body)
+    [prediction] = chain["models"][0]["deployments"][0]["predictions"]
+    assert [d["action"] for d in prediction["dicom"]] == ["dicom.result", "dicom.sent"]
+    assert chain["models"][0]["version"] == version["number"] and chain["sources"]
+    by_version = json.loads((await jp_fetch(API, "models", version["model"], "versions", "latest", "trace")).body)
+    assert by_version["models"][0]["deployments"][0]["predictions"][0]["prediction_id"] == answer["prediction_id"]
     with pytest.raises(HTTPClientError) as unknown:
         await post(jp_fetch, "deployments", str(deployment["id"]), "predictions", "f" * 32, "send",
                    body={"node": "main"})

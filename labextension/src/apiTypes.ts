@@ -1087,6 +1087,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/deployments/{deployment_id}/predictions/{prediction_id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a prediction comes from: which studies trained the model that made it, and where its DICOM
+         *     result went.
+         */
+        get: operations["getPredictionTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/versions/{version}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model version's data back to its studies, and its deployments' newest predictions. */
+        get: operations["getVersionTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/items/{item_id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where an item came from, and every model version trained on a frozen version holding it. */
+        get: operations["getItemTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/pacs/nodes": {
         parameters: {
             query?: never;
@@ -2056,6 +2110,110 @@ export interface components {
             settle_seconds?: number;
             /** @description Series receiving now, then the recent ones, newest first. */
             series: components["schemas"]["ReceivedSeries"][];
+        };
+        /** @description From the studies a model's data came from to each of its predictions and the DICOM results sent back, with who and when at each step. */
+        Trace: {
+            start: {
+                /** @enum {string} */
+                kind: "prediction" | "version" | "item";
+            };
+            /** @description Imports into the dataset (and those it was cleaned from), oldest first. */
+            sources: {
+                dataset_id: number;
+                /** @enum {string} */
+                action: "dataset.import" | "dataset.add" | "dataset.clean";
+                source?: string | null;
+                items?: number | null;
+                /** @description Where the data came from in the PACS, in hashed UIDs (never a UID or name in clear). */
+                origin?: {
+                    pacs?: string;
+                    study?: string;
+                    series?: string | string[];
+                    instances?: number;
+                } | null;
+                derived_from?: number | null;
+                at?: string | null;
+                by?: string | null;
+            }[];
+            dataset: {
+                id?: number;
+                name?: string;
+                project_id?: string;
+                items?: number | null;
+                at?: string | null;
+                by?: string | null;
+            } | null;
+            item: {
+                id?: number;
+                key?: string;
+                sha256?: string;
+                in_versions?: number[];
+            } | null;
+            /** @description The model versions on the path (several from an item). */
+            models: {
+                model: string;
+                version: number;
+                digest: string;
+                deleted_at?: string | null;
+                dataset_id?: number | null;
+                dataset_version?: {
+                    number?: number;
+                    digest?: string;
+                    at?: string | null;
+                    by?: string | null;
+                } | null;
+                run?: {
+                    id?: number;
+                    status?: string;
+                    finished_at?: string | null;
+                    at?: string | null;
+                    by?: string | null;
+                } | null;
+                aliases: {
+                    alias?: string;
+                    version?: number | null;
+                    removed?: boolean;
+                    at?: string | null;
+                    by?: string | null;
+                }[];
+                deployments: {
+                    id: number;
+                    status: string;
+                    runtime?: string | null;
+                    stopped_at?: string | null;
+                    predictions: {
+                        prediction_id: string | null;
+                        /** @description Where the data came from in the PACS, in hashed UIDs (never a UID or name in clear). */
+                        origin?: {
+                            pacs?: string;
+                            study?: string;
+                            series?: string | string[];
+                            instances?: number;
+                        } | null;
+                        input_sha256?: string | null;
+                        /** @description Requests of this prediction (one per image for a classifier on a series). */
+                        requests?: number;
+                        dicom: {
+                            /** @enum {string} */
+                            action: "dicom.result" | "dicom.sent";
+                            kind?: string | null;
+                            /** @description Hashed SOP Instance UID. */
+                            object?: string | null;
+                            to?: string | null;
+                            accepted?: number | null;
+                            refused?: string[] | null;
+                            at?: string | null;
+                            by?: string | null;
+                        }[];
+                        at?: string | null;
+                        by?: string | null;
+                    }[];
+                    at?: string | null;
+                    by?: string | null;
+                }[];
+                at?: string | null;
+                by?: string | null;
+            }[];
         };
     };
     responses: never;
@@ -6246,6 +6404,155 @@ export interface operations {
             };
             /** @description Bad Gateway */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPredictionTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deployment_id: string;
+                prediction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trace"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVersionTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trace"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getItemTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trace"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

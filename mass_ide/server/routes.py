@@ -84,6 +84,7 @@ from mass_ide.server.run_handlers import (
     StudyPromoteHandler,
     StudyStopHandler,
 )
+from mass_ide.server.trace_handlers import ItemTraceHandler, PredictionTraceHandler, VersionTraceHandler
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
 DATASET_ID = r"(?P<dataset_id>\d+)"
@@ -159,6 +160,9 @@ ROUTES = [
     (f"deployments/{DEPLOYMENT_ID}/pacs/predict", PacsPredictHandler),
     (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/dicom", DicomResultHandler),
     (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/send", DicomResultSendHandler),
+    (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/trace", PredictionTraceHandler),
+    (f"models/{MODEL_NAME}/versions/{MODEL_VERSION}/trace", VersionTraceHandler),
+    (f"items/{ITEM_ID}/trace", ItemTraceHandler),
     ("pacs/nodes", PacsNodesHandler),
     (f"pacs/nodes/{PACS_NODE}/echo", PacsEchoHandler),
     (f"pacs/nodes/{PACS_NODE}/studies/search", PacsStudySearchHandler),

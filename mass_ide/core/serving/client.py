@@ -55,13 +55,13 @@ def _request(inputs: list[dict] | str | Path) -> tuple[bytes, object]:
 
 
 def predict(ws: Workspace, deployment_id: int, inputs: list[dict] | str | Path, *, user: str,
-            origin: dict | None = None) -> dict:
+            origin: dict | None = None, prediction_id: str | None = None) -> dict:
     """Predict with a running deployment: a list of lab-value records, or the path of one picture or volume.
 
     Answers ``{model, version, predictions, prediction_id}`` like ``POST deployments/{dep}/predict``
     (masks kept in the deployment's folder under ``prediction_id``, None without a mask). A refused
     input raises InvalidInput with the deployment's message; both are audited and counted (``origin``:
-    where a series from a PACS came from, in hashed UIDs).
+    where a series from a PACS came from, in hashed UIDs; ``prediction_id``: the id to record it under).
     """
     found = deployments.running_deployment(ws, deployment_id)
     body, send = _request(inputs)
@@ -78,7 +78,7 @@ def predict(ws: Workspace, deployment_id: int, inputs: list[dict] | str | Path, 
     latency_ms = (time.perf_counter() - started) * 1000
     answer = {"model": found["model"], "version": found["version"], "predictions": results}
     answer["prediction_id"] = predictions.record_answer(
-        ws, found, user=user, input_sha256=digest, answer=answer, origin=origin,
+        ws, found, user=user, input_sha256=digest, answer=answer, origin=origin, prediction_id=prediction_id,
         latency_ms_p50=deployments.observe_latency(_latencies, deployment_id, latency_ms))
     return answer
 

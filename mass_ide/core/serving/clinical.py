@@ -124,12 +124,12 @@ def _classify(ws, deployment: dict, *, files: list[Path], folder: Path, user: st
                            "at a time (choose a series of single images, e.g. radiographs or key slices)")
     import pydicom
 
-    sources, results, answer = [], [], None
+    sources, results, answer, prediction_id = [], [], None, uuid.uuid4().hex  # one id for the series' answers
     for index, path in enumerate(files):
         source = pydicom.dcmread(path)
         picture = folder / f"image-{index}.png"
         picture.write_bytes(dicom_results.picture_png(source))
-        answer = client.predict(ws, deployment["id"], picture, user=user, origin=origin)
+        answer = client.predict(ws, deployment["id"], picture, user=user, origin=origin, prediction_id=prediction_id)
         sources.append(source)
         results.append(answer["predictions"][0])
     report = dicom_results.structured_report(sources, results, model=answer["model"], version=answer["version"])
@@ -154,7 +154,7 @@ def predict_series(ws: Workspace, deployment_id: int, *, node: PacsNode, study_u
             answer, result = _classify(ws, deployment, files=files, folder=folder, user=user, origin=origin)
         else:
             raise InvalidInput("this deployment's model takes table records, not images")
-    prediction_id = answer.get("prediction_id") or uuid.uuid4().hex  # a classifier keeps no mask
+    prediction_id = answer["prediction_id"]
     made = DicomResult(deployment_id, result, {**origin, "object": hashed_uid(result.SOPInstanceUID)}, time.monotonic())
     kept.keep(prediction_id, made)
     audit.record(ws.db, user=user, action="dicom.result", target=f"deployment:{deployment_id}",

@@ -30,12 +30,13 @@ def mask_path(ws: Workspace, deployment_id: int, prediction_id: str) -> Path:
     return deployment_dir(ws, deployment_id) / "predictions" / f"{prediction_id}.json"
 
 
-def keep_masks(ws: Workspace, deployment_id: int, answer: dict) -> str | None:
-    """Store the masks of an endpoint answer; the prediction id, or None when it has no mask."""
+def keep_masks(ws: Workspace, deployment_id: int, answer: dict, prediction_id: str | None = None) -> str | None:
+    """Store the masks of an endpoint answer (under ``prediction_id`` when given); the prediction id, or
+    ``prediction_id`` (None unless given) when it has no mask."""
     masks = [p for p in answer.get("predictions", []) if isinstance(p.get("mask"), dict)]
     if not masks:
-        return None
-    prediction_id = uuid.uuid4().hex
+        return prediction_id
+    prediction_id = prediction_id or uuid.uuid4().hex
     path = mask_path(ws, deployment_id, prediction_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     affine = masks[0].get("affine")
@@ -85,17 +86,18 @@ def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axi
 
 def record_answer(ws: Workspace, deployment: dict, *, user: str, input_sha256: str, answer: dict | None = None,
                   error: str | None = None, latency_ms_p50: float | None = None,
-                  origin: dict | None = None) -> str | None:
+                  origin: dict | None = None, prediction_id: str | None = None) -> str | None:
     """Count and audit one prediction request, refused (``error``) or answered (its masks kept); the prediction id.
 
     The IDE server's predict route and the notebook client both settle their requests here; ``origin``
-    says where a series from a PACS came from (hashed UIDs).
+    says where a series from a PACS came from (hashed UIDs), ``prediction_id`` groups the requests of one
+    result (a classifier's answers on each image of a series).
     """
     if error is not None:
         record_prediction(ws, deployment, user=user, input_sha256=input_sha256, output={"error": error},
                           latency_ms_p50=None, ok=False, origin=origin)
         return None
-    prediction_id = keep_masks(ws, deployment["id"], answer)
+    prediction_id = keep_masks(ws, deployment["id"], answer, prediction_id)
     record_prediction(ws, deployment, user=user, input_sha256=input_sha256, ok=True,
                       output=[output_summary(p) for p in answer["predictions"]], latency_ms_p50=latency_ms_p50,
                       prediction_id=prediction_id, origin=origin)

@@ -1,7 +1,7 @@
 """JSON schemas of request bodies and responses, shared by validation and the OpenAPI document, one module
 per stage; :data:`COMPONENTS` names them for ``#/components/schemas/<name>`` references."""
 
-from mass_ide.server.schemas import common, data, deployments, models, pacs, projects, runs
+from mass_ide.server.schemas import common, data, deployments, models, pacs, projects, runs, trace
 from mass_ide.server.schemas.common import BINARY, DICOM, PNG, ZIP
 
 __all__ = ["BINARY", "COMPONENTS", "DICOM", "PNG", "ZIP"]
@@ -64,4 +64,5 @@ COMPONENTS = {
     "ExportedFile": models.EXPORTED_FILE,
     "ExportReport": models.EXPORT_REPORT,
     **pacs.COMPONENTS,
+    **trace.COMPONENTS,
 }
