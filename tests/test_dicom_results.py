@@ -1,6 +1,7 @@
 """Results back as DICOM, against a real Orthanc: a SEG and an SR written with highdicom, sent by STOW-RS and C-STORE,
 fetched back and read with highdicom; and the clinical path from a PACS series through a deployed model."""
 
+import io
 import re
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from mass_ide.core.data.pacs.nodes import hashed_uid, parse_node
 from mass_ide.core.data.pacs.retrieve import Transfer, retrieve_into_dataset
 from mass_ide.core.data.pacs.send import send_objects
 from mass_ide.core.errors import InvalidInput, NotFound
-from mass_ide.core.serving import clinical, deployments, dicom_results, trace
+from mass_ide.core.serving import client, clinical, deployments, dicom_results, trace
 from mass_ide.core.serving.service import decode_mask
 from tests.conftest import trained_version
 from tests.test_serving import wait_until
@@ -193,3 +194,39 @@ def test_a_pacs_series_is_segmented_sent_back_as_seg_and_nothing_of_it_stays(ser
     from_item = trace.trace_item(ws, item.id)
     assert from_item["sources"][0]["origin"]["series"] == [hashed_uid(series.uid)]
     assert from_item["item"]["in_versions"] == [] and from_item["models"] == []  # no model trained on it yet
+
+
+def zipped_series(series, target: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in series.files:
+            archive.write(path, f"CD/{path.name}")
+    return target
+
+
+def test_a_test_page_upload_gets_its_seg_on_the_uploaded_series_and_no_other(served_segmentation, tmp_path):
+    ws, deployment_id = served_segmentation
+    series = write_ct_series(tmp_path / "ct", count=6, shape=(20, 20), pixel_spacing=(4.0, 4.0), step=6.0)
+    other = write_ct_series(tmp_path / "other", count=6, shape=(20, 20), pixel_spacing=(4.0, 4.0), step=6.0,
+                            origin=(50.0, 0.0, 0.0))
+    upload = zipped_series(series, tmp_path / "scan.zip")
+    answer = client.predict(ws, deployment_id, upload, user="ana")  # what the Test page's upload does
+    with pytest.raises(InvalidInput, match="does not lie where this series' images are"):
+        clinical.result_for_upload(ws, deployment_id, answer["prediction_id"],
+                                   data=zipped_series(other, tmp_path / "other.zip").read_bytes(), user="ana")
+    made = clinical.result_for_upload(ws, deployment_id, answer["prediction_id"], data=upload.read_bytes(),
+                                      user="ana")
+    assert made["kind"] == "SEG" and made["segments"] == ["liver", "tumour"]
+    seg = pydicom.dcmread(io.BytesIO(clinical.result_file(deployment_id, answer["prediction_id"])))
+    sources = [pydicom.dcmread(path, stop_before_pixels=True) for path in series.files]
+    normal = np.cross((1.0, 0, 0), (0, 1.0, 0))
+    positions = series.positions
+    order = sorted(range(len(positions)), key=lambda k: float(np.asarray(positions[k]) @ normal))
+    segmentation = highdicom.seg.Segmentation.from_dataset(seg)
+    predicted = decode_mask(answer["predictions"][0]["mask"])
+    for source in sources:
+        pixels = segmentation.get_pixels_by_source_instance(
+            source_sop_instance_uids=[str(source.SOPInstanceUID)], segment_numbers=[1, 2], combine_segments=True,
+            assert_missing_frames_are_empty=True, ignore_spatial_locations=True)
+        assert np.array_equal(pixels[0], predicted[:, :, order.index(int(source.InstanceNumber) - 1)].T)

@@ -1060,7 +1060,12 @@ export interface paths {
         /** The SEG or SR as a DICOM Part 10 file, to open in a DICOM viewer (it refers to the identified study). */
         get: operations["getDicomResult"];
         put?: never;
-        post?: never;
+        /**
+         * Write a DICOM SEG for a mask predicted from an uploaded zip of a DICOM series (the Test page): send the
+         *     same zip as the body. It is built on that series (400 when the mask does not lie on it) and held in memory
+         *     for `send` and `GET`, like a PACS prediction's.
+         */
+        post: operations["postDicomResult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1853,17 +1858,18 @@ export interface components {
             predictions: Record<string, unknown>[];
             /** @description The id of the prediction and of its DICOM result. */
             prediction_id: string;
-            /** @description The DICOM object written for the answer, held in memory (never on disk) for an hour. */
-            result: {
-                /**
-                 * @description SEG: a segmentation on the source series; SR: a measurement report with each image's finding and probability.
-                 * @enum {string}
-                 */
-                kind: "SEG" | "SR";
-                series_description: string;
-                /** @description SEG only. */
-                segments?: string[];
-            };
+            result: components["schemas"]["DicomResult"];
+        };
+        /** @description The DICOM object written for a prediction, held in memory (never on disk) for an hour. */
+        DicomResult: {
+            /**
+             * @description SEG: a segmentation on the source series; SR: a measurement report with each image's finding and probability.
+             * @enum {string}
+             */
+            kind: "SEG" | "SR";
+            series_description: string;
+            /** @description SEG only. */
+            segments?: string[];
         };
         DicomSend: {
             /** @description The PACS node to store the result on. */
@@ -6323,6 +6329,78 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postDicomResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deployment_id: string;
+                prediction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DicomResult"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

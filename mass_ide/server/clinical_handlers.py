@@ -11,6 +11,7 @@ from tornado import web
 from mass_ide.core.data.pacs.nodes import find_node
 from mass_ide.core.serving import clinical
 from mass_ide.server.deploy_handlers import DeploymentBase
+from mass_ide.server.schemas import BINARY
 
 
 class PacsPredictHandler(DeploymentBase):
@@ -34,9 +35,20 @@ class PacsPredictHandler(DeploymentBase):
 
 
 class DicomResultHandler(DeploymentBase):
-    """A prediction's DICOM result as a file."""
+    """A prediction's DICOM result: written for an uploaded series, and as a file."""
 
-    responses = {"get": {200: "DICOM", 404: None}}
+    request_bodies = {"post": BINARY}
+    responses = {"get": {200: "DICOM", 404: None}, "post": {200: "DicomResult", 400: None, 404: None, 413: None}}
+    body_limit = "max_predict_bytes"
+
+    @web.authenticated
+    @authorized
+    async def post(self, deployment_id: str, prediction_id: str) -> None:
+        """Write a DICOM SEG for a mask predicted from an uploaded zip of a DICOM series (the Test page): send the
+        same zip as the body. It is built on that series (400 when the mask does not lie on it) and held in memory
+        for `send` and `GET`, like a PACS prediction's."""
+        self.write_json(await asyncio.to_thread(clinical.result_for_upload, self.workspace, int(deployment_id),
+                                                prediction_id, data=bytes(self.request.body), user=self.user_name))
 
     @web.authenticated
     @authorized

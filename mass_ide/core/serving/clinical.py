@@ -25,7 +25,7 @@ from mass_ide.core.data.pacs.query import find_instances
 from mass_ide.core.data.pacs.retrieve import Transfer, fetch_series
 from mass_ide.core.data.pacs.send import send_objects
 from mass_ide.core.errors import InvalidInput, NotFound
-from mass_ide.core.serving import client, deployments, dicom_results
+from mass_ide.core.serving import client, deployments, dicom_results, predictions
 from mass_ide.core.serving.service import decode_mask
 from mass_ide.core.workspace import Workspace
 
@@ -154,12 +154,57 @@ def predict_series(ws: Workspace, deployment_id: int, *, node: PacsNode, study_u
             answer, result = _classify(ws, deployment, files=files, folder=folder, user=user, origin=origin)
         else:
             raise InvalidInput("this deployment's model takes table records, not images")
-    prediction_id = answer["prediction_id"]
+    return {**answer, "result": _keep(ws, deployment_id, answer["prediction_id"], result, origin, user)}
+
+
+def _keep(ws: Workspace, deployment_id: int, prediction_id: str, result: "Dataset", origin: dict, user: str) -> dict:
+    """Hold a DICOM result in memory for sending, audit it; what it holds."""
     made = DicomResult(deployment_id, result, {**origin, "object": hashed_uid(result.SOPInstanceUID)}, time.monotonic())
     kept.keep(prediction_id, made)
     audit.record(ws.db, user=user, action="dicom.result", target=f"deployment:{deployment_id}",
                  detail={"prediction_id": prediction_id, **made.summary(), **made.origin})
-    return {**answer, "prediction_id": prediction_id, "result": made.summary()}
+    return made.summary()
+
+
+def _uploaded_sources(data: bytes, folder: Path) -> list["Dataset"]:
+    """The image headers of an uploaded zip of one DICOM series (unpacked with the importer's checks)."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    from mass_ide.core.data.archives import unpack_zip
+    from mass_ide.core.serving.inputs import UPLOAD_MAX_BYTES
+
+    archive = folder / "series.zip"
+    archive.write_bytes(data)
+    unpack_zip(archive, folder / "series", max_bytes=UPLOAD_MAX_BYTES)
+    sources = []
+    for path in sorted((folder / "series").rglob("*")):
+        try:
+            found = pydicom.dcmread(path, stop_before_pixels=True) if path.is_file() else None
+        except (InvalidDicomError, OSError, ValueError):
+            continue
+        if found is not None and "Rows" in found and "SOPInstanceUID" in found:
+            sources.append(found)
+    return sources
+
+
+def result_for_upload(ws: Workspace, deployment_id: int, prediction_id: str, *, data: bytes, user: str) -> dict:
+    """A DICOM SEG for a mask predicted from an uploaded zip of a DICOM series (the Test page), written on the
+    series in that same zip, held in memory for :func:`send_result`; what it holds."""
+    deployment = deployments.get_deployment(ws, deployment_id)
+    mask, affine = predictions.kept_mask(ws, deployment_id, prediction_id)
+    if mask.ndim != 3 or affine is None:
+        raise InvalidInput("a DICOM SEG is written for a volume predicted from a DICOM series (a zip)")
+    with ws.scratch("clinical") as folder:
+        sources = _uploaded_sources(data, folder)
+    dicom_results.check_one_series(sources)
+    classes = deployment["signature"]["outputs"]["classes"]
+    classes = classes if isinstance(classes, dict) else {str(i): name for i, name in enumerate(classes)}
+    seg = dicom_results.segmentation(sources, mask, affine, classes=classes, model=deployment["model"],
+                                     version=deployment["version"])
+    origin = {"source": "upload", "study": hashed_uid(sources[0].StudyInstanceUID),
+              "series": hashed_uid(sources[0].SeriesInstanceUID)}
+    return _keep(ws, deployment_id, prediction_id, seg, origin, user)
 
 
 def result_file(deployment_id: int, prediction_id: str) -> bytes:

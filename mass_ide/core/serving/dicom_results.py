@@ -83,6 +83,19 @@ def check_one_series(sources: list[Dataset]) -> None:
         raise InvalidInput("a DICOM result refers to one series; the instances given belong to several")
 
 
+def check_on_grid(sources: list[Dataset], mask: np.ndarray, affine: np.ndarray) -> None:
+    """InvalidInput unless the mask lies on the series' grid: a column, row and slice per image pixel and
+    image, its first voxel on one of the images (so a SEG never describes another series)."""
+    rows, columns = int(sources[0].Rows), int(sources[0].Columns)
+    if tuple(mask.shape) != (columns, rows, len(sources)):
+        raise InvalidInput(f"the predicted mask ({'×'.join(map(str, mask.shape))}) is not on this series' grid "
+                           f"({columns}×{rows}×{len(sources)} images); predict on this very series")
+    origin = (LPS_FROM_RAS @ np.asarray(affine, dtype=float))[:3, 3]
+    positions = [np.asarray(s.ImagePositionPatient, dtype=float) for s in sources if "ImagePositionPatient" in s]
+    if positions and min(float(np.linalg.norm(p - origin)) for p in positions) > 0.05:  # mm; NIfTI keeps float32
+        raise InvalidInput("the predicted mask does not lie where this series' images are; predict on this very series")
+
+
 def segmentation(sources: list[Dataset], mask: np.ndarray, affine: np.ndarray, *, classes: dict[str, str],
                  model: str, version: int) -> Dataset:
     """A DICOM SEG of ``mask`` (class values, indexed (column, row, slice) with the RAS ``affine`` of the
@@ -92,6 +105,7 @@ def segmentation(sources: list[Dataset], mask: np.ndarray, affine: np.ndarray, *
     check_one_series(sources)
     if mask.ndim != 3:
         raise InvalidInput("a DICOM SEG is written for a volume's mask; this prediction has a 2D mask")
+    check_on_grid(sources, mask, affine)
     labels = [classes[str(value)] for value in sorted(map(int, classes)) if value > 0]
     volume = highdicom.Volume(mask.astype(np.uint8).transpose(2, 1, 0),
                               LPS_FROM_RAS @ np.asarray(affine, dtype=float) @ SLICE_FIRST,

@@ -71,12 +71,17 @@ def _affine(value) -> np.ndarray | None:
     return affine if affine.shape == (4, 4) and np.all(np.isfinite(affine)) else None
 
 
-def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axis: str, index: int) -> bytes:
-    """One slice of a kept mask as PNG: a volume's along ``axis``, a picture's whole mask (index 0)."""
+def kept_mask(ws: Workspace, deployment_id: int, prediction_id: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """A kept mask and its input's affine; NotFound when the deployment kept none under that id."""
     path = mask_path(ws, deployment_id, prediction_id)
     if not path.is_file():
         raise NotFound(f"deployment {deployment_id} kept no prediction {prediction_id!r}")
-    mask, affine = _mask(path)
+    return _mask(path)
+
+
+def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axis: str, index: int) -> bytes:
+    """One slice of a kept mask as PNG: a volume's along ``axis``, a picture's whole mask (index 0)."""
+    mask, affine = kept_mask(ws, deployment_id, prediction_id)
     if mask.ndim == 2:
         if index != 0:
             raise InvalidInput("a picture's mask has one slice: index 0")

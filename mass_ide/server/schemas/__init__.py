@@ -56,6 +56,7 @@ COMPONENTS = {
     "PredictionAnswer": deployments.PREDICTION_ANSWER,
     "PacsPrediction": deployments.PACS_PREDICTION,
     "DicomPredictionAnswer": deployments.DICOM_PREDICTION_ANSWER,
+    "DicomResult": deployments.DICOM_RESULT,
     "DicomSend": deployments.DICOM_SEND,
     "DicomSent": deployments.DICOM_SENT,
     "NewEvaluation": deployments.NEW_EVALUATION,

@@ -64,23 +64,25 @@ PACS_PREDICTION = {
                    "study_uid": UID, "series_uid": UID},
 }
 
+DICOM_RESULT = {
+    "type": "object", "required": ["kind", "series_description"],
+    "description": "The DICOM object written for a prediction, held in memory (never on disk) for an hour.",
+    "properties": {
+        "kind": {"type": "string", "enum": ["SEG", "SR"],
+                 "description": "SEG: a segmentation on the source series; SR: a measurement report with "
+                                "each image's finding and probability."},
+        "series_description": {"type": "string"},
+        "segments": {"type": "array", "items": {"type": "string"}, "description": "SEG only."},
+    },
+}
+
 DICOM_PREDICTION_ANSWER = {
     "type": "object",
     "required": ["model", "version", "predictions", "prediction_id", "result"],
     "properties": {
         **PREDICTION_ANSWER["properties"],
         "prediction_id": {"type": "string", "description": "The id of the prediction and of its DICOM result."},
-        "result": {
-            "type": "object", "required": ["kind", "series_description"],
-            "description": "The DICOM object written for the answer, held in memory (never on disk) for an hour.",
-            "properties": {
-                "kind": {"type": "string", "enum": ["SEG", "SR"],
-                         "description": "SEG: a segmentation on the source series; SR: a measurement report with "
-                                        "each image's finding and probability."},
-                "series_description": {"type": "string"},
-                "segments": {"type": "array", "items": {"type": "string"}, "description": "SEG only."},
-            },
-        },
+        "result": {"$ref": "#/components/schemas/DicomResult"},
     },
 }
 
