@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from mass_ide.cli import model_commands, project_commands, run_commands
+from mass_ide.cli import audit_commands, model_commands, project_commands, run_commands
 from mass_ide.cli.arguments import DEFAULT_WORKSPACE
 from mass_ide.core import audit
 from mass_ide.core.errors import MassError
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     project_commands.add_commands(commands)
     run_commands.add_commands(commands)
     model_commands.add_commands(commands)
+    audit_commands.add_commands(commands)
     return parser
 
 

@@ -262,6 +262,19 @@ def m008_deployment_parity_override(db: Database) -> None:
     db["deployments"].add_column("override_parity", str)
 
 
+@MIGRATIONS()
+def m009_audit_chain(db: Database) -> None:
+    """Each audit row's chain hash (the rows so far are chained in their order), and an index by target."""
+    from mass_ide.core.audit import GENESIS, row_hash
+
+    db["audit"].add_column("hash", str)
+    previous = GENESIS
+    for row in list(db.query("SELECT id, at, user, action, target, detail FROM audit ORDER BY id")):
+        previous = row_hash(previous, row)
+        db.execute("UPDATE audit SET hash = ? WHERE id = ?", [previous, row["id"]])
+    db["audit"].create_index(["target"])
+
+
 def open_store(path: str | Path = ":memory:") -> Store:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     if str(path) == ":memory:":
