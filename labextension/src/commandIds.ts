@@ -35,4 +35,9 @@ export namespace CommandIDs {
   export const registerRun = 'mass-ide:register-run';
   /** Open a deployment's online test page; args `{deploymentId: number}`. */
   export const testDeployment = 'mass-ide:test-deployment';
+  /**
+   * Open the trace from the source studies to the predictions; args `{deployment: number, prediction: string}`,
+   * `{model: string, version: number}` or `{item: number}`.
+   */
+  export const openTrace = 'mass-ide:open-trace';
 }

@@ -13,6 +13,7 @@ import { setupModels } from './models';
 import { setupPacs } from './pacs';
 import { ProjectPanel } from './projectPanel';
 import { ProjectsSidebar } from './sidebar';
+import { setupTrace } from './trace';
 import { setupTraining } from './training';
 
 /** The Launcher section holding one card per project template. */
@@ -60,7 +61,7 @@ async function addTemplateEntries(
 /**
  * Mass IDE in JupyterLab: the Mass sidebar, one panel per open project,
  * Launcher cards for the project templates and command-palette entries; the
- * data, PACS, annotation, training and model panels set themselves up.
+ * data, PACS, annotation, training, model and trace panels set themselves up.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'mass-ide:plugin',
@@ -84,6 +85,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     registerAnnotation({ app, restorer });
     setupTraining({ app, model, restorer, palette, category: PALETTE_CATEGORY });
     setupModels({ app, model, restorer, palette, rendermime, category: PALETTE_CATEGORY });
+    setupTrace({ app, restorer });
 
     if (restorer) {
       restorer.add(sidebar, sidebar.id);

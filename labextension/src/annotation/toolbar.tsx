@@ -4,6 +4,8 @@ import { CommandRegistry } from '@lumino/commands';
 import React from 'react';
 
 import { errorMessage } from '../api';
+import { CommandIDs } from '../commandIds';
+import { traceIcon } from '../trace';
 import { AnnotationModel } from './model';
 import { SaveState } from './segmentation';
 
@@ -99,6 +101,13 @@ export class AnnotationToolbar extends ReactWidget {
             Version {model.frozen.number}
           </span>
         )}
+        <TextButton
+          icon={traceIcon}
+          label="Trace"
+          title="Where this item came from, and every model version trained on it"
+          disabled={!item}
+          onClick={() => item && void this._commands.execute(CommandIDs.openTrace, { item: item.id })}
+        />
         <TextButton
           icon={saveIcon}
           label={this._busy === 'freeze' ? 'Freezing…' : 'Freeze version'}

@@ -106,7 +106,7 @@ export function setupModels({ app, model, restorer, palette, rendermime, categor
         content => content.deploymentId === deploymentId,
         () => {
           const deploymentModel = new DeploymentModel(deploymentId);
-          const widget = new MainAreaWidget({ content: new TestPanel(deploymentModel) });
+          const widget = new MainAreaWidget({ content: new TestPanel(deploymentModel, commands) });
           widget.id = `mass-ide-test-${deploymentId}`;
           widget.title.label = `Test · deployment ${deploymentId}`;
           widget.title.icon = testIcon;

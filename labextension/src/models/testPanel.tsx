@@ -1,5 +1,7 @@
+import { CommandRegistry } from '@lumino/commands';
 import React, { useEffect, useState } from 'react';
 
+import { CommandIDs } from '../commandIds';
 import { listDatasets, listVersions } from '../data/client';
 import { IDataset, IVersion } from '../data/types';
 import { ModelPanel } from '../panels';
@@ -190,8 +192,26 @@ function CurlExample({ deployment }: { deployment: IDeployment }): JSX.Element {
   );
 }
 
+/** The Trace button of an answer: the prediction's trace, or its model version's when it has no id (a classifier's). */
+function TraceLink(props: { commands: CommandRegistry; args: { [key: string]: string | number } }): JSX.Element {
+  const ofPrediction = 'prediction' in props.args;
+  return (
+    <button
+      className="jp-mod-styled mass-TraceButton"
+      title={
+        ofPrediction
+          ? 'Which studies trained the model that made this prediction, and where its result went'
+          : "The model version's trace: its source studies, dataset, run and predictions"
+      }
+      onClick={() => void props.commands.execute(CommandIDs.openTrace, props.args)}
+    >
+      {ofPrediction ? 'Trace this prediction' : 'Trace the model'}
+    </button>
+  );
+}
+
 /** The online test page of a deployment: its state, the form built from its signature, the answer, Evaluate. */
-function TestView({ model }: { model: DeploymentModel }): JSX.Element {
+function TestView({ model, commands }: { model: DeploymentModel; commands: CommandRegistry }): JSX.Element {
   useSignal(model.changed);
   const [file, setFile] = useState<File | null>(null);
   const deployment = model.deployment;
@@ -257,6 +277,16 @@ function TestView({ model }: { model: DeploymentModel }): JSX.Element {
           </div>
         )}
         {prediction && (
+          <TraceLink
+            commands={commands}
+            args={
+              model.prediction?.prediction_id
+                ? { deployment: deployment.id, prediction: model.prediction.prediction_id }
+                : { model: deployment.model, version: deployment.version }
+            }
+          />
+        )}
+        {prediction && (
           <PredictionView
             prediction={prediction}
             deploymentId={deployment.id}
@@ -273,7 +303,10 @@ function TestView({ model }: { model: DeploymentModel }): JSX.Element {
 
 /** The main-area content of a deployment's test page (class `mass-TestPanel`). */
 export class TestPanel extends ModelPanel<DeploymentModel> {
-  constructor(model: DeploymentModel) {
+  constructor(
+    model: DeploymentModel,
+    private readonly _commands: CommandRegistry
+  ) {
     super(model, 'mass-TestPanel');
     this.node.dataset.deploymentId = String(model.deploymentId);
   }
@@ -284,6 +317,6 @@ export class TestPanel extends ModelPanel<DeploymentModel> {
   }
 
   render(): JSX.Element {
-    return <TestView model={this.model} />;
+    return <TestView model={this.model} commands={this._commands} />;
   }
 }

@@ -369,7 +369,16 @@ export function VersionView(props: {
       )}
       {report && <ExportReport report={report} />}
       <section className="mass-RunSection">
-        <h2 className="mass-RunSection-title">Lineage</h2>
+        <h2 className="mass-RunSection-title">
+          Lineage
+          <button
+            className="jp-mod-styled mass-TraceButton"
+            title="The whole chain: source studies, dataset, frozen version, run, this version, its predictions"
+            onClick={() => void commands.execute(CommandIDs.openTrace, { model: version.model, version: version.number })}
+          >
+            Trace
+          </button>
+        </h2>
         <Lineage version={version} commands={commands} />
       </section>
       <section className="mass-RunSection">
