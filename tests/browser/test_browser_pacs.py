@@ -1,12 +1,15 @@
 """The PACS panel in a real JupyterLab against a real Orthanc, driven in Debian's Chromium.
 
 The lab of this module is its own Jupyter server with two PACS nodes configured (one
-DICOMweb, one DIMSE, both the session's Orthanc from ``tests/conftest.py``); the shared
-lab of ``conftest.py`` has none, and shows how to configure one.
+DICOMweb, one DIMSE, both the session's Orthanc from ``tests/conftest.py``) over a copy of
+the session's ``trained_patches`` workspace (a registered 32×32 patch classifier to deploy);
+the shared lab of ``conftest.py`` has none, and shows how to configure one.
 """
 
 import json
 import re
+import time
+import urllib.request
 
 import pytest
 from dicom_fixtures import write_ct_series
@@ -18,6 +21,7 @@ from servers import start_jupyter_server
 
 from mass_ide.core import projects
 from mass_ide.core.data import datasets
+from mass_ide.core.processes import terminate as stop_worker
 from mass_ide.core.workspace import Workspace
 
 PROJECT = "PACS study"
@@ -41,9 +45,11 @@ def pacs_study(orthanc, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pacs_lab(orthanc, pacs_study, tmp_path_factory):
-    """A JupyterLab with Mass IDE whose MassIDEApp.pacs_nodes name the session's Orthanc, by DICOMweb and DIMSE."""
+def pacs_lab(orthanc, pacs_study, trained_patches, tmp_path_factory):
+    """A JupyterLab with Mass IDE whose MassIDEApp.pacs_nodes name the session's Orthanc, by DICOMweb and DIMSE;
+    its workspace a copy of ``trained_patches``. Deployment workers left at the end are stopped."""
     root = tmp_path_factory.mktemp("pacs-lab-root")
+    trained_patches.place(root / "mass-workspace")
     home = tmp_path_factory.mktemp("pacs-lab-home")
     config = {"MassIDEApp": {"pacs_nodes": [orthanc.node("orthanc-web"), orthanc.node("orthanc-dimse",
                                                                                       protocol="dimse")]}}
@@ -60,6 +66,12 @@ def pacs_lab(orthanc, pacs_study, tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        workspace = Workspace.open(root / "mass-workspace")  # workers outlive a server on purpose: stop them
+        try:
+            for row in workspace.db["deployments"].rows_where("pid IS NOT NULL"):
+                stop_worker(row["pid"])
+        finally:
+            workspace.close()
 
 
 def create_project(lab, name: str) -> str:
@@ -245,3 +257,97 @@ def test_retrievals_show_their_progress_cancel_and_why_one_failed(browser, pacs_
         expect(cancelled.get_by_role("button", name="Cancel")).to_have_count(0)
     finally:
         context.close()
+
+
+def api(lab, method: str, path: str, body: dict | None = None) -> dict:
+    """One call of a Mass IDE route with the lab's token (token-authenticated: no XSRF cookie needed); its JSON."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{lab['url']}/mass-ide/api/{path}", data=data, method=method)
+    request.add_header("Authorization", f"token {TOKEN}")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def deploy_running(lab, model: str, number: int) -> dict:
+    """Deploy a registered version through the server and wait until its worker answers."""
+    created = api(lab, "POST", f"models/{model}/versions/{number}/deploy", {})
+    deadline = time.monotonic() + LAST_RESORT_MS / 1000
+    while (found := api(lab, "GET", f"deployments/{created['id']}"))["status"] == "starting":
+        assert time.monotonic() < deadline, "the deployment never started"
+        time.sleep(0.25)
+    assert found["status"] == "running", found.get("error")
+    return found
+
+
+def test_a_deployed_classifier_answers_a_pacs_series_with_an_sr_sent_back_to_the_pacs(browser, pacs_lab,
+                                                                                      trained_patches, orthanc,
+                                                                                      tmp_path):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    workspace = Workspace.open(pacs_lab["root"] / "mass-workspace")
+    try:
+        dataset, version = trained_patches.found_in(workspace)
+    finally:
+        workspace.close()
+    patient = {"PatientName": "Predictby^Clinica", "PatientID": "PID-BROWSER-AI", "AccessionNumber": "ACCBRW0002",
+               "StudyDescription": "CT KEY IMAGES"}
+    series = write_ct_series(tmp_path / "images", count=2, shape=(32, 32), description="KEY IMAGES", seed=11,
+                             extra=patient)
+    orthanc.upload(series.files)
+    deployment = deploy_running(pacs_lab, version["model"], version["number"])
+    page, context = open_lab(browser, pacs_lab)
+    try:
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-pacs', {projectId})",
+                      dataset.project_id)
+        panel = page.locator(".mass-PacsPanel")
+        panel.get_by_label("Patient name").fill("Predictby")
+        panel.get_by_label("Patient name").press("Enter")
+        panel.locator("tr.mass-PacsStudy").click()
+        item = panel.locator(".mass-PacsSeries-item", has_text="KEY IMAGES")
+        item.get_by_role("button", name="Predict…").click()
+        chooser = item.get_by_label("Deployment")
+        expect(chooser.locator("option")).to_have_text(
+            [f"{version['model']} v{version['number']} · deployment {deployment['id']} (newest)"])
+        held = []  # the prediction is held back until its busy state has been seen
+        page.route("**/pacs/predict*", lambda route: held.append(route))
+        item.get_by_role("button", name="Run prediction").click()
+        expect(item.get_by_role("status")).to_contain_text("Fetching the series from orthanc-web")
+        expect(item.get_by_role("button", name="Predicting…")).to_have_count(2)
+        expect(item.get_by_role("button", name="Predicting…").first).to_be_disabled()
+        for _ in range(200):  # the handler runs while Playwright waits
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert len(held) == 1, "the prediction request was not seen"
+        held[0].continue_()
+        result = item.locator('.mass-PacsResult[data-kind="SR"]')
+        expect(result).to_be_visible(timeout=LAST_RESORT_MS)
+        expect(result.locator(".mass-PacsResult-title")).to_have_text("AI finding (DICOM SR)")
+        findings = result.locator(".mass-PacsFinding")
+        expect(findings).to_have_count(2)
+        for row in findings.all():
+            expect(row.locator(".mass-PacsFinding-class")).to_have_text(re.compile(r"^(no tumour|tumour)$"))
+            expect(row).to_contain_text(re.compile(r"\d+\.\d%"))
+        expect(result.locator(".mass-PacsResult-note")).to_contain_text("refers to the real study")
+        expect(result.locator(".mass-PacsResult-note")).to_contain_text("beyond the audited prediction")
+
+        with page.expect_download() as download:
+            result.get_by_role("link", name="Download DICOM").click()
+        dicom = download.value.path().read_bytes()
+        assert dicom[128:132] == b"DICM" and dcmread(download.value.path()).Modality == "SR"
+
+        expect(result.get_by_label("Send to node")).to_have_value("orthanc-web")  # where the series came from
+        result.get_by_role("button", name="Send to PACS").click()
+        expect(result.locator(".mass-PacsSent")).to_have_text("✓ Stored on orthanc-web (STOW-RS)")
+        item.scroll_into_view_if_needed()
+        screenshots(page, "prediction")
+        assert errors == []
+    finally:
+        context.close()
+        api(pacs_lab, "DELETE", f"deployments/{deployment['id']}")
+
+    found = orthanc.rest("/tools/find", body=json.dumps(
+        {"Level": "Series", "Query": {"StudyInstanceUID": series.study_uid, "Modality": "SR"}}).encode())
+    assert len(found) == 1

@@ -1,5 +1,9 @@
-/** The PACS routes of the Mass IDE API: nodes, connection checks, study and series searches, retrievals. */
-import { requestAPI, Schemas } from '../api';
+/**
+ * The PACS routes of the Mass IDE API: nodes, connection checks, study and series searches, retrievals, and
+ * clinical inference on a PACS series (its DICOM SEG or SR result, downloaded or sent back to a PACS).
+ */
+import { apiURL, requestAPI, Schemas } from '../api';
+import { Prediction } from '../models/types';
 
 /** A PACS node of `MassIDEApp.pacs_nodes` (its login is never sent). */
 export type IPacsNode = Schemas['PacsNode'];
@@ -77,4 +81,42 @@ export function cancelRetrieval(retrievalId: string): Promise<IRetrieval> {
 /** Whether a retrieval is still under way. */
 export function isActive(state: RetrievalState): boolean {
   return state === 'fetching' || state === 'importing';
+}
+
+/**
+ * The answer of a prediction on a PACS series: the model's predictions (a mask for a segmentation, one
+ * class each image of the series for a classifier) and the DICOM object written for them.
+ */
+export type IDicomAnswer = Omit<Schemas['DicomPredictionAnswer'], 'predictions'> & { predictions: Prediction[] };
+
+/** What a DICOM result is: a SEG (segmentation) or an SR (findings), with its series description. */
+export type IDicomResult = IDicomAnswer['result'];
+
+/** What a PACS said when a DICOM result was sent to it. */
+export type IDicomSent = Schemas['DicomSent'];
+
+/** The path of a prediction's DICOM result route. */
+function resultPath(deploymentId: number, predictionId: string, rest: string): string {
+  return `deployments/${encodeURIComponent(deploymentId)}/predictions/${encodeURIComponent(predictionId)}/${rest}`;
+}
+
+/** Fetch a series from a node, predict on it with a running deployment and write the answer as DICOM (seconds). */
+export function predictSeries(deploymentId: number, series: Schemas['PacsPrediction']): Promise<IDicomAnswer> {
+  return requestAPI<IDicomAnswer>(`deployments/${encodeURIComponent(deploymentId)}/pacs/predict`, {
+    method: 'POST',
+    body: JSON.stringify(series)
+  });
+}
+
+/** Store a prediction's DICOM result on a node (STOW-RS or C-STORE). */
+export function sendResult(deploymentId: number, predictionId: string, node: string): Promise<IDicomSent> {
+  return requestAPI<IDicomSent>(resultPath(deploymentId, predictionId, 'send'), {
+    method: 'POST',
+    body: JSON.stringify({ node })
+  });
+}
+
+/** The URL that downloads a prediction's DICOM result as a Part 10 file (`.dcm`). */
+export function resultURL(deploymentId: number, predictionId: string): string {
+  return apiURL(resultPath(deploymentId, predictionId, 'dicom'));
 }

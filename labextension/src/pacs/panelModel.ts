@@ -6,6 +6,7 @@ import { errorMessage } from '../api';
 import { BASIC_PROFILE, IDeidOptions } from '../data/types';
 import * as client from './client';
 import { IConnectionCheck, INewRetrieval, IPacsNode, IPacsSeries, IPacsStudy, IStudySearch } from './client';
+import { PredictionModel } from './predictionModel';
 import { RetrievalsModel } from './retrievalsModel';
 
 /** The search form's fields, as typed (dates as `YYYY-MM-DD` from `<input type="date">`). */
@@ -52,11 +53,16 @@ export class PacsPanelModel implements IDisposable {
   constructor(readonly projectId: string) {
     this.retrievals = new RetrievalsModel(projectId);
     this.retrievals.changed.connect(this._emit, this);
+    this.predictions = new PredictionModel(projectId);
+    this.predictions.changed.connect(this._emit, this);
     void this.loadNodes();
   }
 
   /** The project's retrievals, followed while under way. */
   readonly retrievals: RetrievalsModel;
+
+  /** Predictions on PACS series by the project's running deployments, answered as DICOM SEG or SR. */
+  readonly predictions: PredictionModel;
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -154,6 +160,7 @@ export class PacsPanelModel implements IDisposable {
     this._studies = idle();
     this._studiesNode = null;
     this._expanded = null;
+    this.predictions.close();
     this._emit();
   }
 
@@ -208,6 +215,7 @@ export class PacsPanelModel implements IDisposable {
       this._studies = answer;
       this._studiesNode = node;
       this._expanded = null;
+      this.predictions.close();
       this._emit();
     }
   }
@@ -215,6 +223,7 @@ export class PacsPanelModel implements IDisposable {
   /** Show a study's series (or hide them when it is the one shown); the choice starts empty. */
   async toggleStudy(study: IPacsStudy): Promise<void> {
     const node = this._studiesNode;
+    this.predictions.close();
     if (!node || this._expanded?.study.study_uid === study.study_uid) {
       this._expanded = null;
       this._emit();
@@ -223,6 +232,7 @@ export class PacsPanelModel implements IDisposable {
     const expanded: IExpanded = { study, series: { busy: true, value: null, error: null }, chosen: new Set() };
     this._expanded = expanded;
     this._emit();
+    void this.predictions.loadDeployments(); // one deployed since the panel opened can predict on these
     let series: IAsk<IPacsSeries[]>;
     try {
       series = { busy: false, value: await client.searchSeries(node, study.study_uid), error: null };
@@ -307,6 +317,7 @@ export class PacsPanelModel implements IDisposable {
     }
     this._disposed = true;
     this.retrievals.dispose();
+    this.predictions.dispose();
     Signal.clearData(this);
   }
 

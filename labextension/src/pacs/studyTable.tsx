@@ -5,6 +5,7 @@ import React from 'react';
 import { plural } from '../data/types';
 import { IPacsSeries, IPacsStudy } from './client';
 import { IExpanded, PacsPanelModel } from './panelModel';
+import { PredictButton, SeriesPrediction } from './seriesPrediction';
 
 /** A DICOM person name ("Family^Given^Middle") as people write it: "Family, Given Middle". */
 export function personName(name: string | null | undefined): string {
@@ -52,6 +53,7 @@ function SeriesList({ model, expanded }: { model: PacsPanelModel; expanded: IExp
             key={found.series_uid}
             series={found}
             model={model}
+            studyUid={expanded.study.study_uid}
             chosen={expanded.chosen.has(found.series_uid)}
           />
         ))}
@@ -60,33 +62,43 @@ function SeriesList({ model, expanded }: { model: PacsPanelModel; expanded: IExp
   );
 }
 
-/** One series: a checkbox, its number, modality, description, body part and instance count. */
-function SeriesItem(props: { series: IPacsSeries; model: PacsPanelModel; chosen: boolean }): JSX.Element {
-  const { series, model, chosen } = props;
+/** One series: a checkbox, its number, modality, description, body part and instance count; "Predict…". */
+function SeriesItem(props: {
+  series: IPacsSeries;
+  model: PacsPanelModel;
+  studyUid: string;
+  chosen: boolean;
+}): JSX.Element {
+  const { series, model, studyUid, chosen } = props;
+  const predicting = model.predictions.isOpen(model.studiesNode, series.series_uid);
   const description = series.description || 'No description';
   const count = series.instances;
   const instances = count === null || count === undefined ? null : plural(count, 'instance');
   const meta = [series.body_part, instances].filter(Boolean).join(' · ');
   return (
-    <li className="mass-PacsSeries-item" data-images={series.images}>
-      <label className={`mass-Check${series.images ? '' : ' mass-mod-disabled'}`}>
-        <input
-          type="checkbox"
-          checked={chosen}
-          disabled={!series.images}
-          aria-label={`Series ${series.series_number ?? ''} ${series.modality ?? ''} ${description}`}
-          onChange={event => model.choose(series.series_uid, event.target.checked)}
-        />
-        <span className="mass-PacsSeries-number">#{series.series_number ?? '—'}</span>
-        <span className="mass-PacsModality">{series.modality ?? '?'}</span>
-        <span className="mass-PacsSeries-description">{description}</span>
-        {meta && <span className="mass-PacsSeries-meta">{meta}</span>}
-      </label>
+    <li className="mass-PacsSeries-item" data-images={series.images} data-predicting={predicting}>
+      <div className="mass-PacsSeries-line">
+        <label className={`mass-Check${series.images ? '' : ' mass-mod-disabled'}`}>
+          <input
+            type="checkbox"
+            checked={chosen}
+            disabled={!series.images}
+            aria-label={`Series ${series.series_number ?? ''} ${series.modality ?? ''} ${description}`}
+            onChange={event => model.choose(series.series_uid, event.target.checked)}
+          />
+          <span className="mass-PacsSeries-number">#{series.series_number ?? '—'}</span>
+          <span className="mass-PacsModality">{series.modality ?? '?'}</span>
+          <span className="mass-PacsSeries-description">{description}</span>
+          {meta && <span className="mass-PacsSeries-meta">{meta}</span>}
+        </label>
+        <PredictButton model={model} studyUid={studyUid} series={series} />
+      </div>
       {!series.images && (
         <span className="mass-Field-hint">
           No images to train on (a report, presentation state or similar): it cannot be retrieved.
         </span>
       )}
+      {predicting && <SeriesPrediction model={model} />}
     </li>
   );
 }
