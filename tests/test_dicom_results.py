@@ -230,3 +230,32 @@ def test_a_test_page_upload_gets_its_seg_on_the_uploaded_series_and_no_other(ser
             source_sop_instance_uids=[str(source.SOPInstanceUID)], segment_numbers=[1, 2], combine_segments=True,
             assert_missing_frames_are_empty=True, ignore_spatial_locations=True)
         assert np.array_equal(pixels[0], predicted[:, :, order.index(int(source.InstanceNumber) - 1)].T)
+
+
+def test_a_worklist_batch_predicts_each_series_sends_each_seg_and_says_which_failed(served_segmentation, orthanc,
+                                                                                    tmp_path):
+    from mass_ide.core.serving.batches import Batches
+
+    ws, deployment_id = served_segmentation
+    study_uid = generate_uid()
+    first = write_ct_series(tmp_path / "one", count=6, shape=(20, 20), pixel_spacing=(4.0, 4.0), step=6.0,
+                            study_uid=study_uid)
+    second = write_ct_series(tmp_path / "two", count=6, shape=(20, 20), pixel_spacing=(4.0, 4.0), step=6.0,
+                             study_uid=study_uid, number=2)
+    orthanc.upload([*first.files, *second.files])
+    nodes = {"pacs": parse_node(orthanc.node()), "modality": parse_node(orthanc.node("modality", protocol="dimse"))}
+    batches = Batches(ws, nodes)
+    worklist = [{"study_uid": study_uid, "series_uid": first.uid}, {"study_uid": study_uid, "series_uid": "1.2.3.4"},
+                {"study_uid": study_uid, "series_uid": second.uid}]
+    batch = batches.start(deployment_id, node="pacs", series=worklist, send_to="modality", user="ana")
+    done = batches.wait(batch.id, timeout=300).to_json()
+    assert done["state"] == "done" and done["total"] == 3 and done["done"] == 3 and done["failed"] == 1
+    assert [item["state"] for item in done["items"]] == ["done", "failed", "done"]
+    assert done["items"][1]["message"] and [item["accepted"] for item in done["items"]] == [1, None, 1]
+    with dicomweb.client(nodes["pacs"]) as web:
+        segs = web.search_for_series(study_instance_uid=study_uid, search_filters={"Modality": "SEG"})
+    assert len(segs) == 2
+    with pytest.raises(InvalidInput, match="between 1 and"):
+        batches.start(deployment_id, node="pacs", series=[], user="ana")
+    with pytest.raises(NotFound, match="no PACS node"):
+        batches.start(deployment_id, node="nowhere", series=worklist, user="ana")

@@ -13,9 +13,11 @@ from mass_ide.core.data.pacs.retrievals import Retrievals
 from mass_ide.core.data.pacs.store_scp import DicomNode
 from mass_ide.core.errors import MassError
 from mass_ide.core.runs.scheduler import RunScheduler
+from mass_ide.core.serving.batches import Batches
 from mass_ide.core.serving.deployments import DeploymentSupervisor
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.base import (
+    BATCHES_SETTING,
     LIMITS_SETTING,
     PACS_NODES_SETTING,
     RETRIEVALS_SETTING,
@@ -145,6 +147,7 @@ class MassIDEApp(ExtensionApp):
         self.settings[USER_SETTING] = audit.set_local_user(workspace.db, self.user_name)
         self.settings[PACS_NODES_SETTING] = nodes = parse_nodes(self.pacs_nodes)
         self.settings[RETRIEVALS_SETTING] = Retrievals(workspace, nodes)
+        self.settings[BATCHES_SETTING] = Batches(workspace, nodes)
         self.settings[DICOM_NODE_SETTING] = self.start_dicom_node(workspace)
         scheduler = RunScheduler(workspace, max_running=self.max_concurrent_runs)
         scheduler.recover()
@@ -203,8 +206,9 @@ class MassIDEApp(ExtensionApp):
         """Stop the deployment workers (they start again with the next server) and close the database."""
         if getattr(self, "scheduler_tick", None) is not None:
             self.scheduler_tick.stop()
-        if self.settings.get(RETRIEVALS_SETTING) is not None:
-            self.settings[RETRIEVALS_SETTING].shut_down()
+        for jobs in (RETRIEVALS_SETTING, BATCHES_SETTING):
+            if self.settings.get(jobs) is not None:
+                self.settings[jobs].shut_down()
         if self.settings.get(DICOM_NODE_SETTING) is not None:
             self.settings[DICOM_NODE_SETTING].stop()
         self.stop_deployments()

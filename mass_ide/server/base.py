@@ -32,6 +32,7 @@ from mass_ide.core.errors import (
     WorkerUnavailable,
 )
 from mass_ide.core.runs.scheduler import RunScheduler
+from mass_ide.core.serving.batches import Batches
 from mass_ide.core.serving.deployments import DeploymentSupervisor
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.views import without_server_folders
@@ -47,6 +48,7 @@ LIMITS_SETTING = "mass_ide_body_limits"
 USER_SETTING = "mass_ide_user_name"
 PACS_NODES_SETTING = "mass_ide_pacs_nodes"
 RETRIEVALS_SETTING = "mass_ide_retrievals"
+BATCHES_SETTING = "mass_ide_clinical_batches"
 LARGEST_ROW_ID = 2**63 - 1  # SQLite's integer keys
 SINGLE_USER_PROVIDERS = "jupyter_server."  # its own identity providers: whoever holds the token or password
 
@@ -135,6 +137,11 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
     def retrievals(self) -> Retrievals:
         """The PACS retrievals this server started."""
         return self.settings[RETRIEVALS_SETTING]
+
+    @property
+    def batches(self) -> Batches:
+        """The batches of clinical predictions over PACS series this server started."""
+        return self.settings[BATCHES_SETTING]
 
     @property
     def root_dir(self) -> str:

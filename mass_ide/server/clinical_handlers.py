@@ -1,15 +1,19 @@
-"""Handlers for clinical inference on PACS series: predict, download the DICOM result, send it to a PACS.
+"""Handlers for clinical inference on PACS series: predict, download the DICOM result, send it to a PACS, and
+batches over a worklist.
 
 Fetching from and sending to a PACS blocks, so the core calls run on a thread.
 """
 
 import asyncio
+from http import HTTPStatus
 
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
 from tornado import web
 
 from mass_ide.core.data.pacs.nodes import find_node
 from mass_ide.core.serving import clinical
+from mass_ide.server.base import API_PREFIX, MassHandler
 from mass_ide.server.deploy_handlers import DeploymentBase
 from mass_ide.server.schemas import BINARY
 
@@ -74,3 +78,53 @@ class DicomResultSendHandler(DeploymentBase):
         node = find_node(self.pacs_nodes, self.read_json()["node"])
         self.write_json(await asyncio.to_thread(clinical.send_result, self.workspace, int(deployment_id),
                                                 prediction_id, node=node, user=self.user_name))
+
+
+class BatchesHandler(DeploymentBase):
+    """Batches of predictions over PACS series by one deployment."""
+
+    request_bodies = {"post": "NewBatch"}
+    responses = {"get": {200: "BatchList", 404: None},
+                 "post": {202: "Batch", 400: None, 404: None, 409: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, deployment_id: str) -> None:
+        """The batches this server started for the deployment, newest first."""
+        self.write_json({"batches": [b.to_json() for b in self.batches.list(int(deployment_id))]})
+
+    @web.authenticated
+    @authorized
+    def post(self, deployment_id: str) -> None:
+        """Predict on each series of a worklist in turn, writing each answer as a SEG or SR and, with `send_to`,
+        storing it on that node at once; 202 + Location to follow it. A series that fails is said on its line and
+        the next one is tried."""
+        body = self.read_json()
+        batch = self.batches.start(int(deployment_id), node=body["node"], series=body["series"],
+                                   send_to=body.get("send_to"), user=self.user_name)
+        self.set_header("Location", url_path_join(self.base_url, API_PREFIX, "batches", batch.id))
+        self.write_json(batch.to_json(), status=HTTPStatus.ACCEPTED)
+
+
+class BatchHandler(MassHandler):
+    """One batch."""
+
+    responses = {"get": {200: "Batch", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, batch_id: str) -> None:
+        """Where the batch stands: series done of total, and for each its state, result kind and what was sent."""
+        self.write_json(self.batches.get(batch_id).to_json())
+
+
+class BatchCancelHandler(MassHandler):
+    """Cancelling a batch."""
+
+    responses = {"post": {200: "Batch", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def post(self, batch_id: str) -> None:
+        """Stop after the series being predicted; the rest are marked cancelled."""
+        self.write_json(self.batches.cancel(batch_id).to_json())

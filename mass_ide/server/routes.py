@@ -14,7 +14,14 @@ from mass_ide.server.annotation_handlers import (
     SuggestionMaskHandler,
 )
 from mass_ide.server.base import API_PREFIX
-from mass_ide.server.clinical_handlers import DicomResultHandler, DicomResultSendHandler, PacsPredictHandler
+from mass_ide.server.clinical_handlers import (
+    BatchCancelHandler,
+    BatchesHandler,
+    BatchHandler,
+    DicomResultHandler,
+    DicomResultSendHandler,
+    PacsPredictHandler,
+)
 from mass_ide.server.data_handlers import (
     DatasetHandler,
     DatasetsHandler,
@@ -99,6 +106,7 @@ DEPLOYMENT_ID = r"(?P<deployment_id>\d+)"
 PREDICTION_ID = r"(?P<prediction_id>[^/]+)"
 PACS_NODE = r"(?P<node>[A-Za-z0-9][A-Za-z0-9_.-]*)"
 RETRIEVAL_ID = r"(?P<retrieval_id>[0-9a-f]{12})"
+BATCH_ID = r"(?P<batch_id>[0-9a-f]{12})"
 
 ROUTES = [
     ("templates", TemplatesHandler),
@@ -158,6 +166,9 @@ ROUTES = [
     (f"deployments/{DEPLOYMENT_ID}/evaluate", EvaluateHandler),
     (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/slice", PredictionSliceHandler),
     (f"deployments/{DEPLOYMENT_ID}/pacs/predict", PacsPredictHandler),
+    (f"deployments/{DEPLOYMENT_ID}/batches", BatchesHandler),
+    (f"batches/{BATCH_ID}", BatchHandler),
+    (f"batches/{BATCH_ID}/cancel", BatchCancelHandler),
     (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/dicom", DicomResultHandler),
     (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/send", DicomResultSendHandler),
     (f"deployments/{DEPLOYMENT_ID}/predictions/{PREDICTION_ID}/trace", PredictionTraceHandler),

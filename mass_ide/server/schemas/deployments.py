@@ -106,6 +106,40 @@ DICOM_SENT = {
     },
 }
 
+SERIES_REFERENCE = {"type": "object", "additionalProperties": False, "required": ["study_uid", "series_uid"],
+                    "properties": {"study_uid": UID, "series_uid": UID}}
+
+NEW_BATCH = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["node", "series"],
+    "properties": {"node": {"type": "string", "description": "The PACS node to fetch the series from."},
+                   "series": {"type": "array", "items": SERIES_REFERENCE, "minItems": 1, "maxItems": 500},
+                   "send_to": {"type": "string", "description": "A node to store each SEG or SR on at once."}},
+}
+
+BATCH = {
+    "type": "object",
+    "required": ["id", "deployment_id", "node", "state", "total", "done", "failed", "items"],
+    "description": "A worklist run by a deployment; kept in the server's memory only.",
+    "properties": {
+        "id": {"type": "string"}, "deployment_id": {"type": "integer"}, "node": {"type": "string"},
+        "send_to": {"type": ["string", "null"]},
+        "state": {"type": "string", "enum": ["running", "done", "cancelled"]},
+        "total": {"type": "integer"}, "done": {"type": "integer"}, "failed": {"type": "integer"},
+        "items": {"type": "array", "items": {
+            "type": "object", "required": ["study_uid", "series_uid", "state"],
+            "properties": {"study_uid": {"type": "string"}, "series_uid": {"type": "string"},
+                           "state": {"type": "string", "enum": ["waiting", "predicting", "done", "failed",
+                                                                "cancelled"]},
+                           "kind": {"type": ["string", "null"]}, "prediction_id": {"type": ["string", "null"]},
+                           "accepted": {"type": ["integer", "null"]}, "message": {"type": ["string", "null"]}}}},
+    },
+}
+
+BATCH_LIST = {"type": "object", "required": ["batches"],
+              "properties": {"batches": {"type": "array", "items": {"$ref": "#/components/schemas/Batch"}}}}
+
 NEW_EVALUATION = {
     "type": "object",
     "required": ["dataset_id"],
