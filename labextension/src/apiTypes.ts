@@ -1896,7 +1896,7 @@ export interface components {
             version: number;
             /** @description One result per input: {class, probabilities, uncertainty} for classifiers; {mask: {shape, dtype: uint8, encoding: base64-gzip, data}, slices, classes, voxels, affine, uncertainty} for segmentation. */
             predictions: Record<string, unknown>[];
-            /** @description Masks only: the id for the slice PNG route. */
+            /** @description The prediction's id: for its trace and, for a mask, the slice PNG route. */
             prediction_id?: string;
         };
         PacsPrediction: {

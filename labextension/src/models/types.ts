@@ -94,7 +94,7 @@ export interface IMaskPrediction {
 
 export type Prediction = IClassPrediction | IMaskPrediction;
 
-/** The answer of `POST deployments/{dep}/predict` (`prediction_id`: masks only, for the slice route). */
+/** The answer of `POST deployments/{dep}/predict` (`prediction_id`: for its trace and a mask's slice route). */
 export type IPredictAnswer = Omit<Schemas['PredictionAnswer'], 'predictions'> & { predictions: Prediction[] };
 
 /** Whether a prediction is a classifier's. */

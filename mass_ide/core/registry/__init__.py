@@ -326,11 +326,13 @@ def remove_alias(ws: Workspace, name: str, alias: str, *, user: str) -> dict:
     """Remove an alias of model ``name``; the model summary afterwards."""
     model = _model_row(ws, name)
     with ws.db.atomic():
-        if not ws.db.execute("SELECT 1 FROM model_aliases WHERE model_id = ? AND alias = ?",
-                             [model["id"], alias]).fetchone():
+        found = ws.db.execute("SELECT v.number FROM model_aliases a JOIN model_versions v ON v.id = a.version_id "
+                              "WHERE a.model_id = ? AND a.alias = ?", [model["id"], alias]).fetchone()
+        if not found:
             raise NotFound(f"model {name!r} has no alias {alias!r}")
         ws.db.execute("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", [model["id"], alias])
-        audit.record(ws.db, user=user, action="model.unalias", target=f"model:{name}", detail={"alias": alias})
+        audit.record(ws.db, user=user, action="model.unalias", target=f"model:{name}",
+                     detail={"alias": alias, "version": found[0]})
     return _model_summary(ws, model)
 
 

@@ -92,7 +92,8 @@ def mask_slice_png(ws: Workspace, deployment_id: int, prediction_id: str, *, axi
 def record_answer(ws: Workspace, deployment: dict, *, user: str, input_sha256: str, answer: dict | None = None,
                   error: str | None = None, latency_ms_p50: float | None = None,
                   origin: dict | None = None, prediction_id: str | None = None) -> str | None:
-    """Count and audit one prediction request, refused (``error``) or answered (its masks kept); the prediction id.
+    """Count and audit one prediction request, refused (``error``) or answered (its masks kept); the id of an
+    answered prediction (every one has one, for its trace), None for a refusal.
 
     The IDE server's predict route and the notebook client both settle their requests here; ``origin``
     says where a series from a PACS came from (hashed UIDs), ``prediction_id`` groups the requests of one
@@ -102,7 +103,7 @@ def record_answer(ws: Workspace, deployment: dict, *, user: str, input_sha256: s
         record_prediction(ws, deployment, user=user, input_sha256=input_sha256, output={"error": error},
                           latency_ms_p50=None, ok=False, origin=origin)
         return None
-    prediction_id = keep_masks(ws, deployment["id"], answer, prediction_id)
+    prediction_id = keep_masks(ws, deployment["id"], answer, prediction_id or uuid.uuid4().hex)
     record_prediction(ws, deployment, user=user, input_sha256=input_sha256, ok=True,
                       output=[output_summary(p) for p in answer["predictions"]], latency_ms_p50=latency_ms_p50,
                       prediction_id=prediction_id, origin=origin)

@@ -50,7 +50,8 @@ PREDICTION_ANSWER = {
                         "description": "One result per input: {class, probabilities, uncertainty} for classifiers; "
                         "{mask: {shape, dtype: uint8, encoding: base64-gzip, data}, slices, classes, voxels, affine, "
                         "uncertainty} for segmentation."},
-        "prediction_id": {"type": "string", "description": "Masks only: the id for the slice PNG route."},
+        "prediction_id": {"type": "string", "description": "The prediction's id: for its trace and, for a mask, "
+                                                          "the slice PNG route."},
     },
 }
 
