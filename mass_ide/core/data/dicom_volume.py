@@ -109,12 +109,32 @@ def _pixels(frame: Frame, *, shape: tuple, encoding: str) -> np.ndarray:
     return pixels
 
 
+def _working_type(pixels: np.ndarray, *, slope: int, intercept: int) -> np.dtype:
+    """The narrowest of int16, int32 and int64 that holds ``pixels * slope + intercept`` at every step."""
+    if pixels.dtype.kind not in "iu" or pixels.size == 0:
+        return np.dtype(np.int64)
+    low, high = int(pixels.min()), int(pixels.max())
+    steps = (low, high, slope, intercept, low * slope, high * slope, low * slope + intercept, high * slope + intercept)
+    for candidate in (np.int16, np.int32):
+        limits = np.iinfo(candidate)
+        if limits.min <= min(steps) and max(steps) <= limits.max:
+            return np.dtype(candidate)
+    return np.dtype(np.int64)
+
+
 def _values(pixels: np.ndarray, frame: Frame, *, floating: bool, rescaled: bool) -> np.ndarray:
-    """Stored values turned into real-world ones (Hounsfield units for CT)."""
+    """Stored values turned into real-world ones (Hounsfield units for CT), computed in place on one copy."""
     if floating:
-        return pixels.astype(np.float32) * np.float32(frame.slope) + np.float32(frame.intercept)
+        values = pixels.astype(np.float32)
+        values *= np.float32(frame.slope)
+        values += np.float32(frame.intercept)
+        return values
     if rescaled:
-        return pixels.astype(np.int64) * int(frame.slope) + int(frame.intercept)
+        slope, intercept = int(frame.slope), int(frame.intercept)
+        values = pixels.astype(_working_type(pixels, slope=slope, intercept=intercept))
+        values *= slope
+        values += intercept
+        return values
     return pixels
 
 
@@ -159,8 +179,8 @@ def _write_pass(frames: list[Frame], *, part: Path, affine: np.ndarray, shape: t
     rescaled = any(frame.slope != 1 or frame.intercept != 0 for frame in frames)
     with Opener(str(part), "wb") as out:
         for index, frame in enumerate(frames):
-            pixels = _pixels(frame, shape=(shape[1], shape[0]), encoding=encoding)
-            values = _values(pixels, frame, floating=floating, rescaled=rescaled)
+            values = _values(_pixels(frame, shape=(shape[1], shape[0]), encoding=encoding), frame,
+                             floating=floating, rescaled=rescaled)
             if index == 0:
                 dtype = np.dtype(np.float32 if floating else np.int16 if rescaled else values.dtype) \
                     if dtype is None else dtype
@@ -169,6 +189,7 @@ def _write_pass(frames: list[Frame], *, part: Path, affine: np.ndarray, shape: t
                 raise _Widen(wider)
             # voxel (column, row): the slice transposed, in NIfTI's Fortran order
             array_to_file(values.T.astype(dtype, copy=False), out, dtype, offset=None, order="F")
+            del values  # not held while the next slice is decoded
     return dtype
 
 

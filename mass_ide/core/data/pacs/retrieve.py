@@ -2,11 +2,12 @@
 
 Each instance is fetched (WADO-RS, or C-GET when the node has only DIMSE) and written
 straight to a download folder under ``uploads/pacs/``: memory holds one instance at a
-time whatever the series size. Instances already in that folder are not fetched again,
-so a retrieval the PACS broke off resumes where it stopped when it is started again.
-When every instance is there, the folder goes through the one importer (the same
-PS3.15 de-identification and report as an upload) and is deleted; on a failure
-nothing is imported.
+time whatever the series size. A series none of which is there yet comes in one request
+(a streamed series-level WADO-RS, or one C-GET), else one request per missing instance:
+instances already in that folder are not fetched again, so a retrieval the PACS broke off
+resumes where it stopped when it is started again. When every instance is there, the
+folder goes through the one importer (the same PS3.15 de-identification and report as an
+upload) and is deleted; on a failure nothing is imported.
 """
 
 import hashlib
@@ -14,6 +15,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from mass_ide.core.data.pacs.query import find_instances, find_series
 from mass_ide.core.errors import InvalidInput, RemoteUnavailable
 
 DOWNLOADS = Path("uploads") / "pacs"  # under the workspace; kept across restarts so that a retrieval resumes
+STREAM_CHUNK_BYTES = 64 * 1024  # a series-level WADO-RS stream is read this much at a time
 
 
 class Cancelled(Exception):
@@ -60,6 +63,8 @@ def _keep(ds, folder: Path, transfer: Transfer) -> None:
         kind = getattr(ds.get("SOPClassUID"), "name", None) or "an object without pixel data"
         transfer.skipped.append(f"an instance of {kind} (no image)")
         return
+    if getattr(ds, "buffer", None) is not None:
+        ds.buffer = None  # the bytes it was read from (pydicom's FileDataset.buffer): not held while it is written
     target = _instance_file(folder, str(ds.SOPInstanceUID))
     part = target.with_suffix(".part")
     ds.save_as(part, enforce_file_format=True)
@@ -67,10 +72,26 @@ def _keep(ds, folder: Path, transfer: Transfer) -> None:
 
 
 def _fetch_dicomweb(node: PacsNode, study_uid: str, series_uid: str, sop_uids: list[str], folder: Path,
-                    transfer: Transfer) -> None:
-    """WADO-RS, one instance per request."""
+                    transfer: Transfer, *, whole_series: bool) -> None:
+    """WADO-RS: the series in one streamed request when none of it is here yet, then one request per instance
+    for what is still missing (all of it when resuming)."""
+    wanted = dict.fromkeys(sop_uids)
     with dicomweb.client(node) as web:
-        for sop_uid in sop_uids:
+        if whole_series and wanted:
+            transfer.check_cancelled()
+            web.set_chunk_size(STREAM_CHUNK_BYTES)
+            with closing(web.iter_series(study_uid, series_uid)) as stream:
+                for ds in stream:
+                    sop_uid = str(ds.get("SOPInstanceUID", ""))
+                    if sop_uid in wanted:  # else not asked for (stored in the PACS after the plan, say)
+                        del wanted[sop_uid]
+                        _keep(ds, folder, transfer)
+                        transfer.done += 1
+                    del ds  # not held while the next instance is read
+                    transfer.check_cancelled()
+                    if not wanted:
+                        break
+        for sop_uid in wanted:
             transfer.check_cancelled()
             _keep(web.retrieve_instance(study_uid, series_uid, sop_uid), folder, transfer)
             transfer.done += 1
@@ -127,10 +148,11 @@ def fetch_series(node: PacsNode, study_uid: str, series_uid: str, folder: Path, 
     missing = [i for i in instances if not _instance_file(folder, i["sop_uid"]).exists()]
     transfer.present += len(instances) - len(missing)
     transfer.done += len(instances) - len(missing)
+    whole_series = len(missing) == len(instances)  # nothing here yet: one request (C-GET, WADO-RS) for the series
     if node.has_dicomweb:
-        _fetch_dicomweb(node, study_uid, series_uid, [i["sop_uid"] for i in missing], folder, transfer)
+        _fetch_dicomweb(node, study_uid, series_uid, [i["sop_uid"] for i in missing], folder, transfer,
+                        whole_series=whole_series)
     else:
-        whole_series = len(missing) == len(instances)  # nothing here yet: one C-GET for the series
         _fetch_dimse(node, study_uid, series_uid, missing, folder, transfer, whole_series=whole_series)
 
 
