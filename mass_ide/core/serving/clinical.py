@@ -83,7 +83,7 @@ class KeptResults:
 kept = KeptResults()
 
 
-def _fetch(ws: Workspace, node: PacsNode, study_uid: str, series_uid: str, folder: Path) -> list[Path]:
+def _fetch(node: PacsNode, study_uid: str, series_uid: str, folder: Path) -> list[Path]:
     """The series' instances, fetched into ``folder``; their files."""
     instances = find_instances(node, study_uid, series_uid)
     if not instances:
@@ -147,7 +147,7 @@ def predict_series(ws: Workspace, deployment_id: int, *, node: PacsNode, study_u
     signature = deployment["signature"]
     origin = {"pacs": node.name, "study": hashed_uid(study_uid), "series": hashed_uid(series_uid)}
     with ws.scratch("clinical") as folder:
-        files = _fetch(ws, node, study_uid, series_uid, folder / "series")
+        files = _fetch(node, study_uid, series_uid, folder / "series")
         if signature["inputs"]["kind"] == "volume":
             answer, result = _segment(ws, deployment, files=files, folder=folder, user=user, origin=origin)
         elif signature["inputs"]["kind"] == "image":

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 MANUFACTURER = "Mass IDE"
 SERIES_NUMBER = 9001  # high, so the result sorts after the scanner's own series in a viewer
+TUMOUR_WORDS = ("tumour", "tumor", "lesion", "neoplasm", "cancer", "malignan", "metasta")  # a class naming one
 PRIVATE_SCHEME = "99MASSIDE"  # a private coding scheme (PS3.16 8.2) for classes no standard code names
 LPS_FROM_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 # (slice, row, column) indices, as highdicom's Volume counts them, to the mask's (column, row, slice)
@@ -44,7 +45,7 @@ def segment_codes(label: str, *, index: int, labels: list[str]) -> dict:
 
     codes, words = _codes(), label.lower()
     liver_present = any("liver" in other.lower() for other in labels)
-    if any(word in words for word in ("tumour", "tumor", "lesion", "neoplasm", "cancer", "metasta")):
+    if any(word in words for word in TUMOUR_WORDS):
         return {"segmented_property_category": codes.SCT.MorphologicallyAbnormalStructure,
                 "segmented_property_type": codes.SCT.Neoplasm,
                 "anatomic_regions": [codes.SCT.Liver] if liver_present else None}
@@ -155,7 +156,7 @@ def _class_code(name: str):
 
     words = name.lower()
     negated = any(word in words for word in ("no ", "not ", "non", "without", "negative", "benign"))
-    if any(word in words for word in ("tumour", "tumor", "cancer", "malignan", "neoplasm")) and not negated:
+    if any(word in words for word in TUMOUR_WORDS) and not negated:
         return _codes().SCT.Neoplasm
     return CodedConcept(name.upper().replace(" ", "-")[:16], PRIVATE_SCHEME, name[:64])
 
