@@ -6,7 +6,7 @@ version 1's view opens the chain: the sample's import, the dataset with its item
 version's digest, the run, the model version with its alias history, and "not deployed yet".
 The Trace button of the annotation view's toolbar opens the trace of the item shown: the
 model versions trained on it. Then version 1 is deployed through REST and tested once on its
-Test page, whose "Trace the model" button shows the deployment and its prediction. Screenshots
+Test page, whose "Trace this prediction" button shows the deployment and that prediction. Screenshots
 light and dark.
 """
 
@@ -131,10 +131,10 @@ def test_trace_of_a_deployment_from_the_test_page(page, lab, traced):
     form.get_by_role("button", name="Fill mid-range values").click()
     form.get_by_role("button", name="Predict").click()
     expect(test.locator(".mass-Prediction")).to_be_visible(timeout=60_000)
-    # A classifier's answer has no prediction id: the button traces its model version.
-    test.get_by_role("button", name="Trace the model").click()
+    # Every answered prediction has an id, a classifier's too: the button traces that prediction.
+    test.get_by_role("button", name="Trace this prediction").click()
 
-    panel = page.locator(f'.mass-TracePanel[data-trace="version-{traced["model"]}-{traced["number"]}"]')
+    panel = page.locator(f'.mass-TracePanel[data-trace^="prediction-{created["id"]}-"]')
     deployment = panel.locator(f'.mass-TraceDeployment[data-deployment-id="{created["id"]}"]')
     expect(deployment.locator(".mass-StatusBadge")).to_have_text("running", timeout=30_000)
     expect(deployment.locator(".mass-TracePrediction")).to_have_count(1)
