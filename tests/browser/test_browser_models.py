@@ -51,13 +51,12 @@ def trained(lab):
         workspace.close()
 
 
-@pytest.fixture(scope="module")
-def segmenter(lab, tmp_path_factory):
-    """A liver-segmentation project with a tiny registered 3D U-Net, and a new CT phantom to test it on."""
-    workspace = Workspace.open(lab["root"] / "mass-workspace")
+def registered_segmenter(workspace_root, name: str) -> dict:
+    """A liver-segmentation project called ``name`` in the workspace at ``workspace_root``, with a tiny 3D U-Net
+    trained in-process on its sample data and registered: {project, model}."""
+    workspace = Workspace.open(workspace_root)
     try:
-        project = projects.create_project(workspace, name="Segmentation registry", template="liver-segmentation",
-                                          user="browser-test")
+        project = projects.create_project(workspace, name=name, template="liver-segmentation", user="browser-test")
         [volumes] = add_sample_data(workspace, project.id, user="browser-test")
         run = train_in_process(workspace, project.id, dataset_id=volumes.id, user="browser-test",
                                overrides={**SEGMENTATION_FAST, "register": False})
@@ -65,9 +64,16 @@ def segmenter(lab, tmp_path_factory):
         version = registering.register_run(workspace, run["id"], user="browser-test")
     finally:
         workspace.close()
+    return {"project": project.id, "model": version["model"]}
+
+
+@pytest.fixture(scope="module")
+def segmenter(lab, tmp_path_factory):
+    """A liver-segmentation project with a tiny registered 3D U-Net, and a new CT phantom to test it on."""
+    found = registered_segmenter(lab["root"] / "mass-workspace", "Segmentation registry")
     folder = tmp_path_factory.mktemp("phantom")
     ct, _ = save_phantom(folder / "phantom_ct.nii.gz", folder / "phantom_labels.nii.gz", seed=99)
-    return {"project": project.id, "model": version["model"], "ct": ct}
+    return {**found, "ct": ct}
 
 
 def open_deployed_test_page(page, project_id: str, runtime: str = "torch"):
@@ -334,6 +340,8 @@ def test_deploy_a_segmenter_on_onnx_upload_a_volume_and_see_its_mask_slice_by_sl
     liver = test.locator(".mass-Tile").filter(has=page.get_by_text(re.compile(r"^liver · [\d,]+ voxels$")))
     expect(liver.locator(".mass-Tile-value")).to_have_text(re.compile(r"^[\d,.]+ mL$"))
     expect(test.locator(".mass-MaskView-legend")).to_contain_text("liver")
+    # A NIfTI volume carries no DICOM series to put a SEG on (a zip of one does: test_browser_pacs.py).
+    expect(test.get_by_role("button", name="Write DICOM SEG")).to_have_count(0)
     slider = test.locator(".mass-MaskView-slider")
     expect(slider).to_contain_text(re.compile(r"Slice \d+ of \d+"))
     # The volume is drawn under the mask: every pixel opaque, grey CT and coloured mask.

@@ -10,6 +10,7 @@ import json
 import re
 import time
 import urllib.request
+import zipfile
 
 import pytest
 from dicom_fixtures import write_ct_series
@@ -18,6 +19,7 @@ from pages import LAST_RESORT_MS, OUTPUT, TOKEN, hide_toasts, switch_theme
 from playwright.sync_api import expect
 from pydicom import dcmread
 from servers import start_jupyter_server
+from test_browser_models import open_deployed_test_page, registered_segmenter
 
 from mass_ide.core import projects
 from mass_ide.core.data import datasets
@@ -280,30 +282,47 @@ def deploy_running(lab, model: str, number: int) -> dict:
     return found
 
 
-def test_a_deployed_classifier_answers_a_pacs_series_with_an_sr_sent_back_to_the_pacs(browser, pacs_lab,
-                                                                                      trained_patches, orthanc,
-                                                                                      tmp_path):
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    workspace = Workspace.open(pacs_lab["root"] / "mass-workspace")
+def deployed_patches(lab, trained_patches) -> tuple[object, dict, dict]:
+    """The lab's copy of the ``trained_patches`` classifier, deployed and running: (its dataset, its version,
+    the deployment)."""
+    workspace = Workspace.open(lab["root"] / "mass-workspace")
     try:
         dataset, version = trained_patches.found_in(workspace)
     finally:
         workspace.close()
+    return dataset, version, deploy_running(lab, version["model"], version["number"])
+
+
+def search_patient(page, project_id: str, name: str):
+    """Open the project's PACS panel and search the first node for a patient name; the panel."""
+    page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-pacs', {projectId})", project_id)
+    panel = page.locator(".mass-PacsPanel")
+    panel.get_by_label("Patient name").fill(name)
+    panel.get_by_label("Patient name").press("Enter")
+    return panel
+
+
+def series_on_pacs(orthanc, study_uid: str, modality: str) -> int:
+    """How many series of ``modality`` Orthanc lists in a study."""
+    query = {"Level": "Series", "Query": {"StudyInstanceUID": study_uid, "Modality": modality}}
+    return len(orthanc.rest("/tools/find", body=json.dumps(query).encode()))
+
+
+def test_a_deployed_classifier_answers_a_pacs_series_with_an_sr_sent_back_to_the_pacs(browser, pacs_lab,
+                                                                                      trained_patches, orthanc,
+                                                                                      tmp_path):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
     patient = {"PatientName": "Predictby^Clinica", "PatientID": "PID-BROWSER-AI", "AccessionNumber": "ACCBRW0002",
                "StudyDescription": "CT KEY IMAGES"}
     series = write_ct_series(tmp_path / "images", count=2, shape=(32, 32), description="KEY IMAGES", seed=11,
                              extra=patient)
     orthanc.upload(series.files)
-    deployment = deploy_running(pacs_lab, version["model"], version["number"])
+    dataset, version, deployment = deployed_patches(pacs_lab, trained_patches)
     page, context = open_lab(browser, pacs_lab)
     try:
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.evaluate("projectId => window.jupyterapp.commands.execute('mass-ide:open-pacs', {projectId})",
-                      dataset.project_id)
-        panel = page.locator(".mass-PacsPanel")
-        panel.get_by_label("Patient name").fill("Predictby")
-        panel.get_by_label("Patient name").press("Enter")
+        panel = search_patient(page, dataset.project_id, "Predictby")
         panel.locator("tr.mass-PacsStudy").click()
         item = panel.locator(".mass-PacsSeries-item", has_text="KEY IMAGES")
         item.get_by_role("button", name="Predict…").click()
@@ -347,7 +366,79 @@ def test_a_deployed_classifier_answers_a_pacs_series_with_an_sr_sent_back_to_the
     finally:
         context.close()
         api(pacs_lab, "DELETE", f"deployments/{deployment['id']}")
+    assert series_on_pacs(orthanc, series.study_uid, "SR") == 1
 
-    found = orthanc.rest("/tools/find", body=json.dumps(
-        {"Level": "Series", "Query": {"StudyInstanceUID": series.study_uid, "Modality": "SR"}}).encode())
-    assert len(found) == 1
+
+@pytest.fixture(scope="module")
+def pacs_segmenter(pacs_lab):
+    """A tiny registered 3D U-Net of a liver-segmentation project in the PACS lab's workspace (trained in seconds,
+    as the shared lab's ``segmenter``)."""
+    return registered_segmenter(pacs_lab["root"] / "mass-workspace", "PACS segmentation")
+
+
+def zipped(series, target) -> bytes:
+    """The files of a written series as a zip, as a CD export holds them; its bytes."""
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in series.files:
+            archive.write(path, f"CD/{path.name}")
+    return target.read_bytes()
+
+
+def test_a_test_page_upload_of_a_dicom_series_is_written_as_a_seg_and_sent_to_the_pacs(browser, pacs_lab,
+                                                                                     pacs_segmenter, orthanc,
+                                                                                     tmp_path):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    patient = {"PatientName": "Segmentby^Uploada", "PatientID": "PID-BROWSER-SEG", "AccessionNumber": "ACCBRW0003",
+               "StudyDescription": "CT LIVER"}
+    grid = {"count": 6, "shape": (20, 20), "pixel_spacing": (4.0, 4.0), "step": 6.0, "extra": patient}
+    series = write_ct_series(tmp_path / "ct", description="LIVER PORTAL", **grid)
+    other = write_ct_series(tmp_path / "other", description="LIVER LATE", origin=(50.0, 0.0, 0.0), **grid)
+    orthanc.upload(series.files)  # the study the SEG joins on the PACS
+    upload = tmp_path / "liver-portal.zip"
+    zipped(series, upload)
+    page, context = open_lab(browser, pacs_lab)
+    try:
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        _, row, test = open_deployed_test_page(page, pacs_segmenter["project"])
+        write = test.get_by_role("button", name="Write DICOM SEG")
+        test.locator(".mass-FileForm-input").set_input_files(str(upload))
+        expect(write).to_have_count(0)  # nothing predicted yet
+        test.get_by_role("button", name="Predict").click()
+        expect(test.locator(".mass-MaskView-mask")).to_be_visible(timeout=LAST_RESORT_MS)
+
+        # The server refuses a SEG on a series the mask does not lie on (here: another series' zip in the body).
+        other_zip = zipped(other, tmp_path / "other.zip")
+        page.route("**/predictions/*/dicom*", lambda route: route.continue_(post_data=other_zip))
+        write.click()
+        expect(test.locator(".mass-WriteSeg [role=alert]")).to_have_text(
+            "The DICOM SEG could not be written for this upload: the predicted mask does not lie where this "
+            "series' images are; predict on this very series.")
+        page.unroute("**/predictions/*/dicom*")
+
+        write.click()
+        result = test.locator('.mass-DicomResult[data-kind="SEG"]')
+        expect(result.locator(".mass-PacsResult-title")).to_have_text("AI segmentation (DICOM SEG)")
+        expect(result.locator(".mass-Tile-label", has_text=re.compile(r"^liver · [\d,]+ voxels$"))).to_have_count(1)
+        expect(test.locator(".mass-WriteSeg [role=alert]")).to_have_count(0)
+        expect(write).to_have_count(0)
+        expect(result.locator(".mass-Field-hint").last).to_contain_text("The series was uploaded on this page")
+
+        with page.expect_download() as download:
+            result.get_by_role("link", name="Download DICOM").click()
+        seg = dcmread(download.value.path())
+        assert seg.Modality == "SEG" and seg.StudyInstanceUID == series.study_uid
+        assert seg.ReferencedSeriesSequence[0].SeriesInstanceUID == series.uid
+
+        expect(result.get_by_label("Send to node")).to_have_value("orthanc-web")  # the first node
+        result.get_by_label("Send to node").select_option("orthanc-dimse")
+        result.get_by_role("button", name="Send to PACS").click()
+        expect(result.locator(".mass-PacsSent")).to_have_text("✓ Stored on orthanc-dimse (C-STORE)")
+        result.scroll_into_view_if_needed()
+        screenshots(page, "test-page-seg")
+        assert errors == []
+        deployment_id = row.get_attribute("data-deployment-id")
+    finally:
+        context.close()
+    api(pacs_lab, "DELETE", f"deployments/{deployment_id}")
+    assert series_on_pacs(orthanc, series.study_uid, "SEG") == 1

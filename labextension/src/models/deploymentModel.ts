@@ -32,6 +32,11 @@ export class DeploymentModel extends PolledModel {
     return this._prediction;
   }
 
+  /** The file the last prediction was made from (null for lab values). */
+  get predictedFile(): File | null {
+    return this._predictedFile;
+  }
+
   /** The last evaluation made here, or null. */
   get evaluation(): EvaluationReport | null {
     return this._evaluation;
@@ -51,6 +56,7 @@ export class DeploymentModel extends PolledModel {
   predictRecord(record: Record<string, number | null>, units: Record<string, string>): Promise<void> {
     return this._work('predict', async () => {
       this._prediction = await client.predictRecords(this.deploymentId, [record], units);
+      this._predictedFile = null;
     });
   }
 
@@ -58,6 +64,7 @@ export class DeploymentModel extends PolledModel {
   predictFile(file: File): Promise<void> {
     return this._work('predict', async () => {
       this._prediction = await client.predictFile(this.deploymentId, file);
+      this._predictedFile = file;
     });
   }
 
@@ -96,6 +103,7 @@ export class DeploymentModel extends PolledModel {
 
   private _deployment: IDeployment | null = null;
   private _evaluation: EvaluationReport | null = null;
+  private _predictedFile: File | null = null;
   private _prediction: IPredictAnswer | null = null;
   private _working: Work | null = null;
   private _workError: { work: Work; message: string } | null = null;

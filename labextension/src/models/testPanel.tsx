@@ -9,6 +9,8 @@ import { useSignal } from '../shared/hooks';
 import { ClassificationReport, SegmentationReport } from '../shared/report';
 import { getVersion } from './client';
 import { DeploymentModel } from './deploymentModel';
+import { WriteSeg } from './dicomSeg';
+import { DicomSegModel } from './dicomSegModel';
 import { DeploymentBadge } from './deployments';
 import { formatLatency, predictURL } from './format';
 import { PredictionView } from './result';
@@ -210,8 +212,16 @@ function TraceLink(props: { commands: CommandRegistry; args: { [key: string]: st
   );
 }
 
+/** What the Test page shows. */
+interface ITestViewProps {
+  model: DeploymentModel;
+  /** The DICOM SEG of a mask predicted from an uploaded DICOM series. */
+  seg: DicomSegModel;
+  commands: CommandRegistry;
+}
+
 /** The online test page of a deployment: its state, the form built from its signature, the answer, Evaluate. */
-function TestView({ model, commands }: { model: DeploymentModel; commands: CommandRegistry }): JSX.Element {
+function TestView({ model, seg, commands }: ITestViewProps): JSX.Element {
   useSignal(model.changed);
   const [file, setFile] = useState<File | null>(null);
   const deployment = model.deployment;
@@ -294,6 +304,7 @@ function TestView({ model, commands }: { model: DeploymentModel; commands: Comma
             names={outputs.kind === 'probabilities' ? outputs.names : undefined}
           />
         )}
+        <WriteSeg seg={seg} deployment={deployment} answer={model.prediction} file={model.predictedFile} />
         <CurlExample deployment={deployment} />
       </section>
       <Evaluate model={model} deployment={deployment} />
@@ -309,6 +320,7 @@ export class TestPanel extends ModelPanel<DeploymentModel> {
   ) {
     super(model, 'mass-TestPanel');
     this.node.dataset.deploymentId = String(model.deploymentId);
+    this._seg = new DicomSegModel(model.deploymentId);
   }
 
   /** The deployment tested. */
@@ -316,7 +328,14 @@ export class TestPanel extends ModelPanel<DeploymentModel> {
     return this.model.deploymentId;
   }
 
-  render(): JSX.Element {
-    return <TestView model={this.model} commands={this._commands} />;
+  dispose(): void {
+    this._seg.dispose();
+    super.dispose();
   }
+
+  render(): JSX.Element {
+    return <TestView model={this.model} seg={this._seg} commands={this._commands} />;
+  }
+
+  private readonly _seg: DicomSegModel;
 }

@@ -1,8 +1,9 @@
 /**
  * The PACS routes of the Mass IDE API: nodes, connection checks, study and series searches, retrievals, and
- * clinical inference on a PACS series (its DICOM SEG or SR result, downloaded or sent back to a PACS).
+ * clinical inference on a PACS series (its DICOM SEG or SR result, downloaded or sent back to a PACS), and the
+ * DICOM SEG of a Test page upload.
  */
-import { apiURL, requestAPI, Schemas } from '../api';
+import { apiURL, IUpload, requestAPI, Schemas, uploadAPI } from '../api';
 import { Prediction } from '../models/types';
 
 /** A PACS node of `MassIDEApp.pacs_nodes` (its login is never sent). */
@@ -119,4 +120,12 @@ export function sendResult(deploymentId: number, predictionId: string, node: str
 /** The URL that downloads a prediction's DICOM result as a Part 10 file (`.dcm`). */
 export function resultURL(deploymentId: number, predictionId: string): string {
   return apiURL(resultPath(deploymentId, predictionId, 'dicom'));
+}
+
+/**
+ * Write a DICOM SEG for a mask predicted from an uploaded zip of a DICOM series (the Test page): the same zip is
+ * sent again, and the SEG is built on that series (400 when the mask does not lie on it).
+ */
+export function writeUploadResult(deploymentId: number, predictionId: string, zip: Blob): IUpload<IDicomResult> {
+  return uploadAPI<IDicomResult>(resultPath(deploymentId, predictionId, 'dicom'), zip);
 }

@@ -5,7 +5,8 @@ import { APIError, errorMessage } from '../api';
 import { listDeployments } from '../models/client';
 import { IDeployment } from '../models/types';
 import * as client from './client';
-import { IDicomAnswer, IDicomSent, IPacsSeries } from './client';
+import { IDicomAnswer, IPacsSeries } from './client';
+import { DicomResultModel } from './dicomResultModel';
 import type { IAsk } from './panelModel';
 
 /** Nothing asked yet. */
@@ -37,19 +38,17 @@ export function predictionError(error: unknown): string {
   return message;
 }
 
-/** Why sending a result failed, in words for the panel. */
-function sendError(error: unknown): string {
-  if (error instanceof APIError && error.status === 502) {
-    return `The PACS did not store it: ${errorMessage(error)}`;
-  }
-  return errorMessage(error);
+/** What each class is called, from the deployment's signature (a classifier's). */
+function classNames(deployment: IDeployment): Record<string, string> | undefined {
+  const outputs = deployment.signature.outputs;
+  return outputs.kind === 'probabilities' ? outputs.names : undefined;
 }
 
 /**
  * The PACS panel's predictions: the project's running deployments that take
- * images, the series a prediction is asked for, its answer (a DICOM SEG or SR
- * held in server memory) and the last sending of that answer to a PACS. An
- * answer to a series no longer chosen is dropped.
+ * images, the series a prediction is asked for, and its answer (a DICOM SEG
+ * or SR held in server memory, to send to a PACS). An answer to a series no
+ * longer chosen is dropped.
  */
 export class PredictionModel {
   constructor(readonly projectId: string) {
@@ -86,19 +85,9 @@ export class PredictionModel {
     return this._answer;
   }
 
-  /** The deployment that gave the answer (its id and what it is called). */
-  get answeredBy(): IDeployment | null {
-    return this._answeredBy;
-  }
-
-  /** The node the result is sent to: the one chosen, else the node the series came from. */
-  get sendNode(): string | null {
-    return this._sendNode ?? this._target?.node ?? null;
-  }
-
-  /** The last sending of the answer's DICOM result. */
-  get sent(): IAsk<IDicomSent> {
-    return this._sent;
+  /** The answer's DICOM result, to send to a PACS (sent by default to the node the series came from). */
+  get result(): DicomResultModel | null {
+    return this._result;
   }
 
   /** Whether the prediction form is open for a series. */
@@ -147,12 +136,6 @@ export class PredictionModel {
     this._emit();
   }
 
-  chooseSendNode(node: string): void {
-    this._sendNode = node;
-    this._sent = idle();
-    this._emit();
-  }
-
   /** Predict on the target series with the chosen deployment (the server fetches the series first: seconds). */
   async predict(): Promise<void> {
     const target = this._target;
@@ -162,8 +145,7 @@ export class PredictionModel {
     }
     const request = ++this._requests;
     this._answer = { busy: true, value: null, error: null };
-    this._answeredBy = deployment;
-    this._sent = idle();
+    this._setResult(null);
     this._emit();
     let answer: IAsk<IDicomAnswer>;
     try {
@@ -181,44 +163,43 @@ export class PredictionModel {
     }
     if (request === this._requests) {
       this._answer = answer;
-      this._emit();
-    }
-  }
-
-  /** Send the answer's DICOM result to the chosen node. */
-  async send(): Promise<void> {
-    const answer = this._answer.value;
-    const deployment = this._answeredBy;
-    const node = this.sendNode;
-    if (!answer || !deployment || !node) {
-      return;
-    }
-    const request = this._requests;
-    this._sent = { busy: true, value: null, error: null };
-    this._emit();
-    let sent: IAsk<IDicomSent>;
-    try {
-      sent = { busy: false, value: await client.sendResult(deployment.id, answer.prediction_id, node), error: null };
-    } catch (error) {
-      sent = { busy: false, value: null, error: sendError(error) };
-    }
-    if (request === this._requests && this._answer.value === answer) {
-      this._sent = sent;
+      const value = answer.value;
+      this._setResult(
+        value &&
+          new DicomResultModel(
+            {
+              deploymentId: deployment.id,
+              predictionId: value.prediction_id,
+              model: value.model,
+              version: value.version,
+              result: value.result,
+              predictions: value.predictions,
+              names: classNames(deployment),
+              origin: target.node
+            },
+            target.node
+          )
+      );
       this._emit();
     }
   }
 
   dispose(): void {
+    this._setResult(null);
     Signal.clearData(this);
   }
 
-  /** Forget the answer and the sending (a new series or a closed form). */
+  /** Forget the answer and its result (a new series or a closed form). */
   private _reset(): void {
     this._requests++;
     this._answer = idle();
-    this._answeredBy = null;
-    this._sendNode = null;
-    this._sent = idle();
+    this._setResult(null);
+  }
+
+  /** Replace the DICOM result shown (the one before is let go). */
+  private _setResult(result: DicomResultModel | null): void {
+    this._result?.dispose();
+    this._result = result;
   }
 
   private _emit(): void {
@@ -226,13 +207,11 @@ export class PredictionModel {
   }
 
   private _answer: IAsk<IDicomAnswer> = idle();
-  private _answeredBy: IDeployment | null = null;
   private _changed = new Signal<this, void>(this);
   private _deploymentId: number | null = null;
   private _deployments: IDeployment[] = [];
   private _deploymentsError: string | null = null;
   private _requests = 0;
-  private _sendNode: string | null = null;
-  private _sent: IAsk<IDicomSent> = idle();
+  private _result: DicomResultModel | null = null;
   private _target: IPredictionTarget | null = null;
 }
