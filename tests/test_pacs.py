@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from dicom_fixtures import PHI, write_ct_series
 from pacs_fixtures import PASSWORD, free_port, start_orthanc, write_report
+from pydicom import dcmread
 from pydicom.uid import generate_uid
 
 from mass_ide.core import audit, projects
@@ -104,6 +105,15 @@ def test_studies_are_found_by_patient_date_modality_and_list_their_series(orthan
     assert series[study["first"].uid]["images"] and not series[study["report"]]["images"]
     with pytest.raises(InvalidInput, match="not a date"):
         query.find_studies(node, query.StudyFilters(date_from="29.02.2024"))
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_series_instances_are_listed_in_pages_once_each_in_instance_order(orthanc, study, protocol, monkeypatch):
+    monkeypatch.setattr(query, "INSTANCE_PAGE", 2)  # five instances: pages of 2, 2 and 1 over QIDO-RS
+    node = parse_node(orthanc.node(protocol=protocol))
+    instances = query.find_instances(node, study["uid"], study["first"].uid)
+    assert [i["number"] for i in instances] == [1, 2, 3, 4, 5]
+    assert {i["sop_uid"] for i in instances} == {str(dcmread(path).SOPInstanceUID) for path in study["first"].files}
 
 
 def workspace_bytes(ws) -> bytes:

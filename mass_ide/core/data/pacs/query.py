@@ -22,6 +22,7 @@ STUDY_FIELDS = ("StudyInstanceUID", "PatientID", "PatientName", "PatientBirthDat
 SERIES_FIELDS = ("SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescription", "BodyPartExamined",
                  "NumberOfSeriesRelatedInstances")
 INSTANCE_FIELDS = ("SOPInstanceUID", "SOPClassUID", "InstanceNumber")
+INSTANCE_PAGE = 100  # instances listed per QIDO-RS request
 
 
 @dataclass(frozen=True)
@@ -163,17 +164,38 @@ def find_series(node: PacsNode, study_uid: str) -> list[dict]:
                   key=lambda series: (series["series_number"] is None, series["series_number"] or 0))
 
 
+def _instance_json(ds) -> dict:
+    """One instance as a retrieval plans it."""
+    return {"sop_uid": _text(ds, "SOPInstanceUID"), "sop_class": _text(ds, "SOPClassUID"),
+            "number": _number(ds, "InstanceNumber")}
+
+
+def _qido_instances(node: PacsNode, study_uid: str, series_uid: str) -> list[dict]:
+    """QIDO-RS, a page of :data:`INSTANCE_PAGE` at a time, each page kept only as small dicts: a PACS answers
+    with many more attributes than asked for, which for a series of thousands would take megabytes at once.
+    A PACS that ignores ``offset`` answers a page with nothing new, which ends the listing."""
+    found: dict[str, dict] = {}
+    offset = 0
+    with dicomweb.client(node) as web:
+        while True:
+            page = [_instance_json(ds) for ds in _from_qido(web.search_for_instances(
+                study_instance_uid=study_uid, series_instance_uid=series_uid, fields=list(INSTANCE_FIELDS),
+                limit=INSTANCE_PAGE, offset=offset))]
+            offset += len(page)
+            new = {instance["sop_uid"]: instance for instance in page if instance["sop_uid"] not in found}
+            found |= new
+            if len(page) < INSTANCE_PAGE or not new:
+                return list(found.values())
+
+
 def find_instances(node: PacsNode, study_uid: str, series_uid: str) -> list[dict]:
     """The instances of one series: ``sop_uid``, ``sop_class`` and ``number``, in instance-number order."""
     if node.has_dicomweb:
-        with dicomweb.client(node) as web:
-            found = _from_qido(web.search_for_instances(study_instance_uid=study_uid, series_instance_uid=series_uid,
-                                                        fields=list(INSTANCE_FIELDS)))
+        instances = _qido_instances(node, study_uid, series_uid)
     else:
-        found = _c_find(node, level="IMAGE", keys={"StudyInstanceUID": study_uid, "SeriesInstanceUID": series_uid},
-                        fields=INSTANCE_FIELDS)
-    instances = [{"sop_uid": _text(ds, "SOPInstanceUID"), "sop_class": _text(ds, "SOPClassUID"),
-                  "number": _number(ds, "InstanceNumber")} for ds in found]
+        instances = [_instance_json(ds) for ds in _c_find(
+            node, level="IMAGE", keys={"StudyInstanceUID": study_uid, "SeriesInstanceUID": series_uid},
+            fields=INSTANCE_FIELDS)]
     return sorted(instances, key=lambda i: (i["number"] is None, i["number"] or 0))
 
 

@@ -11,6 +11,7 @@ upload) and is deleted; on a failure nothing is imported.
 """
 
 import hashlib
+import io
 import os
 import shutil
 import threading
@@ -25,7 +26,7 @@ from mass_ide.core.data.pacs.query import find_instances, find_series
 from mass_ide.core.errors import InvalidInput, RemoteUnavailable
 
 DOWNLOADS = Path("uploads") / "pacs"  # under the workspace; kept across restarts so that a retrieval resumes
-STREAM_CHUNK_BYTES = 64 * 1024  # a series-level WADO-RS stream is read this much at a time
+STREAM_CHUNK_BYTES = 16 * 1024  # a series-level WADO-RS stream is read this much at a time
 
 
 class Cancelled(Exception):
@@ -65,6 +66,9 @@ def _keep(ds, folder: Path, transfer: Transfer) -> None:
         return
     if getattr(ds, "buffer", None) is not None:
         ds.buffer = None  # the bytes it was read from (pydicom's FileDataset.buffer): not held while it is written
+    pixels = ds["PixelData"]
+    if isinstance(pixels.value, bytes):  # written from a buffer sharing these bytes: pydicom copies others whole
+        pixels.value = io.BytesIO(pixels.value)
     target = _instance_file(folder, str(ds.SOPInstanceUID))
     part = target.with_suffix(".part")
     ds.save_as(part, enforce_file_format=True)
