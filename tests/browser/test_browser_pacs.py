@@ -18,6 +18,7 @@ from pacs_fixtures import free_port, write_report
 from pages import LAST_RESORT_MS, OUTPUT, TOKEN, hide_toasts, switch_theme
 from playwright.sync_api import expect
 from pydicom import dcmread
+from pydicom.uid import generate_uid
 from servers import start_jupyter_server
 from test_browser_models import open_deployed_test_page, registered_segmenter
 
@@ -442,3 +443,62 @@ def test_a_test_page_upload_of_a_dicom_series_is_written_as_a_seg_and_sent_to_th
         context.close()
     api(pacs_lab, "DELETE", f"deployments/{deployment_id}")
     assert series_on_pacs(orthanc, series.study_uid, "SEG") == 1
+
+
+def test_a_batch_predicts_each_chosen_series_sends_each_sr_and_says_which_one_failed(browser, pacs_lab,
+                                                                                    trained_patches, orthanc,
+                                                                                    tmp_path):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    patient = {"PatientName": "Batchby^Worklista", "PatientID": "PID-BROWSER-BATCH", "AccessionNumber": "ACCBRW0004",
+               "StudyDescription": "CT FOLLOW-UP"}
+    study_uid = generate_uid()
+    series = [write_ct_series(tmp_path / f"s{number}", count=2, shape=(32, 32), number=number, seed=number,
+                              study_uid=study_uid, description=f"PHASE {number}", extra=patient)
+              for number in (1, 2, 3)]
+    uploaded = [orthanc.upload(found.files) for found in series]
+    dataset, version, deployment = deployed_patches(pacs_lab, trained_patches)
+    page, context = open_lab(browser, pacs_lab)
+    try:
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        panel = search_patient(page, dataset.project_id, "Batchby")
+        expect(panel.get_by_role("button", name="Predict on every image series of 1 study…")).to_be_enabled()
+        panel.locator("tr.mass-PacsStudy").click()
+        items = panel.locator(".mass-PacsSeries-item")
+        expect(items).to_have_count(3)
+        panel.get_by_role("button", name="Choose every image series").click()
+        # Phase 2 leaves the PACS after it was listed: its line fails, the next series is still predicted.
+        orthanc.rest(f"/series/{orthanc.rest(f'/instances/{uploaded[1][0]}')['ParentSeries']}", method="DELETE")
+
+        panel.get_by_role("button", name="Predict on 3 series…").click()
+        form = panel.locator(".mass-PacsBatchForm")
+        expect(form).to_contain_text("Worklist: the 3 series chosen above")
+        expect(form.get_by_label("Deployment").locator("option")).to_have_text(
+            [f"{version['model']} v{version['number']} · deployment {deployment['id']} (newest)"])
+        form.get_by_label("Send each result to").select_option("orthanc-dimse")
+        form.scroll_into_view_if_needed()
+        screenshots(page, "batch-form")
+        form.get_by_role("button", name="Start predicting").click()
+        expect(form).to_have_count(0)
+
+        entry = panel.locator(".mass-PacsBatchEntry").first
+        expect(entry).to_have_attribute("data-state", "done", timeout=LAST_RESORT_MS)
+        expect(entry.locator(".mass-Import-source")).to_have_text("3 series of CT FOLLOW-UP (2024-02-29)")
+        expect(entry.locator(".mass-Import-status")).to_have_text("3 of 3 series done · 1 failed")
+        expect(entry.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "3")
+        lines = entry.locator(".mass-PacsBatchItem")
+        expect(lines.locator(".mass-PacsBatchItem-series")).to_have_text(
+            ["#1 CT PHASE 1", "#2 CT PHASE 2", "#3 CT PHASE 3"])
+        expect(lines.locator(".mass-PacsState")).to_have_text(["Done", "Failed", "Done"])
+        for done in (lines.nth(0), lines.nth(2)):
+            expect(done.locator(".mass-PacsBatchItem-kind")).to_have_text("SR")
+            expect(done.locator(".mass-PacsBatchItem-sent")).to_have_text("✓ stored on orthanc-dimse")
+        expect(lines.nth(1).locator(".mass-PacsBatchItem-message")).to_have_text(re.compile(r"^[A-Z].+\.$"))
+        expect(entry.get_by_role("button", name="Cancel")).to_have_count(0)
+        entry.scroll_into_view_if_needed()
+        screenshots(page, "batch")
+        assert errors == []
+    finally:
+        context.close()
+        api(pacs_lab, "DELETE", f"deployments/{deployment['id']}")
+    assert series_on_pacs(orthanc, study_uid, "SR") == 2

@@ -1,7 +1,7 @@
 /**
  * The PACS routes of the Mass IDE API: nodes, connection checks, study and series searches, retrievals, and
- * clinical inference on a PACS series (its DICOM SEG or SR result, downloaded or sent back to a PACS), and the
- * DICOM SEG of a Test page upload.
+ * clinical inference on a PACS series (its DICOM SEG or SR result, downloaded or sent back to a PACS), one series
+ * at a time or in batches over a worklist; and the DICOM SEG of a Test page upload.
  */
 import { apiURL, IUpload, requestAPI, Schemas, uploadAPI } from '../api';
 import { Prediction } from '../models/types';
@@ -128,4 +128,32 @@ export function resultURL(deploymentId: number, predictionId: string): string {
  */
 export function writeUploadResult(deploymentId: number, predictionId: string, zip: Blob): IUpload<IDicomResult> {
   return uploadAPI<IDicomResult>(resultPath(deploymentId, predictionId, 'dicom'), zip);
+}
+
+/** A worklist for a deployment: the node the series come from, the series, and where to send each result. */
+export type INewBatch = Schemas['NewBatch'];
+
+/** A batch of predictions over PACS series, as the server reports it (kept in its memory only). */
+export type IBatch = Schemas['Batch'];
+
+/** One series of a batch and how it went. */
+export type IBatchItem = IBatch['items'][number];
+
+/** Start predicting on each series of a worklist in turn (each written as a SEG or SR, and sent when asked). */
+export function startBatch(deploymentId: number, batch: INewBatch): Promise<IBatch> {
+  return requestAPI<IBatch>(`deployments/${encodeURIComponent(deploymentId)}/batches`, {
+    method: 'POST',
+    body: JSON.stringify(batch)
+  });
+}
+
+/** The batches this server started for a deployment, newest first. */
+export async function listBatches(deploymentId: number): Promise<IBatch[]> {
+  return (await requestAPI<Schemas['BatchList']>(`deployments/${encodeURIComponent(deploymentId)}/batches`))
+    .batches;
+}
+
+/** Cancel a batch: it stops after the series being predicted, and the rest are marked cancelled. */
+export function cancelBatch(batchId: string): Promise<IBatch> {
+  return requestAPI<IBatch>(`batches/${encodeURIComponent(batchId)}/cancel`, { method: 'POST' });
 }

@@ -1,4 +1,7 @@
-/** The PACS panel of a project: pick a node and test it, search its studies, choose series and retrieve them. */
+/**
+ * The PACS panel of a project: pick a node and test it, search its studies, choose series and retrieve them, or
+ * predict on them with a deployed model (one series, or a worklist in a batch).
+ */
 import { UseSignal } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import React from 'react';
@@ -7,7 +10,9 @@ import { DeidentificationOptions } from '../data/deidentificationOptions';
 import { plural } from '../data/types';
 import { ProjectsModel } from '../model';
 import { ModelPanel } from '../panels';
+import { BatchList, BatchSection } from './batches';
 import { IPacsNode } from './client';
+import { NodeOptions } from './dicomResult';
 import { EMPTY_FORM, PacsPanelModel, SEARCH_LIMIT, SearchForm } from './panelModel';
 import { RetrievalList } from './retrievalList';
 import { StudyTable } from './studyTable';
@@ -72,11 +77,7 @@ function NodeSection({ model, nodes }: { model: PacsPanelModel; nodes: IPacsNode
             value={node?.name ?? ''}
             onChange={event => model.chooseNode(event.target.value)}
           >
-            {nodes.map(found => (
-              <option key={found.name} value={found.name}>
-                {found.name} ({found.protocol === 'dicomweb' ? 'DICOMweb' : 'DIMSE'})
-              </option>
-            ))}
+            <NodeOptions nodes={nodes} />
           </select>
         </label>
         <button className="jp-mod-styled" disabled={!node || busy} onClick={() => void model.testConnection()}>
@@ -269,6 +270,7 @@ function PacsView({ model, projects, commands }: IPacsPanelOptions): JSX.Element
           <SearchSection model={model} />
           <ResultsSection model={model} />
           <RetrieveSection model={model} project={project} />
+          <BatchSection model={model} />
         </>
       )}
       {model.retrievals.error && (
@@ -277,6 +279,7 @@ function PacsView({ model, projects, commands }: IPacsPanelOptions): JSX.Element
         </div>
       )}
       <RetrievalList model={model} commands={commands} />
+      <BatchList model={model} />
     </div>
   );
 }

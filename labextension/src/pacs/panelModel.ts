@@ -3,7 +3,8 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { errorMessage } from '../api';
-import { BASIC_PROFILE, IDeidOptions } from '../data/types';
+import { BASIC_PROFILE, IDeidOptions, plural } from '../data/types';
+import { BatchesModel, IWorklist, WorklistKind } from './batchesModel';
 import * as client from './client';
 import { IConnectionCheck, INewRetrieval, IPacsNode, IPacsSeries, IPacsStudy, IStudySearch } from './client';
 import { PredictionModel } from './predictionModel';
@@ -55,6 +56,8 @@ export class PacsPanelModel implements IDisposable {
     this.retrievals.changed.connect(this._emit, this);
     this.predictions = new PredictionModel(projectId);
     this.predictions.changed.connect(this._emit, this);
+    this.batches = new BatchesModel(this.predictions);
+    this.batches.changed.connect(this._emit, this);
     void this.loadNodes();
   }
 
@@ -63,6 +66,9 @@ export class PacsPanelModel implements IDisposable {
 
   /** Predictions on PACS series by the project's running deployments, answered as DICOM SEG or SR. */
   readonly predictions: PredictionModel;
+
+  /** Batches of predictions over a worklist of series, each result sent to a PACS when asked. */
+  readonly batches: BatchesModel;
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -311,12 +317,19 @@ export class PacsPanelModel implements IDisposable {
     }
   }
 
+  /** Start the batch form's worklist with its deployment, sending each result where it says. */
+  startBatch(): Promise<void> {
+    const kind = this.batches.form;
+    return kind ? this.batches.start(() => this._worklist(kind)) : Promise.resolve();
+  }
+
   dispose(): void {
     if (this._disposed) {
       return;
     }
     this._disposed = true;
     this.retrievals.dispose();
+    this.batches.dispose();
     this.predictions.dispose();
     Signal.clearData(this);
   }
@@ -330,6 +343,39 @@ export class PacsPanelModel implements IDisposable {
     }
     this._emit();
     return started !== null;
+  }
+
+  /** The series of a worklist (every image series of the studies found are listed first: a request per study). */
+  private async _worklist(kind: WorklistKind): Promise<IWorklist> {
+    const node = this._studiesNode;
+    const studies = this._studies.value ?? [];
+    const found: { studyUid: string; series: IPacsSeries }[] = [];
+    let label: string;
+    if (kind === 'chosen' && this._expanded) {
+      const { study, chosen } = this._expanded;
+      const series = (this._expanded.series.value ?? []).filter(item => chosen.has(item.series_uid));
+      found.push(...series.map(item => ({ studyUid: study.study_uid, series: item })));
+      label = retrievalLabel(this._expanded, series.length);
+    } else {
+      for (const study of studies) {
+        const series = node ? await client.searchSeries(node, study.study_uid) : [];
+        found.push(...series.filter(item => item.images).map(item => ({ studyUid: study.study_uid, series: item })));
+      }
+      label = `Every image series of ${plural(studies.length, 'study', 'studies')}`;
+    }
+    if (!node || found.length === 0) {
+      throw new Error('There is no image series to predict on: choose some, or search again.');
+    }
+    const sendTo = this.batches.sendTo;
+    return {
+      request: {
+        node,
+        series: found.map(item => ({ study_uid: item.studyUid, series_uid: item.series.series_uid })),
+        ...(sendTo ? { send_to: sendTo } : {})
+      },
+      label,
+      seriesLabels: new Map(found.map(item => [item.series.series_uid, seriesLabel(item.series)]))
+    };
   }
 
   private _emit(): void {
@@ -359,4 +405,11 @@ function retrievalLabel(expanded: IExpanded, count: number): string {
   const { description, study_date: date } = expanded.study;
   const study = [description, date ? `(${date})` : ''].filter(Boolean).join(' ') || 'the study';
   return `${count} series of ${study}`;
+}
+
+/** "#2 CT ABDOMEN VENOUS": a series as a batch lists it (no patient details). */
+function seriesLabel(series: IPacsSeries): string {
+  return [`#${series.series_number ?? '—'}`, series.modality, series.description || 'No description']
+    .filter(Boolean)
+    .join(' ');
 }

@@ -20,7 +20,7 @@ const STATE_TITLES: Record<RetrievalState, string> = {
 };
 
 /** A message from the server as a sentence: capital first letter, full stop at the end. */
-function sentence(text: string): string {
+export function sentence(text: string): string {
   const trimmed = text.trim();
   const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
