@@ -108,13 +108,14 @@ def label_one_item(page, lab, template: str, panel, dataset_id: int) -> None:
 
 
 def train_quick(page, lab, panel, journey: Journey, dataset_id: int) -> int:
-    """Open the Train form from the project panel; it offers the cleaned copy and the quick preset; Start."""
+    """Open the Train form from the project panel; it offers ``dataset_id`` (the most labelled) with its count of
+    labelled records or items, and the quick preset; Start."""
     panel.locator(".mass-TrainButton").click()
     form = page.locator(".mass-TrainPanel:visible")
     picker = form.locator(".mass-DatasetPicker")
     expect(picker).to_have_value(str(dataset_id), timeout=60_000)  # the most labelled, newest on ties
     chosen = picker.locator("option:checked")
-    expect(chosen).to_contain_text(re.compile(rf"\(cleaned\) — \d+ of \d+ {journey.noun} labelled"))
+    expect(chosen).to_contain_text(re.compile(rf" — \d+ of \d+ {journey.noun} labelled"))
     expect(form.locator('[data-preset="quick"]')).to_have_attribute("aria-checked", "true")
     expect(form.locator(".mass-TrainEstimate")).to_contain_text("on this CPU")
     form.get_by_role("button", name="Start training").click()
