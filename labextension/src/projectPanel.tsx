@@ -10,6 +10,7 @@ import { formatDate } from './format';
 import { templateIcon } from './icons';
 import { ProjectsModel } from './model';
 import { LiveDeployments, RegistrySections, useProjectRegistry } from './models';
+import { TeamSection } from './team/teamSection';
 import { RunsSection } from './training';
 
 /** The lists of a project drawn here, with what an empty one means (models and deployments come after). */
@@ -34,7 +35,7 @@ interface IPanelProps {
   commands: CommandRegistry;
 }
 
-/** The project's header with its notebook button, its live deployments, then its four sections. */
+/** The project's header with its notebook button, its live deployments, its four sections, then its team. */
 function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
   const [detail, setDetail] = useState<IProjectDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -143,6 +144,7 @@ function ProjectView({ projectId, model, commands }: IPanelProps): JSX.Element {
         })}
         <RegistrySections registry={registry} commands={commands} />
       </div>
+      <TeamSection projectId={detail.id} />
     </div>
   );
 }

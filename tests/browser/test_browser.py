@@ -2,7 +2,8 @@
 
 import re
 
-from pages import LAST_RESORT_MS, OUTPUT, next_frames, open_mass_sidebar, switch_theme
+from pages import LAST_RESORT_MS, OUTPUT, TOKEN, api_get, hide_toasts, next_frames, open_mass_sidebar, switch_theme
+from playwright.sync_api import expect
 
 
 def test_launcher_card_creates_a_project_shown_in_the_sidebar_and_sample_data_is_one_click_away(page, lab):
@@ -88,3 +89,46 @@ def test_sidebar_follows_the_dark_theme(page):
     page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     page.wait_for_function("document.body.dataset.jpThemeLight === 'true'")
     assert background_of(page, "#mass-ide-sidebar") == light
+
+
+def create_project_over_the_api(page, lab, name: str) -> str:
+    """Create a liver-function project as the lab's owner (so they are its lead); its id."""
+    response = page.request.post(f"{lab['url']}/mass-ide/api/projects", headers={"Authorization": f"token {TOKEN}"},
+                                 data={"name": name, "template": "liver-function"})
+    assert response.status == 201, response.text()
+    return response.json()["id"]
+
+
+def test_the_lead_adds_changes_and_removes_a_member_and_cannot_demote_the_only_lead(page, lab):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    hide_toasts(page)
+    project_id = create_project_over_the_api(page, lab, "Team study")
+    owner = api_get(page, lab, f"projects/{project_id}/members")["you"]["user"]
+    page.evaluate("id => window.jupyterapp.commands.execute('mass-ide:open-project', {id})", project_id)
+    team = page.locator(".mass-ProjectPanel").filter(has_text="Team study").locator('[data-section="team"]')
+    expect(team.locator(".mass-Team-summary")).to_contain_text("You are the lead of this project")
+    expect(team.locator(".mass-Team-members")).to_be_hidden()  # folded until asked
+    page.screenshot(path=OUTPUT / "project-team-folded.png")
+    team.locator(".mass-Team-summary").click()
+    expect(team.locator(".mass-Team-member")).to_have_count(1)
+    expect(team.get_by_label(f"Role of {owner}")).to_have_value("lead")
+
+    team.get_by_label("User name").fill("dr.kim")
+    team.get_by_role("button", name="Add").click()  # as an annotator, the form's first choice
+    kim = team.get_by_label("Role of dr.kim")
+    expect(kim).to_have_value("annotator")
+    kim.select_option("reviewer")
+    expect(kim).to_have_value("reviewer")
+    expect(team.locator(".mass-Team-member").first).to_have_attribute("data-user", owner)  # leads first
+    for theme, suffix in (("JupyterLab Dark", "-dark"), ("JupyterLab Light", "")):
+        switch_theme(page, theme)
+        team.screenshot(path=OUTPUT / f"project-team{suffix}.png")
+    team.get_by_role("button", name="Remove dr.kim").click()
+    expect(team.locator(".mass-Team-member")).to_have_count(1)
+
+    team.get_by_label(f"Role of {owner}").select_option("annotator")
+    expect(team.get_by_role("alert")).to_have_text(
+        f"{owner} is the only lead of project {project_id}: make someone else lead first")
+    expect(team.get_by_label(f"Role of {owner}")).to_have_value("lead")
+    team.screenshot(path=OUTPUT / "project-team-only-lead.png")
+    assert [member["user"] for member in api_get(page, lab, f"projects/{project_id}/members")["members"]] == [owner]
