@@ -48,5 +48,5 @@ def test_no_flat_module_is_left_beside_the_stage_packages():
 
     folder = Path(mass_ide.core.__file__).parent
     flat = sorted(path.stem for path in folder.glob("*.py") if path.stem != "__init__")
-    assert flat == ["audit", "errors", "processes", "projects", "store", "templates", "workspace"]
+    assert flat == ["audit", "errors", "processes", "projects", "store", "team", "templates", "workspace"]
     assert not set(MOVED | GATHERED) & {path.stem for path in folder.glob("*.py")}

@@ -1,6 +1,6 @@
 """Errors the core raises for things a user can fix.
 
-The server maps each class to an HTTP status (400, 404, 409, 502); the command line
+The server maps each class to an HTTP status (400, 403, 404, 409, 502); the command line
 prints the message. Anything else escaping the core is a bug.
 """
 
@@ -15,6 +15,10 @@ class InvalidInput(MassError):
 
 class NotFound(MassError):
     """The thing asked for does not exist."""
+
+
+class Forbidden(MassError):
+    """The user's role in the project does not allow this; the message names the role needed."""
 
 
 class Conflict(MassError):

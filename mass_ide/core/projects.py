@@ -138,6 +138,8 @@ def create_project(ws: Workspace, *, name: object, template: object, user: str) 
                 "created_by": user,
             }
             ws.db["projects"].insert(row)
+            ws.db["project_members"].insert({"project_id": project_id, "user": user, "role": "lead",
+                                             "updated_at": row["created_at"], "updated_by": user})
             audit.record(ws.db, user=user, action="project.create", target=f"project:{project_id}",
                          detail={"name": name, "template": source.name})
             staging.rename(ws.projects_dir / project_id)

@@ -275,6 +275,19 @@ def m009_audit_chain(db: Database) -> None:
     db["audit"].create_index(["target"])
 
 
+@MIGRATIONS()
+def m010_project_members(db: Database) -> None:
+    """Who has which role in a project (lead, reviewer, annotator, viewer); each project's creator is its lead."""
+    db["project_members"].create(
+        {"project_id": str, "user": str, "role": str, "updated_at": str, "updated_by": str},
+        pk=("project_id", "user"),
+        not_null={"role", "updated_at", "updated_by"},
+        foreign_keys=[("project_id", "projects", "id")],
+    )
+    db.execute("INSERT INTO project_members (project_id, user, role, updated_at, updated_by) "
+               "SELECT id, created_by, 'lead', created_at, created_by FROM projects")
+
+
 def open_store(path: str | Path = ":memory:") -> Store:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     if str(path) == ":memory:":

@@ -9,6 +9,7 @@ from tornado import web
 from mass_ide.core.annotation import label_files, prelabel
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets, render
+from mass_ide.core.team import check_author
 from mass_ide.server.base import (
     MassHandler,
     int_argument,
@@ -22,6 +23,8 @@ from mass_ide.server.views import (
 
 class AnnotationHandler(MassHandler):
     """An item's class label, with optimistic concurrency."""
+
+    roles_needed = {"put": "annotator"}
 
     responses = {"get": {200: "Annotation", 404: None}, "put": {200: "Annotation", 400: None, 409: None}}
     request_bodies = {"put": "LabelUpdate"}
@@ -37,6 +40,7 @@ class AnnotationHandler(MassHandler):
     def put(self, item_id: str) -> None:
         """Set (or clear, with null) the item's class; 409 when someone saved a newer version."""
         body = self.read_json()
+        check_author(self.role, self.user_name, annotations.get_annotation(self.workspace, int(item_id)).updated_by)
         saved = annotations.set_label(self.workspace, int(item_id), label=body["label"],
                                       expected_version=body["version"], user=self.user_name)
         self.write_json(annotation_json(saved))
@@ -44,6 +48,8 @@ class AnnotationHandler(MassHandler):
 
 class MaskHandler(MassHandler):
     """Slices of an item's segmentation mask, as PNG whose grey values are label classes."""
+
+    roles_needed = {"put": "annotator"}
 
     responses = {"get": {200: PNG, 400: None, 404: None}, "put": {200: "Annotation", 400: None, 409: None}}
     request_bodies = {"put": PNG}
@@ -62,6 +68,7 @@ class MaskHandler(MassHandler):
     def put(self, item_id: str) -> None:
         """Replace one mask slice: PNG body, `?axis=&index=&version=`; 409 when a newer version exists."""
         item = datasets.get_item(self.workspace, int(item_id))
+        check_author(self.role, self.user_name, annotations.get_annotation(self.workspace, item.id).updated_by)
         axis, index = self.get_query_argument("axis", "axial"), int_argument(self, "index")
         values = render.decode_mask_slice(item, self.request.body, axis=axis, index=index)
         saved = annotations.write_mask_slice(self.workspace, item.id, axis=axis, index=index, values=values,
@@ -83,6 +90,8 @@ class MaskVolumesHandler(MassHandler):
 
 class PrelabelHandler(MassHandler):
     """Pre-labelling a dataset's unlabelled items with the project's latest fitting model."""
+
+    roles_needed = {"post": "annotator"}
 
     responses = {"get": {200: "PrelabelStatus", 404: None}, "post": {202: "PrelabelJob", 400: None, 404: None, 409: None}}
 
@@ -131,6 +140,8 @@ class SuggestionMaskHandler(MassHandler):
 class SuggestionAcceptHandler(MassHandler):
     """Accepting a suggestion: it becomes the item's label or mask, recorded as the user's, from the model."""
 
+    roles_needed = {"post": "annotator"}
+
     responses = {"post": {200: "Annotation", 400: None, 404: None, 409: None}}
     request_bodies = {"post": "AcceptSuggestion"}
 
@@ -138,6 +149,7 @@ class SuggestionAcceptHandler(MassHandler):
     @authorized
     def post(self, item_id: str) -> None:
         """Save the suggestion as the annotation; 409 when someone saved a newer version."""
+        check_author(self.role, self.user_name, annotations.get_annotation(self.workspace, int(item_id)).updated_by)
         saved = prelabel.accept(self.workspace, int(item_id), expected_version=self.read_json()["version"],
                                 user=self.user_name)
         self.write_json(annotation_json(saved))

@@ -15,6 +15,7 @@ from mass_ide.core.errors import MassError
 from mass_ide.core.runs.scheduler import RunScheduler
 from mass_ide.core.serving.batches import Batches
 from mass_ide.core.serving.deployments import DeploymentSupervisor
+from mass_ide.core.team import Team
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.base import (
     BATCHES_SETTING,
@@ -23,6 +24,7 @@ from mass_ide.server.base import (
     RETRIEVALS_SETTING,
     SCHEDULER_SETTING,
     SUPERVISOR_SETTING,
+    TEAM_SETTING,
     USER_SETTING,
     WORKSPACE_SETTING,
 )
@@ -88,6 +90,20 @@ class MassIDEApp(ExtensionApp):
         "Behind JupyterHub the Hub's user names are used instead.",
     )
 
+    team_group_roles = Dict(
+        value_trait=Unicode(),
+        config=True,
+        help="Behind JupyterHub: a role (lead, reviewer, annotator or viewer) for the members of each Hub group, in "
+        "every project, e.g. {'radiology-leads': 'lead', 'radiologists': 'reviewer', 'residents': 'annotator'}. A "
+        "role a project's lead sets for a user comes first; a user in several groups has the highest.",
+    )
+    team_default_role = Unicode(
+        "viewer",
+        config=True,
+        help="Behind JupyterHub: the role in a project of a signed-in user whom neither the project nor their "
+        "groups give one: viewer (the default), annotator, reviewer, lead, or '' for no access at all (403).",
+    )
+
     pacs_nodes = List(
         Dict(),
         config=True,
@@ -145,6 +161,8 @@ class MassIDEApp(ExtensionApp):
         self.settings[WORKSPACE_SETTING] = workspace
         self.settings[LIMITS_SETTING] = {name: getattr(self, name) for name in BODY_LIMITS}
         self.settings[USER_SETTING] = audit.set_local_user(workspace.db, self.user_name)
+        self.settings[TEAM_SETTING] = Team(group_roles=dict(self.team_group_roles),
+                                           default_role=self.team_default_role or None)
         self.settings[PACS_NODES_SETTING] = nodes = parse_nodes(self.pacs_nodes)
         self.settings[RETRIEVALS_SETTING] = Retrievals(workspace, nodes)
         self.settings[BATCHES_SETTING] = Batches(workspace, nodes)

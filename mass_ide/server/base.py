@@ -25,6 +25,7 @@ from mass_ide.core.data.pacs.nodes import PacsNode
 from mass_ide.core.data.pacs.retrievals import Retrievals
 from mass_ide.core.errors import (
     Conflict,
+    Forbidden,
     InvalidInput,
     MassError,
     NotFound,
@@ -34,10 +35,12 @@ from mass_ide.core.errors import (
 from mass_ide.core.runs.scheduler import RunScheduler
 from mass_ide.core.serving.batches import Batches
 from mass_ide.core.serving.deployments import DeploymentSupervisor
+from mass_ide.core.team import Team, project_of
 from mass_ide.core.workspace import Workspace
 from mass_ide.server.views import without_server_folders
 
-ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, NotFound: HTTPStatus.NOT_FOUND, Conflict: HTTPStatus.CONFLICT,
+ERROR_STATUS = {InvalidInput: HTTPStatus.BAD_REQUEST, Forbidden: HTTPStatus.FORBIDDEN, NotFound: HTTPStatus.NOT_FOUND,
+                Conflict: HTTPStatus.CONFLICT,
                 WorkerUnavailable: HTTPStatus.BAD_GATEWAY, RemoteUnavailable: HTTPStatus.BAD_GATEWAY}
 
 API_PREFIX = "mass-ide/api"  # every route lives under <base_url>/mass-ide/api/
@@ -49,6 +52,7 @@ USER_SETTING = "mass_ide_user_name"
 PACS_NODES_SETTING = "mass_ide_pacs_nodes"
 RETRIEVALS_SETTING = "mass_ide_retrievals"
 BATCHES_SETTING = "mass_ide_clinical_batches"
+TEAM_SETTING = "mass_ide_team"
 LARGEST_ROW_ID = 2**63 - 1  # SQLite's integer keys
 SINGLE_USER_PROVIDERS = "jupyter_server."  # its own identity providers: whoever holds the token or password
 
@@ -65,6 +69,8 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
     """
 
     auth_resource = "mass_ide"
+    # the role in the project a method needs (a shared server's): reading needs viewer, changing lead, unless said
+    roles_needed: ClassVar[dict[str, str]] = {}
     responses: ClassVar[dict[str, dict[int, str | None]]] = {}
     request_bodies: ClassVar[dict[str, str]] = {}
     body_limit: ClassVar[str] = "max_request_bytes"
@@ -74,6 +80,7 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
         await super().prepare()  # jupyter_server: who is asking, the XSRF rule, host and origin
         self.check_credentials()
         self.check_ids()
+        self.check_role()
         self.limit_body()
         self.request.body = bytearray()
 
@@ -84,6 +91,19 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
         action = HTTP_METHOD_TO_AUTH_ACTION.get(self.request.method, "write")
         if not self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource):
             raise HTTPError(HTTPStatus.FORBIDDEN, f"you are not authorized to {action} {self.auth_resource} here")
+
+    def check_role(self) -> None:
+        """403 naming the role needed when the caller's role in the project the path names does not allow this
+        method; a single-user server's owner may do everything."""
+        self.role = None  # the caller's role in the route's project, once known
+        if self.single_user:
+            return
+        project_id = project_of(self.workspace, self.path_kwargs)
+        if project_id is None:  # a route of no project, or of one that does not exist (its handler says 404)
+            return
+        method = self.request.method.lower()
+        needed = self.roles_needed.get(method, "viewer" if method in ("get", "head") else "lead")
+        self.role = self.team.require(self.workspace, project_id, self.user_name, needed, groups=self.user_groups)
 
     def check_ids(self) -> None:
         """404 for a numeric id too large to be a row's (SQLite keys are 64-bit); "²" is a name, not a number."""
@@ -156,9 +176,24 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
         configured as ``MassIDEApp.user_name`` (the account running the server by default),
         whichever client signed in. Behind JupyterHub, the Hub's user name.
         """
-        if type(self.identity_provider).__module__.startswith(SINGLE_USER_PROVIDERS):
+        if self.single_user:
             return self.settings[USER_SETTING]
         return self.current_user.username
+
+    @property
+    def single_user(self) -> bool:
+        """Whether the server has one person (jupyter_server's own token or password), not several (JupyterHub)."""
+        return type(self.identity_provider).__module__.startswith(SINGLE_USER_PROVIDERS)
+
+    @property
+    def user_groups(self) -> list[str]:
+        """The caller's JupyterHub groups (none on a single-user server, or where the Hub does not tell them)."""
+        return list((getattr(self.current_user, "hub_user", None) or {}).get("groups", []))
+
+    @property
+    def team(self) -> Team:
+        """How roles are given on a shared server (MassIDEApp.team_*)."""
+        return self.settings[TEAM_SETTING]
 
     def read_json(self, *, optional: bool = False) -> dict[str, Any]:
         """The request body as JSON, validated against this method's schema; 400 says what is wrong with it.

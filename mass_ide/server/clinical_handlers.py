@@ -21,6 +21,8 @@ from mass_ide.server.schemas import BINARY
 class PacsPredictHandler(DeploymentBase):
     """Predicting on a series in a PACS."""
 
+    roles_needed = {"post": "reviewer"}
+
     request_bodies = {"post": "PacsPrediction"}
     responses = {"post": {200: "DicomPredictionAnswer", 400: None, 404: None, 409: None, 502: None}}
 
@@ -40,6 +42,8 @@ class PacsPredictHandler(DeploymentBase):
 
 class DicomResultHandler(DeploymentBase):
     """A prediction's DICOM result: written for an uploaded series, and as a file."""
+
+    roles_needed = {"post": "reviewer"}
 
     request_bodies = {"post": BINARY}
     responses = {"get": {200: "DICOM", 404: None}, "post": {200: "DicomResult", 400: None, 404: None, 413: None}}

@@ -282,6 +282,8 @@ class RecipeHandler(MassHandler):
 class RecipePreviewHandler(MassHandler):
     """Before / after of a recipe, without saving anything."""
 
+    roles_needed = {"post": "viewer"}
+
     responses = {"post": {200: None, 400: None, 404: None}}
     request_bodies = {"post": "RecipeSteps"}
 

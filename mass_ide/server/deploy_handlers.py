@@ -116,6 +116,8 @@ def with_prediction_id(body: bytes, prediction_id: str | None) -> bytes:
 class PredictHandler(DeploymentBase):
     """Predictions of a deployment."""
 
+    roles_needed = {"post": "reviewer"}
+
     responses = {"post": {200: "PredictionAnswer", 400: None, 404: None, 409: None, 413: None, 502: None}}
     fresh_status = False  # the periodic tick notices dead workers; a dead one answers 503 here anyway
     body_limit = "max_predict_bytes"
@@ -183,6 +185,8 @@ class PredictionSliceHandler(DeploymentBase):
 
 class EvaluateHandler(DeploymentBase):
     """Evaluate a deployment."""
+
+    roles_needed = {"post": "reviewer"}
 
     responses = {"post": {200: "EvaluationReport", 400: None, 404: None, 409: None, 502: None}}
     request_bodies = {"post": "NewEvaluation"}

@@ -6,7 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from mass_ide.core import projects, registry, runs
+from mass_ide.core import projects, registry, runs, team
 from mass_ide.core.annotation import labels as annotations
 from mass_ide.core.data import datasets
 from mass_ide.core.serving import deployments
@@ -79,6 +79,46 @@ class ProjectHandler(MassHandler):
     def delete(self, project_id: str) -> None:
         """Move a project to the workspace's trash (it can be restored)."""
         projects.trash_project(self.workspace, project_id, user=self.user_name)
+        self.set_status(HTTPStatus.NO_CONTENT)
+        self.finish()
+
+
+class MembersHandler(MassHandler):
+    """Who has which role in a project."""
+
+    responses = {"get": {200: "MemberList", 404: None}}
+
+    @web.authenticated
+    @authorized
+    def get(self, project_id: str) -> None:
+        """The roles set in the project, and the caller's own."""
+        projects.get_project(self.workspace, project_id)
+        role = "lead" if self.single_user else self.team.role_of(self.workspace, project_id, self.user_name,
+                                                                   self.user_groups)
+        self.write_json({"members": team.members(self.workspace, project_id),
+                         "you": {"user": self.user_name, "role": role}})
+
+
+class MemberHandler(MassHandler):
+    """One member's role in a project (a lead sets and removes them)."""
+
+    responses = {"put": {200: "Member", 400: None, 403: None, 404: None, 409: None},
+                 "delete": {204: None, 403: None, 404: None, 409: None}}
+    request_bodies = {"put": "RoleUpdate"}
+
+    @web.authenticated
+    @authorized
+    def put(self, project_id: str, member: str) -> None:
+        """Give the user (their JupyterHub name) a role here; 409 when it would leave the project without a lead."""
+        projects.get_project(self.workspace, project_id)
+        self.write_json(team.set_role(self.workspace, project_id, member, self.read_json()["role"],
+                                      user=self.user_name))
+
+    @web.authenticated
+    @authorized
+    def delete(self, project_id: str, member: str) -> None:
+        """Take the role set for the user away (their groups or the default apply again); their work stays."""
+        team.remove_member(self.workspace, project_id, member, user=self.user_name)
         self.set_status(HTTPStatus.NO_CONTENT)
         self.finish()
 

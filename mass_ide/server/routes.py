@@ -49,6 +49,8 @@ from mass_ide.server.deploy_handlers import (
 )
 from mass_ide.server.dicom_node_handlers import DicomNodeHandler
 from mass_ide.server.handlers import (
+    MemberHandler,
+    MembersHandler,
     OpenAPIHandler,
     ProjectHandler,
     ProjectsHandler,
@@ -94,6 +96,7 @@ from mass_ide.server.run_handlers import (
 from mass_ide.server.trace_handlers import ItemTraceHandler, PredictionTraceHandler, VersionTraceHandler
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
+MEMBER = r"(?P<member>[^/]+)"  # a user's name as JupyterHub knows it
 DATASET_ID = r"(?P<dataset_id>\d+)"
 ITEM_ID = r"(?P<item_id>\d+)"
 RUN_ID = r"(?P<run_id>\d+)"
@@ -112,6 +115,8 @@ ROUTES = [
     ("templates", TemplatesHandler),
     ("projects", ProjectsHandler),
     (f"projects/{PROJECT_ID}", ProjectHandler),
+    (f"projects/{PROJECT_ID}/members", MembersHandler),
+    (f"projects/{PROJECT_ID}/members/{MEMBER}", MemberHandler),
     (f"projects/{PROJECT_ID}/datasets", DatasetsHandler),
     (f"projects/{PROJECT_ID}/sample-data", SampleDataHandler),
     (f"projects/{PROJECT_ID}/uploads", UploadFoldersHandler),

@@ -56,6 +56,8 @@ class RunOptionsHandler(MassHandler):
 class RunEstimateHandler(MassHandler):
     """How long a run would take."""
 
+    roles_needed = {"post": "viewer"}
+
     responses = {"post": {200: "RunEstimate", 400: None, 404: None}}
     request_bodies = {"post": "RunEstimateRequest"}
 

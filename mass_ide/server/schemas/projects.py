@@ -89,3 +89,38 @@ NEW_PROJECT = {
         "template": {"type": "string", "example": "liver-function"},
     },
 }
+
+ROLE = {"type": "string", "enum": ["viewer", "annotator", "reviewer", "lead"],
+        "description": "viewer sees; annotator labels and paints (only their own labels); reviewer also changes "
+        "others' labels, predicts and evaluates; lead also imports, trains, deploys, deletes and sets roles."}
+
+MEMBER = {
+    "type": "object",
+    "required": ["user", "role", "updated_at", "updated_by"],
+    "properties": {
+        "user": {"type": "string", "example": "dr.lee"},
+        "role": ROLE,
+        "updated_at": {"type": "string", "format": "date-time"},
+        "updated_by": {"type": "string"},
+    },
+}
+
+MEMBER_LIST = {
+    "type": "object",
+    "required": ["members", "you"],
+    "properties": {
+        "members": {"type": "array", "items": {"$ref": "#/components/schemas/Member"},
+                    "description": "The roles set in this project, leads first (its creator is its first lead)."},
+        "you": {"type": "object", "required": ["user", "role"],
+                "description": "The caller and their role here (from the project, their Hub groups or the default; "
+                "a single-user server's owner is lead).",
+                "properties": {"user": {"type": "string"}, "role": {**ROLE, "type": ["string", "null"]}}},
+    },
+}
+
+ROLE_UPDATE = {
+    "type": "object",
+    "required": ["role"],
+    "additionalProperties": False,
+    "properties": {"role": ROLE},
+}
