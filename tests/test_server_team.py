@@ -77,6 +77,8 @@ async def test_each_role_does_what_it_may_and_hears_which_role_it_lacks(call):
     assert code == 409 and "only lead" in said["message"]
     code, said = await call("kim", "DELETE", "projects/liver")
     assert code == 403 and "you are a reviewer" in said["message"]  # from the radiologists group
+    code, said = await call("kim", "POST", "models/new-model/versions?project=liver&filename=model.pt", {})
+    assert code == 403 and "needs the lead role" in said["message"]  # a new model: its project in the query
 
 
 async def test_an_annotator_labels_but_changes_no_one_elses_label(call, jp_serverapp):

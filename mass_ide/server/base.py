@@ -98,7 +98,8 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
         self.role = None  # the caller's role in the route's project, once known
         if self.single_user:
             return
-        project_id = project_of(self.workspace, self.path_kwargs)
+        project_id = project_of(self.workspace, self.path_kwargs) or project_of(  # a new model: ?project=
+            self.workspace, {"project_id": self.get_query_argument("project", "")})
         if project_id is None:  # a route of no project, or of one that does not exist (its handler says 404)
             return
         method = self.request.method.lower()

@@ -15,7 +15,7 @@ from pages import LAST_RESORT_MS, OUTPUT, api_get, hide_toasts
 from playwright.sync_api import expect
 from pydicom.uid import generate_uid
 from test_browser_journeys import Journey, deploy_from_the_run, train_quick
-from test_browser_pacs import create_project, open_lab, pacs_lab, pacs_study, screenshots  # noqa: F401 - fixtures
+from test_browser_pacs import create_project, open_lab, pacs_lab, screenshots  # noqa: F401 - a fixture
 
 PROJECT = "Liver from the PACS"
 PATIENT = {"PatientName": "Hospitalby^Journey", "PatientID": "PID-BROWSER-HOSP", "AccessionNumber": "ACCBRW0003",

@@ -48,7 +48,7 @@ def pacs_study(orthanc, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pacs_lab(orthanc, pacs_study, trained_patches, tmp_path_factory):
+def pacs_lab(orthanc, trained_patches, tmp_path_factory):
     """A JupyterLab with Mass IDE whose MassIDEApp.pacs_nodes name the session's Orthanc, by DICOMweb and DIMSE;
     its workspace a copy of ``trained_patches``. Deployment workers left at the end are stopped."""
     root = tmp_path_factory.mktemp("pacs-lab-root")
@@ -104,7 +104,7 @@ def screenshots(page, name: str) -> None:
     switch_theme(page, "JupyterLab Light")
 
 
-def test_search_the_pacs_choose_a_series_and_retrieve_it_into_a_dataset(browser, pacs_lab):
+def test_search_the_pacs_choose_a_series_and_retrieve_it_into_a_dataset(browser, pacs_lab, pacs_study):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     project_id = create_project(pacs_lab, PROJECT)
     page, context = open_lab(browser, pacs_lab)
