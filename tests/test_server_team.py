@@ -33,10 +33,15 @@ class TokensPerUser(IdentityProvider):
         return HubUser({"name": found[0], "groups": found[1]}) if found else None
 
 
+DOWN = {"name": "down", "dicomweb_url": "http://127.0.0.1:9/dicom-web", "timeout": 1}  # nothing listens on 9
+
+
 @pytest.fixture
-def jp_server_config():
+def jp_server_config(request):
+    """Users signed in by token; Hub groups give roles; the default role is the test's parameter (viewer)."""
     return {"ServerApp": {"jpserver_extensions": {"mass_ide": True}, "identity_provider_class": TokensPerUser},
-            "MassIDEApp": {"team_group_roles": {"radiologists": "reviewer", "residents": "annotator"}}}
+            "MassIDEApp": {"team_group_roles": {"radiologists": "reviewer", "residents": "annotator"},
+                           "team_default_role": getattr(request, "param", "viewer"), "pacs_nodes": [DOWN]}}
 
 
 @pytest.fixture
@@ -96,3 +101,23 @@ async def test_an_annotator_labels_but_changes_no_one_elses_label(call, jp_serve
     assert (await call("kim", "PUT", f"items/{first['id']}/annotation", {"label": "2", "version": 1}))[0] == 200
     assert (await call("vic", "PUT", f"items/{second['id']}/annotation", {"label": "3", "version":
                                                                          second["annotation"]["version"]}))[0] == 200
+
+
+@pytest.mark.parametrize("jp_server_config", [""], indirect=True)
+async def test_without_a_default_role_a_user_sees_only_the_projects_they_have_a_role_in(call):
+    await call("lee", "POST", "projects", {"name": "Liver", "template": "liver-function"})
+    assert [p["id"] for p in (await call("ana", "GET", "projects"))[1]["projects"]] == ["liver"]  # residents group
+    assert (await call("vic", "GET", "projects"))[1]["projects"] == []
+    code, said = await call("vic", "GET", "projects/liver")
+    assert code == 403 and said["message"].endswith("you have no role in it: ask its lead")
+
+
+async def test_a_retrieval_acts_in_its_project(call):
+    await call("lee", "POST", "projects", {"name": "Liver", "template": "liver-function"})
+    code, started = await call("lee", "POST", "projects/liver/retrievals",
+                               {"node": "down", "study_uid": "1.2.3", "series_uids": ["1.2.3.4"]})
+    assert code == 202
+    assert (await call("vic", "GET", f"retrievals/{started['id']}"))[0] == 200
+    code, said = await call("vic", "POST", f"retrievals/{started['id']}/cancel", {})
+    assert code == 403 and "needs the lead role in project liver" in said["message"]
+    assert (await call("vic", "GET", "retrievals/000000000000"))[0] == 404

@@ -31,7 +31,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List live projects, newest first. */
+        /** List live projects, newest first (behind JupyterHub, those the caller has a role in). */
         get: operations["getProjects"];
         put?: never;
         /**

@@ -98,13 +98,17 @@ class MassHandler(ExtensionHandlerMixin, APIHandler):
         self.role = None  # the caller's role in the route's project, once known
         if self.single_user:
             return
-        project_id = project_of(self.workspace, self.path_kwargs) or project_of(  # a new model: ?project=
-            self.workspace, {"project_id": self.get_query_argument("project", "")})
+        project_id = self.project_in_request()
         if project_id is None:  # a route of no project, or of one that does not exist (its handler says 404)
             return
         method = self.request.method.lower()
         needed = self.roles_needed.get(method, "viewer" if method in ("get", "head") else "lead")
         self.role = self.team.require(self.workspace, project_id, self.user_name, needed, groups=self.user_groups)
+
+    def project_in_request(self) -> str | None:
+        """The project this request acts in: the one its path names (a new model's: its ``?project=``), or None."""
+        return project_of(self.workspace, self.path_kwargs) or project_of(
+            self.workspace, {"project_id": self.get_query_argument("project", "")})
 
     def check_ids(self) -> None:
         """404 for a numeric id too large to be a row's (SQLite keys are 64-bit); "²" is a name, not a number."""

@@ -12,7 +12,9 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from mass_ide.core.data.pacs.nodes import find_node
+from mass_ide.core.errors import NotFound
 from mass_ide.core.serving import clinical
+from mass_ide.core.team import project_of
 from mass_ide.server.base import API_PREFIX, MassHandler
 from mass_ide.server.deploy_handlers import DeploymentBase
 from mass_ide.server.schemas import BINARY
@@ -110,7 +112,18 @@ class BatchesHandler(DeploymentBase):
         self.write_json(batch.to_json(), status=HTTPStatus.ACCEPTED)
 
 
-class BatchHandler(MassHandler):
+class BatchBase(MassHandler):
+    """A route of one batch, which acts in the project of the batch's deployment."""
+
+    def project_in_request(self) -> str | None:
+        try:
+            batch = self.batches.get(self.path_kwargs["batch_id"])
+        except NotFound:  # the handler answers 404
+            return None
+        return project_of(self.workspace, {"deployment_id": batch.deployment_id})
+
+
+class BatchHandler(BatchBase):
     """One batch."""
 
     responses = {"get": {200: "Batch", 404: None}}
@@ -122,7 +135,7 @@ class BatchHandler(MassHandler):
         self.write_json(self.batches.get(batch_id).to_json())
 
 
-class BatchCancelHandler(MassHandler):
+class BatchCancelHandler(BatchBase):
     """Cancelling a batch."""
 
     responses = {"post": {200: "Batch", 404: None}}

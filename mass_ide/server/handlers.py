@@ -36,8 +36,10 @@ class ProjectsHandler(MassHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        """List live projects, newest first."""
-        self.write_json({"projects": [project_json(p, self.root_dir) for p in projects.list_projects(self.workspace)]})
+        """List live projects, newest first (behind JupyterHub, those the caller has a role in)."""
+        shown = [p for p in projects.list_projects(self.workspace) if self.single_user
+                 or self.team.role_of(self.workspace, p.id, self.user_name, self.user_groups)]
+        self.write_json({"projects": [project_json(p, self.root_dir) for p in shown]})
 
     @web.authenticated
     @authorized

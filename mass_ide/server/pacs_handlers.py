@@ -14,6 +14,7 @@ from tornado import web
 from mass_ide.core.data.deidentify import DeidOptions
 from mass_ide.core.data.pacs import query
 from mass_ide.core.data.pacs.nodes import find_node
+from mass_ide.core.errors import NotFound
 from mass_ide.server.base import API_PREFIX, MassHandler
 
 
@@ -95,7 +96,17 @@ class RetrievalsHandler(MassHandler):
         self.write_json(retrieval.to_json(), status=HTTPStatus.ACCEPTED)
 
 
-class RetrievalHandler(MassHandler):
+class RetrievalBase(MassHandler):
+    """A route of one retrieval, which acts in the retrieval's project."""
+
+    def project_in_request(self) -> str | None:
+        try:
+            return self.retrievals.get(self.path_kwargs["retrieval_id"]).project_id
+        except NotFound:  # the handler answers 404
+            return None
+
+
+class RetrievalHandler(RetrievalBase):
     """One retrieval."""
 
     responses = {"get": {200: "Retrieval", 404: None}}
@@ -107,7 +118,7 @@ class RetrievalHandler(MassHandler):
         self.write_json(self.retrievals.get(retrieval_id).to_json())
 
 
-class RetrievalCancelHandler(MassHandler):
+class RetrievalCancelHandler(RetrievalBase):
     """Cancelling a retrieval."""
 
     responses = {"post": {200: "Retrieval", 404: None}}
